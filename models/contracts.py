@@ -1,0 +1,35 @@
+"""Contracts (Fiverr: orders) and the feedback left on them."""
+from __future__ import annotations
+
+from peewee import (BigIntegerField, CharField, DateField, ForeignKeyField, IntegerField,
+                    TextField)
+
+from models.accounts import Account
+from models.base import BaseModel, UTCDateTimeField, utcnow
+from models.vocabulary import ContractStatus
+
+
+class Contract(BaseModel):
+    title = CharField(max_length=200)
+    client = ForeignKeyField(Account, backref="contracts_as_client", index=True)
+    freelancer = ForeignKeyField(Account, backref="contracts_as_freelancer", index=True)
+    policy = CharField(max_length=32)
+    status = CharField(max_length=16, default=ContractStatus.OPEN, index=True)
+    starts_on = DateField()
+    end_date = DateField(null=True)  # compliance contracts bound due dates by it (U-12)
+    initiation_fee_cents = BigIntegerField(default=0)  # the policy's fee, fixed at creation
+    created_at = UTCDateTimeField(default=utcnow)
+    ended_at = UTCDateTimeField(null=True)
+    version = IntegerField(default=1)
+
+
+class Feedback(BaseModel):
+    contract = ForeignKeyField(Contract, backref="feedback", on_delete="CASCADE")
+    author = ForeignKeyField(Account)
+    subject = ForeignKeyField(Account)
+    stars = IntegerField()
+    comment = TextField(default="")
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("contract", "author"), True),)  # G-04: once per party

@@ -1,0 +1,102 @@
+"""The stored vocabulary: short status strings. Which transitions are allowed is decided in rules/."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLIENT = "client"
+    FREELANCER = "freelancer"
+    AGENT = "agent"
+    SYSTEM = "system"  # the deadline worker acting on expired windows
+
+
+class ContractStatus(StrEnum):
+    OPEN = "open"
+    ENDED = "ended"          # ended by a party (G-03)
+    COMPLETED = "completed"  # Fiverr order marked completed (F-05, F-07)
+    CANCELLED = "cancelled"  # whole order cancelled through support (F-08)
+
+
+class MilestoneStatus(StrEnum):
+    PLANNED = "planned"                  # future: not yet activated and funded
+    FUNDED = "funded"                    # active, money in escrow, work in progress
+    SUBMITTED = "submitted"              # work submitted, review window open
+    CHANGES_REQUESTED = "changes_requested"
+    REFUND_REQUESTED = "refund_requested"
+    DISPUTED = "disputed"                # freelancer disputed; client's response window (U-33)
+    IN_SUPPORT = "in_support"            # client responded; a support agent decides (G-02)
+    RELEASED = "released"
+    REFUNDED = "refunded"
+    RESOLVED = "resolved"                # split by a support agent
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = frozenset({
+    MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.CHANGES_REQUESTED,
+    MilestoneStatus.REFUND_REQUESTED, MilestoneStatus.DISPUTED, MilestoneStatus.IN_SUPPORT,
+})
+FINAL_STATUSES = frozenset({
+    MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED, MilestoneStatus.RESOLVED,
+    MilestoneStatus.CANCELLED,
+})
+
+
+class ChangeRequestKind(StrEnum):
+    CLIENT_ACTIVE = "client_active"              # U-20: client edits the active milestone
+    FREELANCER_PROPOSAL = "freelancer_proposal"  # U-14: freelancer edits future milestones
+
+
+class ChangeRequestStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"  # U-23, or the contract ended
+    EXPIRED = "expired"      # U-24
+
+
+class RefundSource(StrEnum):
+    ESCROW = "escrow"  # money still in the milestone's escrow
+    PAID = "paid"      # money already released to the freelancer
+
+
+class RefundStatus(StrEnum):
+    PENDING = "pending"
+    DISPUTED = "disputed"
+    IN_SUPPORT = "in_support"
+    AGREED = "agreed"          # freelancer agreed: money back to the client
+    GRANTED = "granted"        # U-32: unanswered for 7 days
+    KEPT = "kept"              # U-33: client did not respond, the freelancer keeps it
+    RESOLVED = "resolved"      # G-02: split by support
+    CANCELLED = "cancelled"    # F-08 cancellation superseded it
+
+
+class SubmissionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    CLOSED = "closed"  # milestone refunded, cancelled or resolved while under review
+
+
+class DeadlineKind(StrEnum):
+    REVIEW = "review"                    # U-06 / F-05
+    START_NEXT = "start_next"            # F-07
+    CHANGE_REQUEST = "change_request"    # U-24
+    REFUND_ANSWER = "refund_answer"      # U-32
+    DISPUTE_RESPONSE = "dispute_response"  # U-33
+
+
+class DeadlineStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"    # closed by a user action before it was due
+    APPLIED = "applied"  # the automatic action ran
+
+
+class LedgerAccount(StrEnum):
+    CLIENT_PAYMENT = "client_payment"    # the client's payment method (negative: charged)
+    PROJECT_FUNDS = "project_funds"      # leftover funds held on the contract (U-04)
+    ESCROW = "escrow"                    # one milestone's escrow
+    FREELANCER = "freelancer_earnings"
+    PLATFORM_FEES = "platform_fees"
+    CLIENT_REFUNDS = "client_refunds"    # money returned to the client

@@ -1,0 +1,52 @@
+"""Double-entry ledger: every movement of money is a transfer of two entries summing to
+zero, written in the caller's transaction. Balances are sums of entries."""
+from __future__ import annotations
+
+from peewee import fn
+
+from models.ledger import LedgerEntry, LedgerTransfer
+from models.vocabulary import LedgerAccount as A
+
+__all__ = ["transfer", "balance", "milestone_escrow", "project_funds", "A"]
+
+
+def transfer(*, contract_id: int, milestone_id: int | None, kind: str, source: str,
+             target: str, amount_cents: int, actor_id: int | None, at,
+             once_key: str | None = None) -> LedgerTransfer | None:
+    """Move `amount_cents` from `source` to `target`. A zero amount writes nothing."""
+    if amount_cents == 0:
+        return None
+    if amount_cents < 0:
+        raise ValueError("transfers move a positive amount; swap source and target")
+    t = LedgerTransfer.create(contract=contract_id, milestone=milestone_id, kind=kind,
+                              once_key=once_key, actor=actor_id, created_at=at)
+    LedgerEntry.insert_many([
+        dict(transfer=t.id, contract=contract_id, milestone=milestone_id, account=source,
+             amount_cents=-amount_cents),
+        dict(transfer=t.id, contract=contract_id, milestone=milestone_id, account=target,
+             amount_cents=amount_cents),
+    ]).execute()
+    return t
+
+
+def balance(account: str, *, contract_id: int | None = None,
+            milestone_id: int | None = None) -> int:
+    q = LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0)).where(
+        LedgerEntry.account == account)
+    if contract_id is not None:
+        q = q.where(LedgerEntry.contract == contract_id)
+    if milestone_id is not None:
+        q = q.where(LedgerEntry.milestone == milestone_id)
+    return int(q.scalar() or 0)
+
+
+def milestone_escrow(milestone_id: int) -> int:
+    return balance(A.ESCROW, milestone_id=milestone_id)
+
+
+def project_funds(contract_id: int) -> int:
+    return balance(A.PROJECT_FUNDS, contract_id=contract_id)
+
+
+def released_to_freelancer(contract_id: int) -> int:
+    return balance(A.FREELANCER, contract_id=contract_id)

@@ -1,0 +1,61 @@
+"""Money: parse what a user types into integer cents; format cents for display.
+
+G-01: accepts `1234.5`, `1,234.50`, `$1,234.50`; refuses negatives, more than two
+decimals, non-numbers and absurd values, with a message naming the rule.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from rules.errors import RuleError
+
+MAX_AMOUNT_CENTS = 1_000_000_00  # G-01: $1,000,000.00 per milestone
+
+_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d*)?$")
+_PLAIN = re.compile(r"^\d+(\.\d*)?$|^\.\d+$")
+
+
+def parse_money(text: str, *, allow_zero: bool = False) -> int:
+    """Return the amount typed in `text` as integer cents, or raise RuleError G-01."""
+    raw = (text or "").strip()
+    if not raw:
+        raise RuleError("G-01", "Enter an amount, like 1,234.50.")
+    body = raw
+    if body.startswith("-") or body.startswith("$-") or body.startswith("(") :
+        raise RuleError("G-01", "Amounts cannot be negative.")
+    if body.startswith("$"):
+        body = body[1:].strip()
+    if body.upper().endswith("USD"):
+        body = body[:-3].strip()
+    if not (_GROUPED.match(body) or _PLAIN.match(body)):
+        raise RuleError("G-01", f"“{raw}” is not an amount: use digits, like 1,234.50.")
+    try:
+        value = Decimal(body.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the patterns above exclude it
+        raise RuleError("G-01", f"“{raw}” is not an amount.")
+    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+        raise RuleError("G-01", "Amounts have at most two decimals (whole cents).")
+    cents = int(value * 100)
+    return check_cents(cents, allow_zero=allow_zero)
+
+
+def check_cents(cents: int, *, allow_zero: bool = False) -> int:
+    """Validate an amount already in cents (G-01): an int, not negative, not absurd."""
+    if isinstance(cents, bool) or not isinstance(cents, int):
+        raise RuleError("G-01", "Amounts are whole cents, never fractions.")
+    if cents < 0:
+        raise RuleError("G-01", "Amounts cannot be negative.")
+    if cents == 0 and not allow_zero:
+        raise RuleError("G-01", "The amount must be more than $0.00.")
+    if cents > MAX_AMOUNT_CENTS:
+        raise RuleError("G-01", f"{format_money(cents)} is above the limit of "
+                                f"{format_money(MAX_AMOUNT_CENTS)} per milestone.")
+    return cents
+
+
+def format_money(cents: int) -> str:
+    """`123450` -> `$1,234.50`; negative amounts get a leading minus."""
+    sign = "-" if cents < 0 else ""
+    dollars, rest = divmod(abs(cents), 100)
+    return f"{sign}${dollars:,}.{rest:02d}"

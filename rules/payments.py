@@ -1,0 +1,180 @@
+"""Funding, topping up and releasing milestones (U-03..U-05, U-19, U-25..U-28, U-30, F-04)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.accounts import Account
+from models.milestones import Milestone
+from models.vocabulary import MilestoneStatus as S
+from models.vocabulary import SubmissionStatus
+from rules.clock import Clock
+from rules.errors import CONFLICT, RuleError
+from rules.journal import record
+from rules.ledger import A, milestone_escrow, project_funds, transfer
+from rules.money import check_cents, format_money
+from rules.settlement import (active_milestone, cancel_pending_change_requests,
+                              close_contract_money, close_submissions, fund_milestone_money,
+                              next_planned, settle_escrow)
+from rules.store import (authorize, cas_update, check_expected_version, load_actor,
+                         load_contract, load_milestone, now_of, other_parties, policy_of,
+                         require_open, transactional)
+from rules.windows import close_windows, open_window
+from rules.calendar import add_days
+
+RELEASABLE = (S.FUNDED, S.SUBMITTED, S.CHANGES_REQUESTED)
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    milestone_id: int
+    released_cents: int
+    bonus_cents: int
+    to_project_funds_cents: int
+    extra_charged_cents: int
+    is_last: bool           # U-30: ask whether to end the contract or keep it open
+    contract_ended: bool
+
+
+def refuse_state(m: Milestone, verb: str) -> RuleError:
+    """The refusal for an action tried on a milestone in the wrong state."""
+    status = m.status.replace("_", " ")
+    if m.status == S.PLANNED:
+        return RuleError("U-03", f"“{m.title}” is not funded yet: it must be funded before "
+                                 f"it can be {verb}.")
+    if m.status in (S.REFUND_REQUESTED, S.DISPUTED, S.IN_SUPPORT):
+        return RuleError("U-29", f"“{m.title}” has an open refund request ({status}): it "
+                                 f"must be settled before it can be {verb}.")
+    if m.status in (S.RELEASED, S.REFUNDED, S.RESOLVED, S.CANCELLED):
+        return RuleError(CONFLICT, f"“{m.title}” was already {status}; it cannot be {verb}.")
+    return RuleError("U-17", f"“{m.title}” is {status}; it cannot be {verb} now.")
+
+
+@transactional
+def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int | None = None,
+                        clock: Clock | None = None) -> Milestone:
+    """Fund (Fiverr: start) the next future milestone in list order (U-03, U-09, U-04, U-05)."""
+    actor = load_actor(actor)
+    contract = load_contract(contract_id)
+    authorize("fund_milestone", actor, contract)
+    require_open(contract)
+    current = active_milestone(contract.id)
+    if current is not None:
+        raise RuleError("U-03", f"Only one milestone is funded at a time: “{current.title}” "
+                                "must be released or refunded first.")
+    m = next_planned(contract.id)
+    if m is None:
+        raise RuleError("U-09", "There is no future milestone to fund: add one first.")
+    if milestone_id is not None and milestone_id != m.id:
+        raise RuleError("U-09", f"Milestones are activated in list order: the next to fund "
+                                f"is “{m.title}”.")
+    at = now_of(clock)
+    before = {"status": m.status}
+    cas_update(m, "This milestone", status=S.FUNDED, funded_at=at)
+    money = fund_milestone_money(contract, m, actor, at)
+    close_windows(at=at, contract_id=contract.id, kind="start_next")
+    verb = "Started" if policy_of(contract).platform == "fiverr" else "Funded"
+    text = f"{verb} “{m.title}”: {format_money(m.amount_cents)} in escrow"
+    if money["from_project_funds_cents"]:
+        text += f" ({format_money(money['from_project_funds_cents'])} from project funds)"
+    record(actor=actor, action="fund_milestone", contract_id=contract.id, milestone_id=m.id,
+           summary=text, at=at, notify=other_parties(contract, actor), details=money,
+           target=f"milestone:{m.id}", before=before, after={"status": m.status, **money})
+    return m
+
+
+@transactional
+def add_escrow_funds(actor: Account, milestone_id: int, *, clock: Clock | None = None) -> int:
+    """U-22: after an approved higher amount, fund the difference (project funds first)."""
+    actor = load_actor(actor)
+    m, contract = load_milestone(milestone_id)
+    authorize("add_escrow_funds", actor, contract)
+    require_open(contract)
+    if m.status not in RELEASABLE:
+        raise refuse_state(m, "topped up")
+    missing = m.amount_cents - milestone_escrow(m.id)
+    if missing <= 0:
+        raise RuleError("U-22", f"The escrow of “{m.title}” already covers its amount.")
+    at = now_of(clock)
+    cas_update(m, "This milestone")
+    from_funds = min(project_funds(contract.id), missing)
+    common = dict(contract_id=contract.id, milestone_id=m.id, actor_id=actor.id, at=at)
+    transfer(kind="top_up_from_project_funds", source=A.PROJECT_FUNDS, target=A.ESCROW,
+             amount_cents=from_funds, **common)
+    transfer(kind="top_up", source=A.CLIENT_PAYMENT, target=A.ESCROW,
+             amount_cents=missing - from_funds, **common)
+    record(actor=actor, action="add_escrow_funds", contract_id=contract.id, milestone_id=m.id,
+           summary=f"Added {format_money(missing)} to the escrow of “{m.title}”", at=at,
+           notify=other_parties(contract, actor), details={"added_cents": missing},
+           target=f"milestone:{m.id}", after={"added_cents": missing})
+    return missing
+
+
+@transactional
+def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
+            bonus_cents: int = 0, *, end_contract: bool = False, version: int | None = None,
+            clock: Clock | None = None) -> ReleaseResult:
+    """Approve and pay a milestone (U-25..U-28), with or without a submission (U-19).
+
+    `amount_cents` defaults to what is in escrow (U-25). Less leaves the rest in project
+    funds (U-26); more charges the client the difference (U-27). A bonus needs the full
+    amount (U-28). `end_contract` ends the contract afterwards (U-30, G-03).
+    """
+    actor = load_actor(actor)
+    m, contract = load_milestone(milestone_id)
+    authorize("release", actor, contract)
+    require_open(contract)
+    check_expected_version(m, version, "This milestone")
+    if m.status not in RELEASABLE:
+        raise refuse_state(m, "released")
+    policy = policy_of(contract)
+    if m.status != S.SUBMITTED and not policy.release_without_submission:
+        raise RuleError("U-19", f"On {policy.label} a milestone is paid by accepting its "
+                                "delivery: wait for the seller to deliver.")
+    held = milestone_escrow(m.id)
+    amount = held if amount_cents is None else check_cents(amount_cents)
+    bonus = check_cents(bonus_cents, allow_zero=True)
+    if amount != held and not policy.partial_release:
+        raise RuleError("U-25", f"On {policy.label} the funded amount "
+                                f"({format_money(held)}) is released in full.")
+    if bonus and not policy.bonus:
+        raise RuleError("U-28", f"Bonuses are not available on {policy.label}.")
+    if bonus and amount < held:
+        raise RuleError("U-28", f"A bonus can be added only when the full amount "
+                                f"({format_money(held)}) is released.")
+    at = now_of(clock)
+    before = {"status": m.status, "escrow_cents": held}
+    cas_update(m, "This milestone", status=S.RELEASED, finished_at=at)
+    extra = max(amount - held, 0)
+    common = dict(contract_id=contract.id, milestone_id=m.id, actor_id=actor.id, at=at)
+    transfer(kind="release_extra_charge", source=A.CLIENT_PAYMENT, target=A.ESCROW,
+             amount_cents=extra, **common)
+    leftover = max(held - amount, 0)
+    settle_escrow(contract, m, actor, at, to_freelancer=amount, to_project_funds=leftover,
+                  kind="release")
+    transfer(kind="bonus", source=A.CLIENT_PAYMENT, target=A.FREELANCER, amount_cents=bonus,
+             once_key=f"m:{m.id}:bonus" if bonus else None, **common)
+    close_submissions(m.id, SubmissionStatus.APPROVED)
+    close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
+    cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
+    upcoming = next_planned(contract.id)
+    if upcoming is not None and policy.start_next_days:
+        open_window("start_next", contract_id=contract.id, opened_at=at,
+                    due_at=add_days(at, policy.start_next_days))
+    money = {"released_cents": amount, "bonus_cents": bonus, "to_project_funds_cents": leftover,
+             "extra_charged_cents": extra}
+    text = f"Released {format_money(amount)} for “{m.title}”"
+    if bonus:
+        text += f" with a {format_money(bonus)} bonus"
+    if leftover:
+        text += f"; {format_money(leftover)} stays in project funds"
+    if extra:
+        text += f"; {format_money(extra)} more was charged"
+    record(actor=actor, action="release", contract_id=contract.id, milestone_id=m.id,
+           summary=text, at=at, notify=other_parties(contract, actor), details=money,
+           target=f"milestone:{m.id}", before=before, after={"status": m.status, **money})
+    ended = False
+    if end_contract:
+        from rules.contracts import end_contract_in_transaction
+        end_contract_in_transaction(actor, contract, at)
+        ended = True
+    return ReleaseResult(m.id, amount, bonus, leftover, extra, upcoming is None, ended)

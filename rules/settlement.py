@@ -1,0 +1,122 @@
+"""Money movements shared by several actions: funding a milestone, settling its escrow,
+closing a contract. Called inside an action's transaction, after its checked update."""
+from __future__ import annotations
+
+import arrow
+
+from models.accounts import Account
+from models.change_requests import ChangeRequest
+from models.contracts import Contract
+from models.ledger import LedgerTransfer
+from models.milestones import Milestone, Submission
+from models.vocabulary import (ACTIVE_STATUSES, ChangeRequestStatus, ContractStatus, MilestoneStatus,
+                               SubmissionStatus)
+from rules.store import cas_update
+from rules.ledger import A, balance, milestone_escrow, project_funds, transfer
+from rules.windows import close_windows
+
+
+def fund_milestone_money(contract: Contract, milestone: Milestone, actor: Account,
+                         at: arrow.Arrow) -> dict:
+    """Move the milestone's amount into escrow: project funds first (U-04), the client is
+    charged the rest; the contract initiation fee with the first funding only (U-05)."""
+    amount = milestone.amount_cents
+    from_funds = min(project_funds(contract.id), amount)
+    charged = amount - from_funds
+    key = f"m:{milestone.id}:fund"
+    common = dict(contract_id=contract.id, milestone_id=milestone.id, actor_id=actor.id, at=at)
+    if from_funds:
+        transfer(kind="fund_from_project_funds", source=A.PROJECT_FUNDS, target=A.ESCROW,
+                 amount_cents=from_funds, once_key=key, **common)
+        key = None
+    transfer(kind="fund", source=A.CLIENT_PAYMENT, target=A.ESCROW, amount_cents=charged,
+             once_key=key, **common)
+    fee = 0
+    fee_paid = (LedgerTransfer.select().where((LedgerTransfer.contract == contract.id)
+                & (LedgerTransfer.kind == "initiation_fee")).exists())
+    if contract.initiation_fee_cents and not fee_paid:
+        fee = contract.initiation_fee_cents
+        transfer(kind="initiation_fee", source=A.CLIENT_PAYMENT, target=A.PLATFORM_FEES,
+                 amount_cents=fee, once_key=f"c:{contract.id}:initiation_fee",
+                 contract_id=contract.id, milestone_id=None, actor_id=actor.id, at=at)
+    return {"amount_cents": amount, "from_project_funds_cents": from_funds,
+            "charged_cents": charged + fee, "initiation_fee_cents": fee}
+
+
+def settle_escrow(contract: Contract, milestone: Milestone, actor: Account, at: arrow.Arrow,
+                  *, to_freelancer: int = 0, to_client: int = 0, to_project_funds: int = 0,
+                  kind: str) -> None:
+    """Empty the milestone's escrow, once (the `m:ID:escrow` key is the backstop)."""
+    held = milestone_escrow(milestone.id)
+    if to_freelancer + to_client + to_project_funds != held or held <= 0:
+        raise AssertionError(f"settlement of {held} does not add up")  # a programming error
+    key = f"m:{milestone.id}:escrow"
+    common = dict(contract_id=contract.id, milestone_id=milestone.id, actor_id=actor.id, at=at)
+    for target, amount, k in ((A.FREELANCER, to_freelancer, kind),
+                              (A.CLIENT_REFUNDS, to_client, f"{kind}_refund"),
+                              (A.PROJECT_FUNDS, to_project_funds, f"{kind}_to_project_funds")):
+        if amount:
+            transfer(kind=k, source=A.ESCROW, target=target, amount_cents=amount,
+                     once_key=key, **common)
+            key = None
+
+
+def close_submissions(milestone_id: int, status: str) -> None:
+    Submission.update(status=status, version=Submission.version + 1).where(
+        (Submission.milestone == milestone_id) & (Submission.status == SubmissionStatus.PENDING)
+    ).execute()
+
+
+def cancel_pending_change_requests(contract_id: int, at: arrow.Arrow, *,
+                                   milestone_id: int | None = None) -> int:
+    """U-23: a submission or a release cancels the pending change request."""
+    q = ChangeRequest.update(status=ChangeRequestStatus.CANCELLED, answered_at=at,
+                             version=ChangeRequest.version + 1).where(
+        (ChangeRequest.contract == contract_id)
+        & (ChangeRequest.status == ChangeRequestStatus.PENDING))
+    if milestone_id is not None:
+        q = q.where(ChangeRequest.milestone == milestone_id)
+    n = q.execute()
+    if n:
+        close_windows(at=at, contract_id=contract_id, kind="change_request",
+                      milestone_id=milestone_id)
+    return n
+
+
+def close_contract_money(contract: Contract, actor: Account, at: arrow.Arrow,
+                         status: str = ContractStatus.ENDED) -> dict:
+    """End the contract (its checked update first), return leftover project funds to the
+    client (U-04, G-03), and the initiation fee if nothing was ever released (U-05)."""
+    cas_update(contract, "This contract", status=status, ended_at=at)
+    returned = project_funds(contract.id)
+    common = dict(contract_id=contract.id, milestone_id=None, actor_id=actor.id, at=at)
+    transfer(kind="project_funds_refund", source=A.PROJECT_FUNDS, target=A.CLIENT_REFUNDS,
+             amount_cents=returned, **common)
+    fee_back = 0
+    fees = balance(A.PLATFORM_FEES, contract_id=contract.id)
+    if fees > 0 and balance(A.FREELANCER, contract_id=contract.id) == 0:
+        fee_back = fees
+        transfer(kind="initiation_fee_refund", source=A.PLATFORM_FEES,
+                 target=A.CLIENT_REFUNDS, amount_cents=fees,
+                 once_key=f"c:{contract.id}:initiation_fee_refund", **common)
+    cancelled = (Milestone.update(status=MilestoneStatus.CANCELLED, finished_at=at,
+                                  version=Milestone.version + 1)
+                 .where((Milestone.contract == contract.id)
+                        & (Milestone.status == MilestoneStatus.PLANNED)).execute())
+    cancel_pending_change_requests(contract.id, at)
+    close_windows(at=at, contract_id=contract.id)
+    return {"project_funds_returned_cents": returned, "initiation_fee_returned_cents": fee_back,
+            "milestones_closed": cancelled}
+
+
+def next_planned(contract_id: int) -> Milestone | None:
+    """U-09: the next milestone to fund is the first future one in list order."""
+    return (Milestone.select().where((Milestone.contract == contract_id)
+                                     & (Milestone.status == MilestoneStatus.PLANNED))
+            .order_by(Milestone.position).first())
+
+
+def active_milestone(contract_id: int) -> Milestone | None:
+    return (Milestone.select().where((Milestone.contract == contract_id)
+                                     & (Milestone.status.in_(list(ACTIVE_STATUSES))))
+            .order_by(Milestone.position).first())
