@@ -1,0 +1,351 @@
+"""What the screens show, shaped for them: paged, a fixed number of queries per page
+(never one per row), and only what the actor may see (G-07)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import arrow
+from peewee import JOIN, Case, fn
+
+from models.accounts import Account
+from models.base import database
+from models.change_requests import ChangeRequest
+from models.contracts import Contract, Feedback
+from models.deadlines import Deadline
+from models.events import Event, Notification
+from models.ledger import LedgerEntry
+from models.milestones import Milestone, Submission
+from models.refunds import RefundRequest
+from models.vocabulary import (ACTIVE_STATUSES, ChangeRequestStatus, DeadlineStatus,
+                               MilestoneStatus, RefundStatus, Role)
+from rules import access
+from rules.errors import NOT_FOUND, RuleError
+from rules.ledger import A
+from rules.policy import get_policy
+from rules.store import load_actor, load_contract
+
+Client = Account.alias("client_account")
+Freelancer = Account.alias("freelancer_account")
+
+
+@dataclass(frozen=True)
+class Totals:
+    budget_cents: int = 0         # sum of the milestones not cancelled
+    funded_cents: int = 0         # all ever put into escrow
+    in_escrow_cents: int = 0
+    released_cents: int = 0       # net paid to the freelancer (bonuses included)
+    project_funds_cents: int = 0  # leftover funds held for the next milestone (U-04)
+    remaining_cents: int = 0      # planned and active milestones, still to be paid
+
+
+@dataclass(frozen=True)
+class ContractSummary:
+    id: int
+    title: str
+    policy: str
+    policy_label: str
+    status: str
+    client_name: str
+    freelancer_name: str
+    counterpart: str
+    milestone_count: int
+    current_title: str | None
+    current_status: str | None
+    totals: Totals
+    next_deadline_kind: str | None
+    next_deadline_at: arrow.Arrow | None
+
+
+SORTS = {
+    "id": Contract.id, "title": Contract.title, "status": Contract.status,
+    "policy": Contract.policy, "created": Contract.created_at,
+}
+
+
+def _visible(actor: Account):
+    q = Contract.select()
+    if actor.role == Role.AGENT:
+        return q
+    if actor.role == Role.CLIENT:
+        return q.where(Contract.client == actor.id)
+    if actor.role == Role.FREELANCER:
+        return q.where(Contract.freelancer == actor.id)
+    return q.where(Contract.id.is_null())  # nobody else sees anything
+
+
+def _search(q, text: str | None):
+    if not text:
+        return q
+    like = f"%{text.strip()}%"
+    return q.where(Contract.title ** like | Client.display_name ** like
+                   | Freelancer.display_name ** like | Contract.policy ** like
+                   | Contract.status ** like)
+
+
+def count_contracts(actor: Account, search: str | None = None) -> int:
+    actor = load_actor(actor)
+    q = (_visible(actor).join(Client, on=(Contract.client == Client.id))
+         .switch(Contract).join(Freelancer, on=(Contract.freelancer == Freelancer.id)))
+    return _search(q, search).count()
+
+
+def list_contracts(actor: Account, *, search: str | None = None, sort: str = "id",
+                   descending: bool = False, offset: int = 0, limit: int = 50
+                   ) -> list[ContractSummary]:
+    """A page of the contracts `actor` may see, with their totals."""
+    actor = load_actor(actor)
+    order = SORTS.get(sort, Contract.id)
+    q = (_visible(actor).select(Contract, Client.display_name.alias("client_name"),
+                                Freelancer.display_name.alias("freelancer_name"))
+         .join(Client, on=(Contract.client == Client.id)).switch(Contract)
+         .join(Freelancer, on=(Contract.freelancer == Freelancer.id)))
+    q = _search(q, search).order_by(order.desc() if descending else order, Contract.id)
+    rows = list(q.offset(offset).limit(limit).dicts())
+    ids = [r["id"] for r in rows]
+    totals = contract_totals(ids)
+    current = _current_milestones(ids)
+    counts = dict(Milestone.select(Milestone.contract, fn.COUNT(Milestone.id))
+                  .where(Milestone.contract.in_(ids)).group_by(Milestone.contract).tuples())
+    deadlines = _next_deadlines(ids)
+    out = []
+    for r in rows:
+        counterpart = r["freelancer_name"] if actor.id == r["client"] else (
+            r["client_name"] if actor.id == r["freelancer"]
+            else f"{r['client_name']} / {r['freelancer_name']}")
+        cur = current.get(r["id"])
+        dl = deadlines.get(r["id"])
+        out.append(ContractSummary(
+            id=r["id"], title=r["title"], policy=r["policy"],
+            policy_label=get_policy(r["policy"]).label, status=r["status"],
+            client_name=r["client_name"], freelancer_name=r["freelancer_name"],
+            counterpart=counterpart, milestone_count=counts.get(r["id"], 0),
+            current_title=cur[0] if cur else None, current_status=cur[1] if cur else None,
+            totals=totals.get(r["id"], Totals()),
+            next_deadline_kind=dl[0] if dl else None,
+            next_deadline_at=arrow.get(dl[1]) if dl else None))
+    return out
+
+
+def contract_totals(contract_ids: list[int]) -> dict[int, Totals]:
+    """Budget, funded, in escrow, released, project funds and remaining per contract, in
+    two grouped queries."""
+    if not contract_ids:
+        return {}
+    live = Milestone.status != MilestoneStatus.CANCELLED
+    unpaid = Milestone.status.in_([MilestoneStatus.PLANNED, *ACTIVE_STATUSES])
+    plan = {c: (b, r) for c, b, r in Milestone.select(
+        Milestone.contract,
+        fn.SUM(Case(None, [(live, Milestone.amount_cents)], 0)),
+        fn.SUM(Case(None, [(unpaid, Milestone.amount_cents)], 0)))
+        .where(Milestone.contract.in_(contract_ids)).group_by(Milestone.contract).tuples()}
+    money: dict[int, dict[str, int]] = {}
+    for c, account, total, inflow in (LedgerEntry.select(
+            LedgerEntry.contract, LedgerEntry.account, fn.SUM(LedgerEntry.amount_cents),
+            fn.SUM(Case(None, [(LedgerEntry.amount_cents > 0, LedgerEntry.amount_cents)], 0)))
+            .where(LedgerEntry.contract.in_(contract_ids))
+            .group_by(LedgerEntry.contract, LedgerEntry.account).tuples()):
+        money.setdefault(c, {})[account] = int(total or 0)
+        if account == A.ESCROW:
+            money[c]["funded"] = int(inflow or 0)
+    out = {}
+    for c in contract_ids:
+        b, r = plan.get(c, (0, 0))
+        m = money.get(c, {})
+        out[c] = Totals(budget_cents=int(b or 0), funded_cents=m.get("funded", 0),
+                        in_escrow_cents=m.get(A.ESCROW, 0),
+                        released_cents=m.get(A.FREELANCER, 0),
+                        project_funds_cents=m.get(A.PROJECT_FUNDS, 0),
+                        remaining_cents=int(r or 0))
+    return out
+
+
+def _current_milestones(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """The active milestone of each contract, or else the next one to fund."""
+    out: dict[int, tuple[str, str]] = {}
+    for c, title, status in (Milestone.select(Milestone.contract, Milestone.title, Milestone.status)
+                             .where(Milestone.contract.in_(ids)
+                                    & Milestone.status.in_(list(ACTIVE_STATUSES))).tuples()):
+        out[c] = (title, status)
+    firsts = (Milestone.select(Milestone.contract, fn.MIN(Milestone.position).alias("pos"))
+              .where(Milestone.contract.in_([i for i in ids if i not in out])
+                     & (Milestone.status == MilestoneStatus.PLANNED))
+              .group_by(Milestone.contract))
+    nxt = (Milestone.select(Milestone.contract, Milestone.title, Milestone.status)
+           .join(firsts, on=((Milestone.contract == firsts.c.contract_id)
+                             & (Milestone.position == firsts.c.pos))).tuples())
+    for c, title, status in nxt:
+        out.setdefault(c, (title, status))
+    return out
+
+
+def _next_deadlines(ids: list[int]) -> dict[int, tuple[str, object]]:
+    soonest = (Deadline.select(Deadline.contract, fn.MIN(Deadline.due_at).alias("due"))
+               .where(Deadline.contract.in_(ids) & (Deadline.status == DeadlineStatus.OPEN))
+               .group_by(Deadline.contract))
+    rows = (Deadline.select(Deadline.contract, Deadline.kind, Deadline.due_at)
+            .join(soonest, on=((Deadline.contract == soonest.c.contract_id)
+                               & (Deadline.due_at == soonest.c.due)))
+            .where(Deadline.status == DeadlineStatus.OPEN).tuples())
+    return {c: (kind, due) for c, kind, due in rows}
+
+
+# --- one contract in full -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class MilestoneView:
+    id: int
+    position: int
+    title: str
+    description: str
+    due_date: object
+    amount_cents: int
+    status: str
+    escrow_cents: int
+    revisions_allowed: int | None
+    revisions_used: int
+    version: int
+    last_submission: dict | None
+
+
+@dataclass(frozen=True)
+class ContractDetail:
+    id: int
+    title: str
+    policy: str
+    policy_label: str
+    status: str
+    version: int
+    client: Account
+    freelancer: Account
+    starts_on: object
+    end_date: object
+    capacity: str  # how the actor stands towards it: client, freelancer or agent
+    totals: Totals
+    milestones: list[MilestoneView]
+    change_requests: list[ChangeRequest]
+    refund_requests: list[RefundRequest]
+    deadlines: list[Deadline]
+    feedback: list[Feedback]
+    next_to_fund_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
+    actor = load_actor(actor)
+    contract = load_contract(contract_id)
+    cap = access.check("view_contract", actor.id, actor.role, contract.client_id,
+                       contract.freelancer_id)
+    escrow = dict(LedgerEntry.select(LedgerEntry.milestone, fn.SUM(LedgerEntry.amount_cents))
+                  .where((LedgerEntry.contract == contract.id) & (LedgerEntry.account == A.ESCROW))
+                  .group_by(LedgerEntry.milestone).tuples())
+    latest: dict[int, dict] = {}
+    for s in (Submission.select(Submission.milestone, Submission.message, Submission.link,
+                                Submission.submitted_at, Submission.status)
+              .join(Milestone).where(Milestone.contract == contract.id)
+              .order_by(Submission.submitted_at, Submission.id).dicts()):
+        latest[s["milestone"]] = s
+    ms = [MilestoneView(m.id, m.position, m.title, m.description, m.due_date, m.amount_cents,
+                        m.status, int(escrow.get(m.id, 0) or 0), m.revisions_allowed,
+                        m.revisions_used, m.version, latest.get(m.id))
+          for m in Milestone.select().where(Milestone.contract == contract.id)
+          .order_by(Milestone.position)]
+    nxt = next((m.id for m in ms if m.status == MilestoneStatus.PLANNED), None)
+    return ContractDetail(
+        id=contract.id, title=contract.title, policy=contract.policy,
+        policy_label=get_policy(contract.policy).label, status=contract.status,
+        version=contract.version, client=Account.get_by_id(contract.client_id),
+        freelancer=Account.get_by_id(contract.freelancer_id), starts_on=contract.starts_on,
+        end_date=contract.end_date, capacity=cap,
+        totals=contract_totals([contract.id])[contract.id], milestones=ms,
+        change_requests=list(ChangeRequest.select().where(ChangeRequest.contract == contract.id)
+                             .order_by(ChangeRequest.id.desc())),
+        refund_requests=list(RefundRequest.select().where(RefundRequest.contract == contract.id)
+                             .order_by(RefundRequest.id.desc())),
+        deadlines=list(Deadline.select().where((Deadline.contract == contract.id)
+                                               & (Deadline.status == DeadlineStatus.OPEN))
+                       .order_by(Deadline.due_at)),
+        feedback=list(Feedback.select().where(Feedback.contract == contract.id)),
+        next_to_fund_id=nxt)
+
+
+# --- timeline and notifications -------------------------------------------------------
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    id: int
+    at: arrow.Arrow
+    actor_name: str
+    kind: str
+    summary: str
+    milestone_id: int | None
+
+
+def timeline_page(actor: Account, contract_id: int, *, before_id: int | None = None,
+                  limit: int = 20) -> tuple[list[TimelineEntry], bool]:
+    """A page of the contract's timeline, newest first (U-31); and whether more follow."""
+    actor = load_actor(actor)
+    contract = load_contract(contract_id)
+    access.check("view_contract", actor.id, actor.role, contract.client_id,
+                 contract.freelancer_id)
+    q = (Event.select(Event.id, Event.occurred_at, Event.kind, Event.summary, Event.milestone,
+                      Account.display_name).join(Account)
+         .where(Event.contract == contract.id))
+    if before_id is not None:
+        q = q.where(Event.id < before_id)
+    rows = list(q.order_by(Event.id.desc()).limit(limit + 1).dicts())
+    entries = [TimelineEntry(r["id"], arrow.get(r["occurred_at"]), r["display_name"], r["kind"],
+                             r["summary"], r["milestone"]) for r in rows[:limit]]
+    return entries, len(rows) > limit
+
+
+@dataclass(frozen=True)
+class NotificationView:
+    id: int
+    at: arrow.Arrow
+    contract_id: int
+    contract_title: str
+    summary: str
+    read: bool
+
+
+def notifications(actor: Account, *, unread_only: bool = False, offset: int = 0,
+                  limit: int = 50) -> list[NotificationView]:
+    """The actor's notifications, newest first."""
+    actor = load_actor(actor)
+    q = (Notification.select(Notification.id, Notification.read, Event.occurred_at,
+                             Event.summary, Contract.id.alias("contract_id"), Contract.title)
+         .join(Event).join(Contract).where(Notification.recipient == actor.id))
+    if unread_only:
+        q = q.where(Notification.read == False)  # noqa: E712 - peewee expression
+    rows = q.order_by(Notification.id.desc()).offset(offset).limit(limit).dicts()
+    return [NotificationView(r["id"], arrow.get(r["occurred_at"]), r["contract_id"], r["title"],
+                             r["summary"], r["read"]) for r in rows]
+
+
+def unread_count(actor: Account) -> int:
+    return (Notification.select().where((Notification.recipient == load_actor(actor).id)
+                                        & (Notification.read == False))  # noqa: E712
+            .count())
+
+
+def mark_read(actor: Account, notification_ids: list[int] | None = None) -> int:
+    """Mark the actor's own notifications read (all of them when no ids are given)."""
+    actor = load_actor(actor)
+    with database.atomic():
+        q = Notification.update(read=True).where((Notification.recipient == actor.id)
+                                                 & (Notification.read == False))  # noqa: E712
+        if notification_ids is not None:
+            q = q.where(Notification.id.in_(notification_ids))
+        return q.execute()
+
+
+def find_account(login: str) -> Account:
+    found = Account.get_or_none(Account.login == login)
+    if found is None or found.role == Role.SYSTEM:
+        raise RuleError(NOT_FOUND, f"No user “{login}”.")
+    return found
+
+
+def list_accounts() -> list[Account]:
+    return list(Account.select().where(Account.role != Role.SYSTEM)
+                .order_by(Account.role, Account.login))
