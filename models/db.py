@@ -24,11 +24,12 @@ from models.events import Event, Notification
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
 from models.refunds import RefundRequest
+from models.settings import Setting
 from models.vocabulary import Role
 
 ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
-    LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline,
+    LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
 ]
 
 SQLITE_PRAGMAS = {

@@ -22,10 +22,15 @@ class Deadline(BaseModel):
     due_at = UTCDateTimeField()
     status = CharField(max_length=8, default=DeadlineStatus.OPEN)
     closed_at = UTCDateTimeField(null=True)
+    # G-06: the next reminder (2 days, then 1 day before due); None once all are sent.
+    remind_at = UTCDateTimeField(null=True)
+    reminders_sent = IntegerField(default=0)
+    outcome = CharField(max_length=200, default="")  # what the sweep did, or why it skipped
     version = IntegerField(default=1)
 
     class Meta:
         indexes = (
             (("status", "due_at"), False),
+            (("status", "remind_at"), False),
             (("contract", "status"), False),
         )

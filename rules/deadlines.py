@@ -1,0 +1,216 @@
+"""The deadline sweep: apply every window that has fallen due, exactly once (G-09).
+
+Due windows are rows of `deadline` found with an indexed range query on
+(status, due_at), so a sweep costs what is due, not what is stored. Each item is applied
+through the same actions users go through, acting as the system, with a clock fixed at
+the window's true due time (so the timeline shows when it really closed, G-08).
+
+Exactly once: the first write for an item is a compare-and-set of its deadline row from
+open to applied; a second sweep, or a user who closed the window first, makes it change
+no row, and the item is left alone. Items are applied in small batches, one transaction
+each: a crash loses at most the batch in flight, never half an item.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import arrow
+
+from models.accounts import Account, system_account
+from models.base import database
+from models.contracts import Contract
+from models.deadlines import Deadline
+from models.vocabulary import DeadlineKind as K
+from models.vocabulary import DeadlineStatus
+from rules.calendar import human_delta
+from rules.change_requests import expire_milestone_change
+from rules.clock import Clock, FrozenClock
+from rules.errors import RuleError
+from rules.journal import record
+from rules.money import format_money
+from rules.orders import complete_order
+from rules.payments import release
+from rules.policy import get_policy
+from rules.refunds import close_unanswered_dispute, grant_unanswered_refund
+from rules.store import now_of
+from rules.windows import next_reminder, reminder_times
+
+
+@dataclass(frozen=True)
+class Applied:
+    deadline_id: int
+    kind: str
+    contract_id: int
+    due_at: arrow.Arrow
+    summary: str
+    skipped: bool = False
+
+
+@dataclass
+class SweepResult:
+    applied: list[Applied] = field(default_factory=list)
+    reminders: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.applied or self.reminders)
+
+
+def _milestone_title(d: Deadline) -> str:
+    return d.milestone.title if d.milestone_id else "the contract"
+
+
+def _apply_review(system: Account, d: Deadline, clock: Clock) -> str:
+    policy = get_policy(d.contract.policy)
+    if policy.review_expiry == "release":  # U-06
+        r = release(system, d.milestone_id, clock=clock)
+        return (f"“{_milestone_title(d)}” auto-released: {format_money(r.released_cents)} "
+                "to the freelancer")
+    money = complete_order(system, d.contract_id, clock=clock,  # F-05
+                           reason=f"No answer to the delivery within {policy.review_days} days")
+    return (f"“{d.contract.title}” marked completed: {format_money(money['paid_cents'])} "
+            "paid for the delivery")
+
+
+def _apply_start_next(system: Account, d: Deadline, clock: Clock) -> str:
+    policy = get_policy(d.contract.policy)
+    complete_order(system, d.contract_id, clock=clock,  # F-07
+                   reason=f"The next milestone was not started within {policy.start_next_days} days")
+    return f"“{d.contract.title}” marked completed: the next milestone was not started"
+
+
+def _apply_change_request(system: Account, d: Deadline, clock: Clock) -> str:
+    expire_milestone_change(system, d.change_request_id, clock=clock)  # U-24
+    return f"The change request on “{_milestone_title(d)}” expired"
+
+
+def _apply_refund(system: Account, d: Deadline, clock: Clock) -> str:
+    grant_unanswered_refund(system, d.refund_request_id, clock=clock)  # U-32
+    return f"The refund on “{_milestone_title(d)}” was granted (unanswered)"
+
+
+def _apply_dispute(system: Account, d: Deadline, clock: Clock) -> str:
+    close_unanswered_dispute(system, d.refund_request_id, clock=clock)  # U-33
+    return f"The dispute on “{_milestone_title(d)}” closed: the freelancer is paid"
+
+
+HANDLERS: dict[str, Callable[[Account, Deadline, Clock], str]] = {
+    K.REVIEW: _apply_review,
+    K.START_NEXT: _apply_start_next,
+    K.CHANGE_REQUEST: _apply_change_request,
+    K.REFUND_ANSWER: _apply_refund,
+    K.DISPUTE_RESPONSE: _apply_dispute,
+}
+
+
+def due_ids(now: arrow.Arrow, limit: int) -> list[int]:
+    """The ids of open windows due at `now`, oldest first (built afresh every call)."""
+    return [i for (i,) in Deadline.select(Deadline.id)
+            .where((Deadline.status == DeadlineStatus.OPEN) & (Deadline.due_at <= now.naive))
+            .order_by(Deadline.due_at, Deadline.id).limit(limit).tuples()]
+
+
+def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Applied | None:
+    """Apply one due window, inside the caller's transaction. None if it was not ours."""
+    d = Deadline.get_or_none(Deadline.id == deadline_id)
+    if d is None or d.status != DeadlineStatus.OPEN or arrow.get(d.due_at) > now:
+        return None
+    due = arrow.get(d.due_at)
+    claimed = (Deadline.update(status=DeadlineStatus.APPLIED, closed_at=due, remind_at=None,
+                               version=Deadline.version + 1)
+               .where((Deadline.id == d.id) & (Deadline.status == DeadlineStatus.OPEN)
+                      & (Deadline.version == d.version)).execute())
+    if claimed != 1:
+        return None  # another sweep, or a user, got there first
+    try:
+        with database.atomic():
+            summary = HANDLERS[d.kind](system, d, FrozenClock(due))
+        skipped = False
+    except RuleError as exc:
+        # The state no longer allows the automatic action: record why, never retry.
+        summary, skipped = f"skipped: {exc.message}", True
+        Deadline.update(status=DeadlineStatus.CLOSED).where(Deadline.id == d.id).execute()
+    Deadline.update(outcome=summary[:200]).where(Deadline.id == d.id).execute()
+    return Applied(d.id, d.kind, d.contract_id, due, summary, skipped)
+
+
+def sweep(*, clock: Clock | None = None, batch_size: int = 100,
+          max_items: int | None = None) -> SweepResult:
+    """Apply every due window (catching up in due order), then send due reminders."""
+    now = now_of(clock)
+    system = system_account()
+    result = SweepResult()
+    while max_items is None or len(result.applied) < max_items:
+        size = batch_size if max_items is None else min(batch_size, max_items - len(result.applied))
+        ids = due_ids(now, size)
+        if not ids:
+            break
+        with database.atomic():
+            for i in ids:
+                done = apply_deadline(system, i, now)
+                if done is not None:
+                    result.applied.append(done)
+        # Applying an item may open a window already due (a catch-up): loop again.
+    result.reminders = send_reminders(now, system, batch_size)
+    return result
+
+
+# --- reminders (G-06) ----------------------------------------------------------------
+
+_REMIND = {
+    K.REVIEW: ("client", "Review “{title}” {left}, or {outcome}"),
+    K.START_NEXT: ("client", "Start the next milestone of “{contract}” {left}, or the order "
+                             "is marked completed"),
+    K.CHANGE_REQUEST: ("freelancer", "Answer the change request on “{title}” {left}, or it "
+                                     "expires"),
+    K.REFUND_ANSWER: ("freelancer", "Answer the refund request on “{title}” {left}, or the "
+                                    "refund is granted"),
+    K.DISPUTE_RESPONSE: ("client", "Respond to the dispute on “{title}” {left}, or the "
+                                   "freelancer is paid"),
+}
+
+
+def send_reminders(now: arrow.Arrow, system: Account, batch_size: int = 100) -> int:
+    """G-06: tell the party a window closes on, 2 days and 1 day before; each once. A
+    worker that was off sends only the latest reminder that is due."""
+    sent = 0
+    while True:
+        rows = list(Deadline.select(Deadline, Contract).join(Contract)
+                    .where((Deadline.status == DeadlineStatus.OPEN)
+                           & (Deadline.remind_at <= now.naive) & (Deadline.due_at > now.naive))
+                    .order_by(Deadline.remind_at, Deadline.id).limit(batch_size))
+        if not rows:
+            return sent
+        with database.atomic():
+            for d in rows:
+                sent += _remind(d, now, system)
+
+
+def _remind(d: Deadline, now: arrow.Arrow, system: Account) -> int:
+    policy = get_policy(d.contract.policy)
+    times = reminder_times(arrow.get(d.opened_at), arrow.get(d.due_at),
+                           policy.reminder_hours_before)
+    passed = sum(1 for t in times if t <= now)
+    nxt = times[passed] if passed < len(times) else None
+    n = (Deadline.update(reminders_sent=passed, remind_at=nxt.naive if nxt else None,
+                         version=Deadline.version + 1)
+         .where((Deadline.id == d.id) & (Deadline.version == d.version)
+                & (Deadline.status == DeadlineStatus.OPEN)).execute())
+    if n != 1:
+        return 0  # another sweep sent it
+    who, text = _REMIND[d.kind]
+    party = d.contract.client_id if who == "client" else d.contract.freelancer_id
+    outcome = ("the escrow is released automatically" if policy.review_expiry == "release"
+               else "the order is marked completed")
+    summary = "Reminder: " + text.format(title=_milestone_title(d), contract=d.contract.title,
+                                         left=human_delta(arrow.get(d.due_at), now),
+                                         outcome=outcome)
+    record(actor=system, action="reminder", contract_id=d.contract_id,
+           milestone_id=d.milestone_id, summary=summary, at=now, notify=[party],
+           details={"kind": d.kind, "due_at": arrow.get(d.due_at).isoformat()},
+           target=f"deadline:{d.id}")
+    return 1
+
+
+__all__ = ["sweep", "SweepResult", "Applied", "apply_deadline", "due_ids", "next_reminder"]

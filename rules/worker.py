@@ -1,0 +1,51 @@
+"""The deadline worker loop for `milestones worker`: sweep every N seconds, log what it
+applied, stop cleanly on SIGTERM or ctrl+c. No Textual here; the TUI runs `sweep` in its
+own background worker."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Callable
+
+from rules.clock import Clock
+from rules.deadlines import SweepResult, sweep
+
+log = logging.getLogger("milestones.worker")
+
+
+def log_result(result: SweepResult) -> None:
+    for item in result.applied:
+        log.info("%s #%s (due %s): %s", item.kind, item.deadline_id,
+                 item.due_at.isoformat(), item.summary)
+    if result.reminders:
+        log.info("sent %d reminder(s)", result.reminders)
+
+
+def run_worker(*, interval: float = 30.0, once: bool = False, clock: Clock | None = None,
+               stop: threading.Event | None = None,
+               on_result: Callable[[SweepResult], None] = log_result) -> int:
+    """Sweep until stopped. Returns the number of items applied."""
+    stop = stop or threading.Event()
+    total = 0
+    while not stop.is_set():
+        try:
+            result = sweep(clock=clock)
+        except Exception:  # a passing database fault: log it, try again next tick
+            log.exception("sweep failed; retrying in %s s", interval)
+        else:
+            on_result(result)
+            total += len(result.applied)
+        if once:
+            break
+        stop.wait(interval)
+    return total
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT end the loop after the batch in flight (main thread only)."""
+    def handler(signum, frame):  # noqa: ARG001 - signal handler signature
+        log.info("stopping (signal %s)", signum)
+        stop.set()
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
