@@ -12,6 +12,7 @@ each: a crash loses at most the batch in flight, never half an item.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -136,12 +137,13 @@ def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Appli
 
 
 def sweep(*, clock: Clock | None = None, batch_size: int = 100,
-          max_items: int | None = None) -> SweepResult:
-    """Apply every due window (catching up in due order), then send due reminders."""
+          max_items: int | None = None, stop: threading.Event | None = None) -> SweepResult:
+    """Apply every due window (catching up in due order), then send due reminders.
+    `stop` is checked between batches, so a stopping worker finishes the batch in flight."""
     now = now_of(clock)
     system = system_account()
     result = SweepResult()
-    while max_items is None or len(result.applied) < max_items:
+    while (max_items is None or len(result.applied) < max_items) and not (stop and stop.is_set()):
         size = batch_size if max_items is None else min(batch_size, max_items - len(result.applied))
         ids = due_ids(now, size)
         if not ids:

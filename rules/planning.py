@@ -129,20 +129,24 @@ def add_milestone(actor: Account, contract_id: int, title: str, amount_cents: in
     return Milestone.get_by_id(ids["new"])
 
 
+@transactional
 def edit_milestone(actor: Account, milestone_id: int, *, version: int | None = None,
                    clock: Clock | None = None, **changes) -> Milestone:
     """U-08: change the title, description, due date, amount (or Fiverr revisions) of a
     future milestone."""
     m, contract = load_milestone(milestone_id)
+    authorize("edit_plan", load_actor(actor), contract)
     check_expected_version(m, version, f"“{m.title}”")
     save_plan(actor, contract.id, [EditMilestone(m.id, changes)], clock=clock)
     return Milestone.get_by_id(m.id)
 
 
+@transactional
 def delete_milestone(actor: Account, milestone_id: int, *, version: int | None = None,
                      clock: Clock | None = None) -> None:
     """U-08: delete a future milestone."""
     m, contract = load_milestone(milestone_id)
+    authorize("edit_plan", load_actor(actor), contract)
     check_expected_version(m, version, f"“{m.title}”")
     save_plan(actor, contract.id, [DeleteMilestone(m.id)], clock=clock)
 

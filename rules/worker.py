@@ -30,7 +30,7 @@ def run_worker(*, interval: float = 30.0, once: bool = False, clock: Clock | Non
     total = 0
     while not stop.is_set():
         try:
-            result = sweep(clock=clock)
+            result = sweep(clock=clock, stop=stop)
         except Exception:  # a passing database fault: log it, try again next tick
             log.exception("sweep failed; retrying in %s s", interval)
         else:
