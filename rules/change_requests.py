@@ -64,12 +64,13 @@ def _validate_active_change(m: Milestone, contract, changes: dict) -> dict:
         rule = "U-10" if policy.name == "upwork-compliance" else "U-20"
         raise RuleError(rule, f"Change requests on an active milestone are not available on "
                               f"{policy.label}.")
-    if m.status != S.FUNDED or Submission.select().where(Submission.milestone == m.id).exists():
+    submitted = Submission.select().where(Submission.milestone == m.id).exists()
+    if m.status != S.FUNDED or submitted:
+        why = (" (edit future milestones directly)." if m.status == S.PLANNED
+               else " and has a submission." if submitted else ".")
         raise RuleError("U-20", f"A change can be requested only on the active milestone "
                                 f"before the freelancer submits work; “{m.title}” is "
-                                f"{m.status.replace('_', ' ')}"
-                                + (" and has a submission." if m.status != S.PLANNED else
-                                   " (edit future milestones directly)."))
+                                f"{m.status.replace('_', ' ')}{why}")
     clean = check_active_changes(m, contract, changes)
     clean = {k: v for k, v in clean.items() if getattr(m, k) != v}
     if not clean:

@@ -161,7 +161,7 @@ def apply_ops(saved: list[PlanRow], ops: list[PlanOp], ctx: PlanContext
             if not ctx.policy.plan_editable:
                 _refuse_editing(ctx, "edited")
             i = _find(rows, op.milestone_id)
-            _require_future(rows[i], "edited")
+            _require_future(rows[i], "edited", ctx)
             if not op.changes:
                 raise RuleError(INPUT, "Nothing to change in this edit.")
             rows[i] = replace(rows[i], **check_milestone_fields(op.changes, ctx))
@@ -169,7 +169,7 @@ def apply_ops(saved: list[PlanRow], ops: list[PlanOp], ctx: PlanContext
             if not ctx.policy.plan_editable:
                 _refuse_editing(ctx, "deleted")
             i = _find(rows, op.milestone_id)
-            _require_future(rows[i], "deleted")
+            _require_future(rows[i], "deleted", ctx)
             del rows[i]
         elif isinstance(op, ReorderMilestones):
             if ctx.by_freelancer:
@@ -193,11 +193,16 @@ def _find(rows: list[PlanRow], key: int | str) -> int:
     raise RuleError(NOT_FOUND, f"No milestone #{key} on this contract.")
 
 
-def _require_future(row: PlanRow, verb: str) -> None:
-    if not row.is_future:
-        raise RuleError("U-08", f"“{row.title}” is {row.status.replace('_', ' ')}: only "
-                                f"future milestones (not yet funded) can be {verb}. An active "
-                                "milestone changes through a change request (U-20).")
+def _require_future(row: PlanRow, verb: str, ctx: PlanContext) -> None:
+    if row.is_future:
+        return
+    status = row.status.replace('_', ' ')
+    if ctx.by_freelancer:
+        raise RuleError("U-14", f"“{row.title}” is {status}: a proposal can only add, edit "
+                                "or delete future milestones (not yet funded).")
+    raise RuleError("U-08", f"“{row.title}” is {status}: only future milestones (not yet "
+                            f"funded) can be {verb}. An active milestone changes through a "
+                            "change request (U-20).")
 
 
 def _reorder(rows: list[PlanRow], order: list[int | str]) -> list[PlanRow]:
