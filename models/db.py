@@ -98,13 +98,28 @@ def ensure_schema(db: Database) -> int:
             f"This database was written by a newer Milestones (schema {current}); "
             f"this program knows schema {SCHEMA_VERSION}. Upgrade the program.")
     migrator = migrator_for(db)
-    for target in range(current + 1, SCHEMA_VERSION + 1):
-        step = MIGRATIONS.get(target)
-        if step is None:
-            raise SchemaError(f"No migration to schema {target}.")
-        with db.atomic():
-            step(migrator)
-            SchemaVersion.update(version=target).execute()
+    sqlite = isinstance(db, SqliteDatabase)
+    if sqlite:
+        # Rebuilding a table drops the old one; with foreign keys on, that would cascade
+        # into every row pointing at it. SQLite's documented procedure: keys off (outside
+        # any transaction), rebuild, check, keys back on.
+        db.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        for target in range(current + 1, SCHEMA_VERSION + 1):
+            step = MIGRATIONS.get(target)
+            if step is None:
+                raise SchemaError(f"No migration to schema {target}.")
+            with db.atomic():
+                step(migrator)
+                if sqlite:
+                    broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise SchemaError(f"Migration to schema {target} broke "
+                                          f"{len(broken)} references; nothing was changed.")
+                SchemaVersion.update(version=target).execute()
+    finally:
+        if sqlite:
+            db.execute_sql("PRAGMA foreign_keys = ON")
     return SCHEMA_VERSION
 
 

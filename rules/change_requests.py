@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import arrow
+
 from models.accounts import Account
 from models.change_requests import ChangeRequest
 from models.milestones import Milestone, Submission
@@ -17,7 +19,7 @@ from rules.errors import INPUT, NOT_FOUND, RuleError
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, transfer
 from rules.money import format_money
-from rules.plan import PlanOp, apply_ops, ops_from_json, ops_to_json
+from rules.plan import PlanOp, apply_ops, describe_field, ops_from_json, ops_to_json
 from rules.planning import (changes_as_data, check_active_changes, describe_changes,
                             plan_context, plan_rows, proposal_pending, write_plan)
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
@@ -38,6 +40,14 @@ def _require_pending(cr: ChangeRequest, rule: str) -> None:
     if cr.status != CS.PENDING:
         raise RuleError(rule, f"This change request is {cr.status}; it can no longer be "
                               "answered or changed.")
+
+
+def _require_unexpired(cr: ChangeRequest, at: arrow.Arrow) -> None:
+    """U-24: once its 7 days are over, a request can no longer be answered or changed,
+    even before the deadline sweep has marked it expired."""
+    if cr.expires_at is not None and at >= arrow.get(cr.expires_at):
+        raise RuleError("U-24", "This change request expired unanswered after its 7 days; "
+                                "it can no longer be answered or changed.")
 
 
 def _plain(v):
@@ -106,19 +116,13 @@ def request_milestone_change(actor: Account, milestone_id: int, changes: dict,
                 change_request_id=cr.id, opened_at=at, due_at=expires)
     record(actor=actor, action="request_milestone_change", contract_id=contract.id,
            milestone_id=m.id, summary=f"Requested a change to “{m.title}”: "
-           + ", ".join(f"{k} {_show(before[k])} → {_show(_plain(v))}" for k, v in clean.items()),
+           + ", ".join(describe_field(k, before[k], _plain(v)) for k, v in clean.items()),
            at=at, notify=other_parties(contract, actor),
            details={"changes": {k: [before[k], _plain(v)] for k, v in clean.items()},
                     "expires_at": expires.isoformat()},
            target=f"change_request:{cr.id}", before=before,
            after={k: _plain(v) for k, v in clean.items()})
     return cr
-
-
-def _show(v) -> str:
-    if isinstance(v, int) and not isinstance(v, bool):
-        return format_money(v)
-    return "—" if v in (None, "") else str(v)
 
 
 @transactional
@@ -133,6 +137,7 @@ def edit_milestone_change(actor: Account, request_id: int, changes: dict, *,
     check_expected_version(cr, version, "This change request")
     clean = _validate_active_change(m, contract, changes)
     at = now_of(clock)
+    _require_unexpired(cr, at)
     before = {k: _plain(getattr(m, k)) for k in clean}
     payload = {"changes": {k: _plain(v) for k, v in clean.items()}, "before": before}
     cas_update(cr, "This change request", payload=json.dumps(payload))
@@ -152,6 +157,7 @@ def withdraw_milestone_change(actor: Account, request_id: int, *,
     authorize("change_active_milestone", actor, contract)
     _require_pending(cr, "U-21")
     at = now_of(clock)
+    _require_unexpired(cr, at)
     cas_update(cr, "This change request", status=CS.WITHDRAWN, answered_at=at)
     close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
     record(actor=actor, action="withdraw_milestone_change", contract_id=contract.id,
@@ -174,6 +180,7 @@ def approve_milestone_change(actor: Account, request_id: int, *,
     _require_pending(cr, "U-22")
     changes = active_changes(cr)
     at = now_of(clock)
+    _require_unexpired(cr, at)
     cas_update(cr, "This change request", status=CS.APPROVED, answered_at=at)
     if m.status != S.FUNDED:
         raise RuleError("U-23", f"“{m.title}” is no longer waiting for work; the request "
@@ -214,6 +221,7 @@ def reject_milestone_change(actor: Account, request_id: int, message: str = "", 
     _require_pending(cr, "U-22")
     text = check_text(message, "The message", limit=2000)
     at = now_of(clock)
+    _require_unexpired(cr, at)
     cas_update(cr, "This change request", status=CS.REJECTED, answered_at=at)
     close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
     record(actor=actor, action="reject_milestone_change", contract_id=contract.id,
@@ -232,6 +240,9 @@ def expire_milestone_change(actor: Account, request_id: int, *,
     authorize("expire_change_request", actor, contract)
     _require_pending(cr, "U-24")
     at = now_of(clock)
+    if cr.expires_at is None or at < arrow.get(cr.expires_at):
+        raise RuleError("U-24", "This change request is still waiting for an answer; it "
+                                "expires only when its 7 days are over.")
     cas_update(cr, "This change request", status=CS.EXPIRED, answered_at=at)
     close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
     record(actor=actor, action="expire_milestone_change", contract_id=contract.id,
@@ -293,7 +304,7 @@ def accept_proposal(actor: Account, request_id: int, *, clock: Clock | None = No
     except RuleError as exc:
         raise RuleError(exc.rule_id, f"The proposal no longer applies: {exc.message} "
                                      "Decline it and ask for a new one.") from None
-    write_plan(contract, saved, rows, changes)
+    write_plan(contract, saved, rows, changes, at)
     record(actor=actor, action="accept_proposal", contract_id=contract.id,
            summary=f"Accepted the proposal: {describe_changes(changes)}", at=at,
            notify=other_parties(contract, actor), details={"changes": changes_as_data(changes)},

@@ -12,11 +12,14 @@ each: a crash loses at most the batch in flight, never half an item.
 """
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import arrow
+from peewee import OperationalError
 
 from models.accounts import Account, system_account
 from models.base import database
@@ -38,6 +41,9 @@ from rules.store import now_of
 from rules.windows import next_reminder, reminder_times
 
 
+log = logging.getLogger("milestones.deadlines")
+
+
 @dataclass(frozen=True)
 class Applied:
     deadline_id: int
@@ -52,6 +58,7 @@ class Applied:
 class SweepResult:
     applied: list[Applied] = field(default_factory=list)
     reminders: int = 0
+    failed: list[int] = field(default_factory=list)  # deadline ids left open after an error
 
     @property
     def changed(self) -> bool:
@@ -105,55 +112,82 @@ HANDLERS: dict[str, Callable[[Account, Deadline, Clock], str]] = {
 }
 
 
-def due_ids(now: arrow.Arrow, limit: int) -> list[int]:
+def due_ids(now: arrow.Arrow, limit: int, exclude: set[int] | frozenset = frozenset()) -> list[int]:
     """The ids of open windows due at `now`, oldest first (built afresh every call)."""
-    return [i for (i,) in Deadline.select(Deadline.id)
-            .where((Deadline.status == DeadlineStatus.OPEN) & (Deadline.due_at <= now.naive))
-            .order_by(Deadline.due_at, Deadline.id).limit(limit).tuples()]
+    q = (Deadline.select(Deadline.id)
+         .where((Deadline.status == DeadlineStatus.OPEN) & (Deadline.due_at <= now.naive)))
+    if exclude:
+        q = q.where(Deadline.id.not_in(list(exclude)))
+    return [i for (i,) in q.order_by(Deadline.due_at, Deadline.id).limit(limit).tuples()]
 
 
 def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Applied | None:
-    """Apply one due window, inside the caller's transaction. None if it was not ours."""
-    d = Deadline.get_or_none(Deadline.id == deadline_id)
-    if d is None or d.status != DeadlineStatus.OPEN or arrow.get(d.due_at) > now:
-        return None
-    due = arrow.get(d.due_at)
-    claimed = (Deadline.update(status=DeadlineStatus.APPLIED, closed_at=due, remind_at=None,
-                               version=Deadline.version + 1)
-               .where((Deadline.id == d.id) & (Deadline.status == DeadlineStatus.OPEN)
-                      & (Deadline.version == d.version)).execute())
-    if claimed != 1:
-        return None  # another sweep, or a user, got there first
-    try:
-        with database.atomic():
-            summary = HANDLERS[d.kind](system, d, FrozenClock(due))
-        skipped = False
-    except RuleError as exc:
-        # The state no longer allows the automatic action: record why, never retry.
-        summary, skipped = f"skipped: {exc.message}", True
-        Deadline.update(status=DeadlineStatus.CLOSED).where(Deadline.id == d.id).execute()
-    Deadline.update(outcome=summary[:200]).where(Deadline.id == d.id).execute()
-    return Applied(d.id, d.kind, d.contract_id, due, summary, skipped)
+    """Apply one due window in a transaction of its own (a savepoint inside a batch).
+    None if it was not ours to apply."""
+    with database.atomic():
+        d = Deadline.get_or_none(Deadline.id == deadline_id)
+        if d is None or d.status != DeadlineStatus.OPEN or arrow.get(d.due_at) > now:
+            return None
+        due = arrow.get(d.due_at)
+        claimed = (Deadline.update(status=DeadlineStatus.APPLIED, closed_at=due, remind_at=None,
+                                   version=Deadline.version + 1)
+                   .where((Deadline.id == d.id) & (Deadline.status == DeadlineStatus.OPEN)
+                          & (Deadline.version == d.version)).execute())
+        if claimed != 1:
+            return None  # another sweep, or a user, got there first
+        status = DeadlineStatus.APPLIED
+        try:
+            with database.atomic():
+                summary = HANDLERS[d.kind](system, d, FrozenClock(due))
+        except RuleError as exc:
+            # The state no longer allows the automatic action: record why, never retry.
+            summary, status = f"skipped: {exc.message}", DeadlineStatus.CLOSED
+        Deadline.update(status=status, outcome=summary[:200],
+                        version=Deadline.version + 1).where(Deadline.id == d.id).execute()
+        return Applied(d.id, d.kind, d.contract_id, due, summary,
+                       status == DeadlineStatus.CLOSED)
 
 
-def sweep(*, clock: Clock | None = None, batch_size: int = 100,
-          max_items: int | None = None, stop: threading.Event | None = None) -> SweepResult:
+def sweep(*, clock: Clock | None = None, batch_size: int = 100, batch_seconds: float = 0.25,
+          pause: float = 0.12, max_items: int | None = None,
+          stop: threading.Event | None = None) -> SweepResult:
     """Apply every due window (catching up in due order), then send due reminders.
-    `stop` is checked between batches, so a stopping worker finishes the batch in flight."""
+
+    Batches commit after `batch_size` items or `batch_seconds`, whichever comes first, and
+    the sweep sleeps `pause` between batches when more are due: SQLite's busy handler
+    retries about every 100 ms, so without a gap a long catch-up would lock users out.
+    `stop` is checked between batches, so a stopping worker finishes the batch in flight.
+    An item that fails unexpectedly is rolled back alone, logged, and left for the next
+    sweep; it never blocks the items after it.
+    """
     now = now_of(clock)
     system = system_account()
     result = SweepResult()
+    failed: set[int] = set()
     while (max_items is None or len(result.applied) < max_items) and not (stop and stop.is_set()):
         size = batch_size if max_items is None else min(batch_size, max_items - len(result.applied))
-        ids = due_ids(now, size)
+        ids = due_ids(now, size, failed)
         if not ids:
             break
+        started = time.monotonic()
         with database.atomic():
             for i in ids:
-                done = apply_deadline(system, i, now)
+                try:
+                    done = apply_deadline(system, i, now)
+                except OperationalError:
+                    raise  # the database itself: end this sweep, the next tick retries
+                except Exception:
+                    log.exception("deadline %s could not be applied; left open", i)
+                    failed.add(i)
+                    continue
                 if done is not None:
                     result.applied.append(done)
+                if time.monotonic() - started > batch_seconds:
+                    break
         # Applying an item may open a window already due (a catch-up): loop again.
+        if pause and due_ids(now, 1, failed):
+            time.sleep(pause)
+    result.failed = sorted(failed)
     result.reminders = send_reminders(now, system, batch_size)
     return result
 

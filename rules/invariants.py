@@ -9,6 +9,7 @@ from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone
 from models.vocabulary import ACTIVE_STATUSES, ContractStatus, MilestoneStatus
 from rules.ledger import A
+from rules.settlement import ESCROW_SETTLEMENT_KINDS
 
 
 def ledger_problems() -> list[str]:
@@ -52,8 +53,8 @@ def milestone_problems() -> list[str]:
     problems: list[str] = []
     for m, kind, n in (LedgerTransfer.select(LedgerTransfer.milestone, LedgerTransfer.kind,
                                              fn.COUNT(LedgerTransfer.id))
-                       .where(LedgerTransfer.kind.in_(["release", "fund", "refund", "cancel_refund",
-                                                       "dispute_split", "bonus"]))
+                       .where(LedgerTransfer.kind.in_([*ESCROW_SETTLEMENT_KINDS, "fund",
+                                                       "fund_from_project_funds", "bonus"]))
                        .group_by(LedgerTransfer.milestone, LedgerTransfer.kind).tuples()):
         if n > 1:
             problems.append(f"milestone {m}: {n} '{kind}' transfers")

@@ -18,14 +18,14 @@ _PLAIN = re.compile(r"^\d+(\.\d*)?$|^\.\d+$")
 
 def parse_money(text: str, *, allow_zero: bool = False) -> int:
     """Return the amount typed in `text` as integer cents, or raise RuleError G-01."""
+    if text is not None and not isinstance(text, str):
+        raise RuleError("G-01", "Type the amount as text, like 1,234.50.")
     raw = (text or "").strip()
     if not raw:
         raise RuleError("G-01", "Enter an amount, like 1,234.50.")
-    body = raw
-    if body.startswith("-") or body.startswith("$-") or body.startswith("(") :
+    body = raw[1:].strip() if raw.startswith("$") else raw
+    if raw.startswith(("-", "(")) or body.startswith(("-", "(")):
         raise RuleError("G-01", "Amounts cannot be negative.")
-    if body.startswith("$"):
-        body = body[1:].strip()
     if body.upper().endswith("USD"):
         body = body[:-3].strip()
     if not (_GROUPED.match(body) or _PLAIN.match(body)):
@@ -34,16 +34,16 @@ def parse_money(text: str, *, allow_zero: bool = False) -> int:
         value = Decimal(body.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the patterns above exclude it
         raise RuleError("G-01", f"“{raw}” is not an amount.")
-    if value.as_tuple().exponent < -2 and value != value.quantize(Decimal("0.01")):
+    if value.as_tuple().exponent < -2:
         raise RuleError("G-01", "Amounts have at most two decimals (whole cents).")
     cents = int(value * 100)
     return check_cents(cents, allow_zero=allow_zero)
 
 
 def check_cents(cents: int, *, allow_zero: bool = False) -> int:
-    """Validate an amount already in cents (G-01): an int, not negative, not absurd."""
+    """Validate an amount already in cents: an int (U-01), not negative, not absurd (G-01)."""
     if isinstance(cents, bool) or not isinstance(cents, int):
-        raise RuleError("G-01", "Amounts are whole cents, never fractions.")
+        raise RuleError("U-01", "Amounts are whole cents, never fractions.")
     if cents < 0:
         raise RuleError("G-01", "Amounts cannot be negative.")
     if cents == 0 and not allow_zero:

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import arrow
+
 from models.accounts import Account
+from models.deadlines import Deadline
 from models.milestones import Milestone
+from models.vocabulary import DeadlineStatus, Role, SubmissionStatus
 from models.vocabulary import MilestoneStatus as S
-from models.vocabulary import SubmissionStatus
 from rules.clock import Clock
 from rules.errors import CONFLICT, RuleError
 from rules.journal import record
@@ -49,6 +52,39 @@ def refuse_state(m: Milestone, verb: str) -> RuleError:
     return RuleError("U-17", f"“{m.title}” is {status}; it cannot be {verb} now.")
 
 
+def refuse_if_window_passed(actor: Account, at: arrow.Arrow, *, kind: str, rule: str,
+                            message: str, contract_id: int, milestone_id: int | None = None,
+                            refund_request_id: int | None = None) -> None:
+    """G-08/G-09: once a window's due time has passed, its automatic outcome is owed even
+    if no sweep has applied it yet (the worker was off): a user's action can no longer
+    close the window. At the due instant itself the user and the sweep may race; whoever
+    commits first wins. The system, applying the outcome, is never refused here."""
+    if actor.role == Role.SYSTEM:
+        return
+    q = Deadline.select(Deadline.id).where(
+        (Deadline.contract == contract_id) & (Deadline.kind == kind)
+        & (Deadline.status == DeadlineStatus.OPEN) & (Deadline.due_at < at.to("UTC").naive))
+    if milestone_id is not None:
+        q = q.where(Deadline.milestone == milestone_id)
+    if refund_request_id is not None:
+        q = q.where(Deadline.refund_request == refund_request_id)
+    if q.exists():
+        raise RuleError(rule, message)
+
+
+def refuse_after_review_window(actor: Account, m: Milestone, contract, at: arrow.Arrow) -> None:
+    """U-06 / F-05: after the review window, the delivery counts as accepted."""
+    policy = policy_of(contract)
+    if policy.platform == "fiverr":
+        rule, text = "F-05", (f"The {policy.review_days} days to answer the delivery of "
+                              f"“{m.title}” are over: the order is being marked completed.")
+    else:
+        rule, text = "U-06", (f"The {policy.review_days} days to review “{m.title}” are over: "
+                              "the work counts as approved and its payment is being released.")
+    refuse_if_window_passed(actor, at, kind="review", rule=rule, message=text,
+                            contract_id=contract.id, milestone_id=m.id)
+
+
 @transactional
 def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int | None = None,
                         clock: Clock | None = None) -> Milestone:
@@ -68,6 +104,10 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
         raise RuleError("U-09", f"Milestones are activated in list order: the next to fund "
                                 f"is “{m.title}”.")
     at = now_of(clock)
+    policy = policy_of(contract)
+    refuse_if_window_passed(actor, at, kind="start_next", rule="F-07", contract_id=contract.id,
+                            message=f"The {policy.start_next_days} days to start the next "
+                                    "milestone are over: the order is being marked completed.")
     before = {"status": m.status}
     cas_update(m, "This milestone", status=S.FUNDED, funded_at=at)
     money = fund_milestone_money(contract, m, actor, at)
@@ -105,7 +145,8 @@ def add_escrow_funds(actor: Account, milestone_id: int, *, clock: Clock | None =
     record(actor=actor, action="add_escrow_funds", contract_id=contract.id, milestone_id=m.id,
            summary=f"Added {format_money(missing)} to the escrow of “{m.title}”", at=at,
            notify=other_parties(contract, actor), details={"added_cents": missing},
-           target=f"milestone:{m.id}", after={"added_cents": missing})
+           target=f"milestone:{m.id}", before={"escrow_cents": m.amount_cents - missing},
+           after={"added_cents": missing, "escrow_cents": m.amount_cents})
     return missing
 
 
@@ -142,6 +183,7 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
         raise RuleError("U-28", f"A bonus can be added only when the full amount "
                                 f"({format_money(held)}) is released.")
     at = now_of(clock)
+    refuse_after_review_window(actor, m, contract, at)
     before = {"status": m.status, "escrow_cents": held}
     cas_update(m, "This milestone", status=S.RELEASED, finished_at=at)
     extra = max(amount - held, 0)

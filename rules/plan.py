@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 from rules.errors import INPUT, NOT_FOUND, RuleError
+from rules.money import format_money
 from rules.policy import Policy
 from rules.validation import (check_due_date, check_milestone_amount, check_milestone_count,
                               check_revisions, check_text, check_title)
@@ -78,7 +79,7 @@ class PlanChange:
 
     def describe(self) -> str:
         if self.kind == "edited":
-            parts = ", ".join(f"{k}: {_show(b)} → {_show(a)}" for k, (b, a) in self.fields.items())
+            parts = ", ".join(describe_field(k, b, a) for k, (b, a) in self.fields.items())
             return f"edited “{self.title}” ({parts})"
         if self.kind == "moved":
             b, a = self.fields["position"]
@@ -95,12 +96,25 @@ class PlanContext:
     by_freelancer: bool = False     # U-14: a proposal, not a direct edit
 
 
-def _show(value: Any) -> str:
+FIELD_LABELS = {"title": "title", "description": "description", "due_date": "due date",
+                "amount_cents": "amount", "revisions_allowed": "revisions"}
+
+
+def show_value(name: str, value: Any) -> str:
+    """A field's value as a person reads it: amounts as money, dates as YYYY-MM-DD."""
     if value is None or value == "":
         return "—"
+    if name == "amount_cents" and isinstance(value, int):
+        return format_money(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def describe_field(name: str, before: Any, after: Any) -> str:
+    """`amount: $500.00 → $420.00`."""
+    return (f"{FIELD_LABELS.get(name, name)}: {show_value(name, before)} → "
+            f"{show_value(name, after)}")
 
 
 def _refuse_editing(ctx: PlanContext, verb: str) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import arrow
+
 from models.accounts import Account
 from models.change_requests import ChangeRequest
 from models.contracts import Contract
@@ -43,7 +45,7 @@ def plan_context(contract: Contract, *, by_freelancer: bool = False) -> PlanCont
 
 
 def write_plan(contract: Contract, saved: list[PlanRow], rows: list[PlanRow],
-               changes: list[PlanChange]) -> dict[str, int]:
+               changes: list[PlanChange], at: arrow.Arrow) -> dict[str, int]:
     """Write a plan computed by `apply_ops`. Every touched future row is changed with a
     compare-and-set on (planned, version): a row funded meanwhile refuses the batch."""
     cas_update(contract, "This contract's plan")
@@ -64,7 +66,7 @@ def write_plan(contract: Contract, saved: list[PlanRow], rows: list[PlanRow],
                       revisions_allowed=r.revisions_allowed)
         if r.id is None:
             new_ids[r.ref or ""] = Milestone.create(contract=contract.id, status=S.PLANNED,
-                                                    **fields).id
+                                                    created_at=at, **fields).id
             continue
         before = old[r.id]
         changed = {k: v for k, v in fields.items() if getattr(before, k) != v}
@@ -111,7 +113,7 @@ def save_plan(actor: Account, contract_id: int, ops: list[PlanOp], *,
     if not changes:
         raise RuleError(INPUT, "Nothing changed: there is nothing to save.")
     at = now_of(clock)
-    new_ids = write_plan(contract, saved, rows, changes)
+    new_ids = write_plan(contract, saved, rows, changes, at)
     record(actor=actor, action="save_plan", contract_id=contract.id,
            summary=f"Milestones changed: {describe_changes(changes)}", at=at,
            notify=other_parties(contract, actor), details={"changes": changes_as_data(changes)},

@@ -33,7 +33,6 @@ class Policy:
     release_without_submission: bool   # U-19
     refunds: bool                      # U-29
     default_revisions: int | None      # F-06: None means not limited
-    subscriptions_exclusive: bool      # F-03
 
 
 _UPWORK = dict(
@@ -43,9 +42,7 @@ _UPWORK = dict(
     reminder_hours_before=(48, 24), initiation_fee_cents=495, charge_first_on_create=False,
     plan_editable=True, reorderable=True, due_dates_within_end_date=False,
     freelancer_proposals=True, client_change_requests=True, partial_release=True,
-    bonus=True, release_without_submission=True, refunds=True, default_revisions=None,
-    subscriptions_exclusive=False,
-)
+    bonus=True, release_without_submission=True, refunds=True, default_revisions=None)
 _FIVERR = dict(
     platform="fiverr", min_milestone_cents=500, min_order_total_cents=100_00,
     review_days=8, review_expiry="complete_order", start_next_days=10,
@@ -54,7 +51,6 @@ _FIVERR = dict(
     plan_editable=False, reorderable=False, due_dates_within_end_date=False,
     freelancer_proposals=False, client_change_requests=False, partial_release=False,
     bonus=False, release_without_submission=False, refunds=False, default_revisions=2,
-    subscriptions_exclusive=True,
 )
 
 POLICIES: dict[str, Policy] = {

@@ -18,7 +18,8 @@ from rules.errors import NOT_FOUND, RuleError
 from rules.journal import record
 from rules.ledger import A, balance, milestone_escrow, transfer
 from rules.money import check_cents, format_money
-from rules.payments import RELEASABLE, refuse_state
+from rules.payments import (RELEASABLE, refuse_after_review_window, refuse_if_window_passed,
+                            refuse_state)
 from rules.settlement import cancel_pending_change_requests, close_submissions, settle_escrow
 from rules.store import (authorize, cas_update, load_actor, load_contract, load_milestone,
                          now_of, other_parties, policy_of, require_open, transactional)
@@ -59,18 +60,23 @@ def request_refund(actor: Account, milestone_id: int, amount_cents: int | None =
         raise RuleError("U-29", f"A refund request on “{m.title}” is already open.")
     text = check_text(reason, "The reason", limit=2000)
     at = now_of(clock)
+    before = {"milestone_status": m.status}
     if m.status in RELEASABLE:
         source, held = RefundSource.ESCROW, milestone_escrow(m.id)
         if amount_cents is not None and amount_cents != held:
             raise RuleError("U-29", f"An escrow refund asks back the whole escrow "
                                     f"({format_money(held)}).")
         amount = held
+        refuse_after_review_window(actor, m, contract, at)
         cas_update(m, "This milestone", status=S.REFUND_REQUESTED)
         close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
         cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
     elif m.status == S.RELEASED:
         source = RefundSource.PAID
         paid = balance(A.FREELANCER, milestone_id=m.id)
+        if paid <= 0:
+            raise RuleError("U-29", f"Everything paid for “{m.title}” was already refunded; "
+                                    "there is nothing left to ask back.")
         amount = paid if amount_cents is None else check_cents(amount_cents)
         if amount > paid:
             raise RuleError("U-29", f"At most {format_money(paid)} was paid for “{m.title}”.")
@@ -89,12 +95,23 @@ def request_refund(actor: Account, milestone_id: int, amount_cents: int | None =
            summary=f"Asked for a refund of {what} on “{m.title}”: {format_money(amount)}",
            at=at, notify=other_parties(contract, actor),
            details={"amount_cents": amount, "source": source, "reason": text},
-           target=f"refund:{rr.id}", after={"status": rr.status, "amount_cents": amount})
+           target=f"refund:{rr.id}", before=before,
+           after={"status": rr.status, "amount_cents": amount, "milestone_status": m.status})
     return rr
+
+
+def _refuse_late_answer(actor: Account, rr: RefundRequest, contract, at) -> None:
+    """U-32: after 7 days unanswered the refund is granted; an answer comes too late."""
+    days = policy_of(contract).refund_answer_days
+    refuse_if_window_passed(actor, at, kind="refund_answer", rule="U-32",
+                            contract_id=contract.id, refund_request_id=rr.id,
+                            message=f"The {days} days to answer this refund request are over: "
+                                    "it is granted and the money returns to the client.")
 
 
 def _return_to_client(actor: Account, rr: RefundRequest, m: Milestone, at, status: str) -> None:
     contract = load_contract(rr.contract_id)
+    before = {"status": rr.status, "milestone_status": m.status}
     cas_update(rr, "This refund request", status=status, closed_at=at)
     if rr.source == RefundSource.ESCROW:
         cas_update(m, "This milestone", status=S.REFUNDED, finished_at=at)
@@ -111,7 +128,8 @@ def _return_to_client(actor: Account, rr: RefundRequest, m: Milestone, at, statu
                    f"for “{m.title}”", at=at,
            notify=[contract.client_id, contract.freelancer_id],
            details={"amount_cents": rr.amount_cents, "source": rr.source},
-           target=f"refund:{rr.id}", after={"status": status})
+           target=f"refund:{rr.id}", before=before,
+           after={"status": status, "milestone_status": m.status})
 
 
 @transactional
@@ -119,9 +137,12 @@ def agree_refund(actor: Account, refund_id: int, *, clock: Clock | None = None) 
     """U-29: the freelancer agrees; the money returns to the client."""
     actor = load_actor(actor)
     rr, m = load_refund(refund_id)
-    authorize("answer_refund", actor, load_contract(rr.contract_id))
+    contract = load_contract(rr.contract_id)
+    authorize("answer_refund", actor, contract)
     _require_status(rr, RefundStatus.PENDING)
-    _return_to_client(actor, rr, m, now_of(clock), RefundStatus.AGREED)
+    at = now_of(clock)
+    _refuse_late_answer(actor, rr, contract, at)
+    _return_to_client(actor, rr, m, at, RefundStatus.AGREED)
 
 
 @transactional
@@ -147,6 +168,8 @@ def dispute_refund(actor: Account, refund_id: int, message: str, *,
     _require_status(rr, RefundStatus.PENDING)
     text = check_text(message, "A message explaining the dispute", required=True, rule="U-33")
     at = now_of(clock)
+    _refuse_late_answer(actor, rr, contract, at)
+    before = {"status": rr.status, "milestone_status": m.status}
     cas_update(rr, "This refund request", status=RefundStatus.DISPUTED, disputed_at=at)
     if rr.source == RefundSource.ESCROW:
         cas_update(m, "This milestone", status=S.DISPUTED)
@@ -160,7 +183,8 @@ def dispute_refund(actor: Account, refund_id: int, message: str, *,
                    f"the client has {days} business days to respond",
            at=at, notify=other_parties(contract, actor),
            details={"message": text, "respond_by": due.isoformat()},
-           target=f"refund:{rr.id}", after={"status": rr.status})
+           target=f"refund:{rr.id}", before=before,
+           after={"status": rr.status, "milestone_status": m.status})
 
 
 @transactional
@@ -174,6 +198,12 @@ def respond_to_dispute(actor: Account, refund_id: int, message: str, *,
     _require_status(rr, RefundStatus.DISPUTED, rule="U-33")
     text = check_text(message, "Your response", required=True, rule="U-33")
     at = now_of(clock)
+    refuse_if_window_passed(actor, at, kind="dispute_response", rule="U-33",
+                            contract_id=contract.id, refund_request_id=rr.id,
+                            message=f"The {policy_of(contract).dispute_response_business_days} "
+                                    "business days to respond to this dispute are over: the "
+                                    "disputed amount goes to the freelancer.")
+    before = {"status": rr.status, "milestone_status": m.status}
     cas_update(rr, "This refund request", status=RefundStatus.IN_SUPPORT)
     if rr.source == RefundSource.ESCROW:
         cas_update(m, "This milestone", status=S.IN_SUPPORT)
@@ -182,7 +212,8 @@ def respond_to_dispute(actor: Account, refund_id: int, message: str, *,
            milestone_id=m.id, summary=f"Responded to the dispute on “{m.title}”: a support "
                                       "agent will decide", at=at,
            notify=other_parties(contract, actor), details={"message": text},
-           target=f"refund:{rr.id}", after={"status": rr.status})
+           target=f"refund:{rr.id}", before=before,
+           after={"status": rr.status, "milestone_status": m.status})
 
 
 @transactional
@@ -195,6 +226,7 @@ def close_unanswered_dispute(actor: Account, refund_id: int, *,
     authorize("expire_dispute", actor, contract)
     _require_status(rr, RefundStatus.DISPUTED, rule="U-33")
     at = now_of(clock)
+    before = {"status": rr.status, "milestone_status": m.status}
     cas_update(rr, "This refund request", status=RefundStatus.KEPT, closed_at=at)
     if rr.source == RefundSource.ESCROW:
         cas_update(m, "This milestone", status=S.RELEASED, finished_at=at)
@@ -206,7 +238,8 @@ def close_unanswered_dispute(actor: Account, refund_id: int, *,
            summary=f"The client did not respond to the dispute on “{m.title}”: "
                    f"{format_money(rr.amount_cents)} goes to the freelancer", at=at,
            notify=[contract.client_id, contract.freelancer_id],
-           target=f"refund:{rr.id}", after={"status": rr.status})
+           target=f"refund:{rr.id}", before=before,
+           after={"status": rr.status, "milestone_status": m.status})
 
 
 @transactional
@@ -226,6 +259,7 @@ def resolve_dispute(actor: Account, refund_id: int, to_freelancer_cents: int,
                                 f"{format_money(to_f + to_c)}.")
     why = check_text(reason, "A written reason", required=True, rule="G-02")
     at = now_of(clock)
+    before = {"status": rr.status, "milestone_status": m.status}
     cas_update(rr, "This refund request", status=RefundStatus.RESOLVED, closed_at=at)
     if rr.source == RefundSource.ESCROW:
         cas_update(m, "This milestone", status=S.RESOLVED, finished_at=at)
@@ -242,5 +276,6 @@ def resolve_dispute(actor: Account, refund_id: int, to_freelancer_cents: int,
                    f"the freelancer, {format_money(to_c)} to the client", at=at,
            notify=[contract.client_id, contract.freelancer_id],
            details={"to_freelancer_cents": to_f, "to_client_cents": to_c, "reason": why},
-           target=f"refund:{rr.id}", after={"status": rr.status, "to_freelancer_cents": to_f,
-                                            "to_client_cents": to_c}, reason=why)
+           target=f"refund:{rr.id}", before=before,
+           after={"status": rr.status, "milestone_status": m.status,
+                  "to_freelancer_cents": to_f, "to_client_cents": to_c}, reason=why)

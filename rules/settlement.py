@@ -7,7 +7,7 @@ import arrow
 from models.accounts import Account
 from models.change_requests import ChangeRequest
 from models.contracts import Contract
-from models.ledger import LedgerTransfer
+from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
 from models.vocabulary import (ACTIVE_STATUSES, ChangeRequestStatus, ContractStatus, MilestoneStatus,
                                SubmissionStatus)
@@ -52,13 +52,27 @@ def settle_escrow(contract: Contract, milestone: Milestone, actor: Account, at: 
         raise AssertionError(f"settlement of {held} does not add up")  # a programming error
     key = f"m:{milestone.id}:escrow"
     common = dict(contract_id=contract.id, milestone_id=milestone.id, actor_id=actor.id, at=at)
-    for target, amount, k in ((A.FREELANCER, to_freelancer, kind),
-                              (A.CLIENT_REFUNDS, to_client, f"{kind}_refund"),
-                              (A.PROJECT_FUNDS, to_project_funds, f"{kind}_to_project_funds")):
+    for target, amount, k in ((A.FREELANCER, to_freelancer, settle_kind(kind, "freelancer")),
+                              (A.CLIENT_REFUNDS, to_client, settle_kind(kind, "client")),
+                              (A.PROJECT_FUNDS, to_project_funds,
+                               settle_kind(kind, "project_funds"))):
         if amount:
             transfer(kind=k, source=A.ESCROW, target=target, amount_cents=amount,
                      once_key=key, **common)
             key = None
+
+
+def settle_kind(settlement: str, leg: str) -> str:
+    """Transfer kind of one leg of an escrow settlement: "release" (to the freelancer),
+    "refund" (to the client), else e.g. "cancel_to_client", "release_to_project_funds"."""
+    if (settlement, leg) in (("release", "freelancer"), ("refund", "client")):
+        return settlement
+    return f"{settlement}_to_{leg}"
+
+
+ESCROW_SETTLEMENT_KINDS = tuple(settle_kind(s, leg) for s in ("release", "refund", "cancel",
+                                                               "dispute_split")
+                                for leg in ("freelancer", "client"))
 
 
 def close_submissions(milestone_id: int, status: str) -> None:
@@ -94,7 +108,7 @@ def close_contract_money(contract: Contract, actor: Account, at: arrow.Arrow,
              amount_cents=returned, **common)
     fee_back = 0
     fees = balance(A.PLATFORM_FEES, contract_id=contract.id)
-    if fees > 0 and balance(A.FREELANCER, contract_id=contract.id) == 0:
+    if fees > 0 and not ever_released(contract.id):
         fee_back = fees
         transfer(kind="initiation_fee_refund", source=A.PLATFORM_FEES,
                  target=A.CLIENT_REFUNDS, amount_cents=fees,
@@ -107,6 +121,13 @@ def close_contract_money(contract: Contract, actor: Account, at: arrow.Arrow,
     close_windows(at=at, contract_id=contract.id)
     return {"project_funds_returned_cents": returned, "initiation_fee_returned_cents": fee_back,
             "milestones_closed": cancelled}
+
+
+def ever_released(contract_id: int) -> bool:
+    """Was any money ever paid to the freelancer (even if later refunded)? (U-05)"""
+    return LedgerEntry.select().where((LedgerEntry.contract == contract_id)
+                                      & (LedgerEntry.account == A.FREELANCER)
+                                      & (LedgerEntry.amount_cents > 0)).exists()
 
 
 def next_planned(contract_id: int) -> Milestone | None:

@@ -9,7 +9,7 @@ from rules.calendar import add_days
 from rules.clock import Clock
 from rules.errors import RuleError
 from rules.journal import record
-from rules.payments import refuse_state
+from rules.payments import refuse_after_review_window, refuse_state
 from rules.settlement import cancel_pending_change_requests
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
                          load_milestone, now_of, other_parties, policy_of, require_open,
@@ -39,6 +39,7 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
     policy = policy_of(contract)
     at = now_of(clock)
     overdue = m.due_date is not None and at.date() > m.due_date  # U-13: shown, not refused
+    before = {"status": m.status}
     cas_update(m, "This milestone", status=S.SUBMITTED)
     sub = Submission.create(milestone=m.id, author=actor.id, message=text, link=url,
                             submitted_at=at, status=SubmissionStatus.PENDING)
@@ -50,7 +51,8 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
            summary=summary, at=at, notify=other_parties(contract, actor),
            details={"message": text, "link": url, "review_due_at": due.isoformat(),
                     "overdue": overdue, "change_requests_cancelled": cancelled},
-           target=f"milestone:{m.id}", after={"status": m.status, "submission": sub.id})
+           target=f"milestone:{m.id}", before=before,
+           after={"status": m.status, "submission": sub.id})
     return sub
 
 
@@ -72,6 +74,8 @@ def request_changes(actor: Account, milestone_id: int, message: str, *,
         raise RuleError("F-06", f"All {m.revisions_allowed} revisions of “{m.title}” are "
                                 "used: accept the delivery or contact support.")
     at = now_of(clock)
+    refuse_after_review_window(actor, m, contract, at)
+    before = {"status": m.status, "revisions_used": m.revisions_used}
     cas_update(m, "This milestone", status=S.CHANGES_REQUESTED,
                revisions_used=m.revisions_used + 1)
     Submission.update(status=SubmissionStatus.CHANGES_REQUESTED,
@@ -85,4 +89,5 @@ def request_changes(actor: Account, milestone_id: int, message: str, *,
            notify=other_parties(contract, actor),
            details={"message": text, "revisions_used": m.revisions_used,
                     "revisions_allowed": m.revisions_allowed},
-           target=f"milestone:{m.id}", after={"status": m.status})
+           target=f"milestone:{m.id}", before=before,
+           after={"status": m.status, "revisions_used": m.revisions_used})

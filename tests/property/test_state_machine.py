@@ -1,0 +1,1134 @@
+"""Random sequences of every action, by every role, on contracts of every policy.
+
+A hypothesis `RuleBasedStateMachine` drives `rules/` the way users (and the deadline
+worker) would, including wrong actors, wrong states and bad input on purpose. For every
+step: a refused action raises `RuleError` with a message and writes nothing at all; any
+other exception fails the test. After every step the ledger invariants hold
+(`rules.invariants.ledger_problems()`), plus the per-milestone and per-window checks
+below.
+
+Each example runs on its own fresh SQLite file (hypothesis examples do not mix with
+function fixtures). `HYPOTHESIS_PROFILE=long` runs many more, longer examples:
+
+    HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/property -q
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import os
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import hypothesis.strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import event as _event
+from hypothesis import note as _note
+from hypothesis.control import currently_in_test_context
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from peewee import fn
+
+from models.accounts import Account, system_account
+from models.audit import AuditRecord
+from models.change_requests import ChangeRequest
+from models.contracts import Contract, Feedback
+from models.db import ALL_MODELS, SchemaVersion, open_database, sqlite_url
+from models.deadlines import Deadline
+from models.ledger import LedgerEntry, LedgerTransfer
+from models.milestones import Milestone, Submission
+from models.refunds import RefundRequest
+from models.vocabulary import (ACTIVE_STATUSES, FINAL_STATUSES, ChangeRequestKind,
+                               ChangeRequestStatus, ContractStatus, DeadlineStatus,
+                               LedgerAccount, MilestoneStatus, RefundSource, RefundStatus,
+                               Role, SubmissionStatus)
+from rules import (change_requests, contracts, deadlines, orders, payments, planning,
+                   refunds, support, work)
+from rules.clock import FrozenClock
+from rules.errors import RuleError
+from rules.invariants import ledger_problems
+from rules.ledger import balance, milestone_escrow
+from rules.policy import get_policy
+from rules.settlement import active_milestone, next_planned
+from rules.plan import AddMilestone, DeleteMilestone, EditMilestone, ReorderMilestones
+
+
+def _load_db_state():
+    """`db_state()` from tests/conftest.py, loaded by path: the conftest module is not
+    importable by name once other test folders have their own conftest.py."""
+    path = Path(__file__).resolve().parent.parent / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_milestones_root_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.db_state
+
+
+db_state = _load_db_state()
+
+START = "2026-03-02T09:00:00+00:00"  # a Monday
+START_DATE = dt.date(2026, 3, 2)
+BOGUS_ID = 987_654
+
+PROFILES = {
+    # Fast enough for every `make test` (well under a minute), deep enough to matter.
+    "default": settings(max_examples=60, stateful_step_count=40, deadline=None,
+                        suppress_health_check=list(HealthCheck)),
+    # Local bug hunting: HYPOTHESIS_PROFILE=long.
+    "long": settings(max_examples=1500, stateful_step_count=80, deadline=None,
+                     suppress_health_check=list(HealthCheck)),
+}
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+if PROFILE not in PROFILES:  # another suite's profile name: keep ours at its default
+    PROFILE = "default"
+
+# Bugs already reported can be tolerated while hunting for others, e.g.
+#   SM_TOLERATE=zero-refund HYPOTHESIS_PROFILE=long .venv/bin/python -m pytest tests/property
+TOLERATE = frozenset(filter(None, os.environ.get("SM_TOLERATE", "").split(",")))
+
+POLICIES = ("upwork", "upwork-compliance", "fiverr-gig", "fiverr-offer")
+OPEN_REFUNDS = (RefundStatus.PENDING, RefundStatus.DISPUTED, RefundStatus.IN_SUPPORT)
+RELEASABLE = (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED,
+              MilestoneStatus.CHANGES_REQUESTED)
+
+# --- strategies -------------------------------------------------------------------
+
+good_amounts = st.one_of(st.integers(500, 250_000), st.integers(500, 20_000),
+                         st.sampled_from([500, 100_000_000]))
+# Refused: below U-01, above G-01's limit, negative, never floats or booleans.
+bad_amounts = st.sampled_from([0, 1, 499, 100_000_001, -500, 1234.5, True])
+amounts = st.one_of(good_amounts, good_amounts, good_amounts, bad_amounts)
+too_long = st.integers(5001, 5001).map(lambda n: "x" * n)  # a short repr in reports
+messages = st.one_of(st.sampled_from(["Done, see the link.", "Please change the colours.",
+                                      "", "   "]), too_long)
+reasons = st.sampled_from(["Both parties agreed after review.", "", "  "])
+links = st.one_of(st.sampled_from(["", "https://example.com/delivery", "two words"]),
+                  st.integers(501, 501).map(lambda n: "h" * n))
+good_due_dates = st.one_of(st.none(), st.integers(0, 60).map(
+    lambda d: START_DATE + dt.timedelta(days=d)))
+due_dates = st.one_of(good_due_dates, good_due_dates, st.integers(-3, -1).map(
+    lambda d: START_DATE + dt.timedelta(days=d)), st.just("2026-04-01"))
+revisions = st.one_of(st.none(), st.integers(0, 3), st.sampled_from([100, -1]))
+titles = st.one_of(st.sampled_from(["Design", "Build", "Launch", ""]),
+                   st.integers(201, 201).map(lambda n: "t" * n))
+stars = st.one_of(st.integers(1, 5), st.sampled_from([0, 6, True, 4.5]))
+
+
+def note(text: str) -> None:
+    if currently_in_test_context():  # the machine also runs by hand when debugging
+        _note(text)
+
+
+def event(text: str) -> None:
+    if currently_in_test_context():
+        _event(text)
+
+
+def who(right: str):
+    """The role that may act, most of the time; any other role some of the time."""
+    others = ["client", "freelancer", "agent", "system", "outsider_client",
+              "outsider_freelancer"]
+    return st.sampled_from([right] * 6 + others)
+
+
+def full_dump() -> dict:
+    """Every row of every table (raw SQL: it runs around every step), stricter than
+    db_state() for "nothing was written"."""
+    db = SchemaVersion._meta.database
+    return {m._meta.table_name: db.execute_sql(
+        f'SELECT * FROM "{m._meta.table_name}" ORDER BY rowid').fetchall()
+        for m in [SchemaVersion, *ALL_MODELS]}
+
+
+# The single-action steps: `probe_any_action` draws one of them and its arguments.
+PROBES: dict[str, tuple] = {}
+
+
+def probe(**strategies):
+    def register(method):
+        PROBES[method.__name__] = (method, strategies, getattr(method, "_requires", None))
+        return method
+    return register
+
+
+def requires(predicate: str):
+    """Draw this probe only when `self.<predicate>()`: there is something to act on."""
+    def mark(method):
+        method._requires = predicate
+        return method
+    return mark
+
+
+class MilestonesMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        # A RAM-backed folder when there is one: synchronous=FULL fsyncs every commit.
+        shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+        self.tmp = tempfile.mkdtemp(prefix="milestones-sm-", dir=shm)
+        self.db = open_database(sqlite_url(Path(self.tmp) / "machine.db"))
+        self.clock = FrozenClock(START)
+        self.ada = Account.create(login="ada", display_name="Ada Client", role=Role.CLIENT)
+        self.cy = Account.create(login="cy", display_name="Cy Client", role=Role.CLIENT)
+        self.bo = Account.create(login="bo", display_name="Bo Freelancer",
+                                 role=Role.FREELANCER)
+        self.di = Account.create(login="di", display_name="Di Freelancer",
+                                 role=Role.FREELANCER)
+        self.sam = Account.create(login="sam", display_name="Sam Support", role=Role.AGENT)
+        self.system = system_account()
+        self.outcomes: Counter = Counter()
+        self._snapshot: tuple[int, dict, dict] | None = None
+        self._checked: dict[str, int] = {}
+
+    def teardown(self):
+        self.db.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # --- helpers ------------------------------------------------------------------
+
+    def actor(self, role: str, contract: Contract | None):
+        client_id = contract.client_id if contract else self.ada.id
+        freelancer_id = contract.freelancer_id if contract else self.bo.id
+        clients = {self.ada.id: self.ada, self.cy.id: self.cy}
+        freelancers = {self.bo.id: self.bo, self.di.id: self.di}
+        if role == "client":
+            return clients[client_id]
+        if role == "freelancer":
+            return freelancers[freelancer_id]
+        if role == "outsider_client":
+            return next(a for i, a in clients.items() if i != client_id)
+        if role == "outsider_freelancer":
+            return next(a for i, a in freelancers.items() if i != freelancer_id)
+        if role == "agent":
+            return self.sam
+        return self.system
+
+    def choose(self, data, preferred, everything) -> int:
+        """An id: mostly one in the state the action wants, sometimes any, rarely none."""
+        preferred, everything = list(preferred), list(everything)
+        k = data.draw(st.integers(0, 9), label="target kind")
+        if k <= 5 and preferred:
+            return data.draw(st.sampled_from(sorted(preferred)), label="target")
+        if k <= 8 and everything:
+            return data.draw(st.sampled_from(sorted(everything)), label="target")
+        return BOGUS_ID
+
+    @staticmethod
+    def ids(query) -> list[int]:
+        return [r.id for r in query]
+
+    def milestones(self, *statuses):
+        q = Milestone.select(Milestone.id)
+        if statuses:
+            q = q.where(Milestone.status.in_(list(statuses)))
+        return self.ids(q)
+
+    def contract_of_milestone(self, milestone_id: int) -> Contract | None:
+        m = Milestone.get_or_none(Milestone.id == milestone_id)
+        return Contract.get_by_id(m.contract_id) if m else None
+
+    def writes_so_far(self) -> int:
+        """SQLite's count of rows written on this connection (rolled back or not): while it
+        stands still, nothing can have changed."""
+        return self.db.connection().total_changes
+
+    def snapshot(self) -> tuple[dict, dict]:
+        """(full_dump(), db_state()) of the database as it is now, cached while nothing
+        is written."""
+        writes = self.writes_so_far()
+        if self._snapshot is None or self._snapshot[0] != writes:
+            self._snapshot = (writes, full_dump(), db_state())
+        return self._snapshot[1], self._snapshot[2]
+
+    def attempt(self, label: str, action, *args, **kwargs):
+        """Run one action. Refused: a message and nothing written. Anything but a
+        RuleError propagates and fails the test."""
+        dump, before = self.snapshot()
+        try:
+            result = action(*args, **kwargs)
+        except RuleError as exc:
+            assert isinstance(exc.message, str) and exc.message.strip(), repr(exc)
+            assert exc.rule_id, repr(exc)
+            assert not self.db.in_transaction(), f"{label} left a transaction open"
+            # Every row of every table is as it was: stricter than db_state() (a function of
+            # those rows), which is compared too when they differ, for a readable diff.
+            after = full_dump()
+            if after != dump:
+                assert db_state() == before, f"{label} was refused ({exc!r}) but wrote something"
+            assert after == dump, f"{label} was refused ({exc!r}) but changed a row"
+            note(f"{label}: refused {exc!r}")
+            event(f"{label}: refused {exc.rule_id}")
+            self.outcomes[(label, exc.rule_id)] += 1
+            return None
+        assert not self.db.in_transaction(), f"{label} left a transaction open"
+        note(f"{label}: ok -> {result!r}")
+        event(f"{label}: ok")
+        self.outcomes[(label, "ok")] += 1
+        return result
+
+    # Rules that answer something only run once there is something to answer (their
+    # targets then still include wrong ones on purpose).
+    def has_refunds(self) -> bool:
+        return RefundRequest.select().exists()
+
+    def has_change_requests(self) -> bool:
+        return ChangeRequest.select().where(
+            ChangeRequest.kind == ChangeRequestKind.CLIENT_ACTIVE).exists()
+
+    def has_proposals(self) -> bool:
+        return ChangeRequest.select().where(
+            ChangeRequest.kind == ChangeRequestKind.FREELANCER_PROPOSAL).exists()
+
+    def has_closed_contracts(self) -> bool:
+        return Contract.select().where(Contract.status != ContractStatus.OPEN).exists()
+
+    # --- contracts ----------------------------------------------------------------
+
+    def draw_plan(self, data, policy: str) -> list[AddMilestone]:
+        """A plan that is valid most of the time, with one thing wrong some of the time."""
+        n = data.draw(st.integers(1, 6), label="milestones")
+        plan = [AddMilestone(title=f"Milestone {i + 1}",
+                             amount_cents=data.draw(good_amounts, label="amount"),
+                             due_date=data.draw(good_due_dates, label="due"),
+                             revisions=data.draw(st.none() | st.integers(0, 3), label="revs"))
+                for i in range(n)]
+        flaw = data.draw(st.sampled_from(["none"] * 6 + ["amount", "due", "revisions",
+                                                         "empty", "too many"]), label="flaw")
+        i = data.draw(st.integers(0, n - 1), label="flawed")
+        if flaw == "amount":
+            plan[i] = replace(plan[i], amount_cents=data.draw(bad_amounts, label="bad"))
+        elif flaw == "due":
+            plan[i] = replace(plan[i], due_date=data.draw(st.sampled_from(
+                [START_DATE - dt.timedelta(days=1), "2026-04-01"]), label="bad due"))
+        elif flaw == "revisions":
+            plan[i] = replace(plan[i], revisions=data.draw(st.sampled_from([100, -1, True])))
+        elif flaw == "empty":
+            plan = []
+        elif flaw == "too many":  # U-02 is 200, F-02 is 5 or 6
+            plan = plan + [replace(plan[0], title="More")] * (7 if "fiverr" in policy else 200)
+        return plan
+
+    @initialize(policy=st.sampled_from(POLICIES), amounts_=st.lists(
+        st.integers(500, 80_000), min_size=1, max_size=5))
+    def first_contract(self, policy, amounts_):
+        """Start every example with one valid contract, so steps reach deep states."""
+        if "fiverr" in policy and sum(amounts_) <= 100_00:
+            amounts_ = amounts_ + [100_00]  # F-01: over $100
+        drafts = [AddMilestone(f"Milestone {i + 1}", a) for i, a in enumerate(amounts_)]
+        contract = self.attempt("create_contract", contracts.create_contract, self.ada,
+                                freelancer=self.bo, title="Website redesign", policy=policy,
+                                milestones=drafts, clock=self.clock)
+        assert contract is not None, "a valid contract was refused"
+
+    @probe(data=st.data(), policy=st.sampled_from(POLICIES),
+          creator=st.sampled_from(["client"] * 5 + ["outsider_client"] * 3
+                                  + ["freelancer", "agent", "system"]),
+          end_in=st.one_of(st.none(), st.integers(60, 120), st.integers(-1, 45)),
+          subscription=st.sampled_from([False] * 9 + [True]))
+    def create_contract(self, data, policy, creator, end_in, subscription):
+        actor = self.actor(creator, None)
+        freelancer = data.draw(st.sampled_from(
+            [self.bo] * 4 + [self.di, "bo", self.di.id, self.ada, "nobody"]), label="freelancer")
+        drafts = self.draw_plan(data, policy)
+        end_date = None if end_in is None else START_DATE + dt.timedelta(days=end_in)
+        self.attempt("create_contract", contracts.create_contract, actor,
+                     freelancer=freelancer, title="Website redesign", policy=policy,
+                     milestones=drafts, end_date=end_date, subscription=subscription,
+                     clock=self.clock)
+
+    @probe(data=st.data(), how=st.sampled_from(["end", "end", "cancel", "complete"]),
+          reason=reasons)
+    def close_contract(self, data, how, reason):
+        """End (G-03), cancel through support (F-08) or complete as the system (F-05/F-07).
+        One rule for the three, so contracts are not closed before anything happens."""
+        open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
+        cid = self.choose(data, open_, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        right = {"end": data.draw(st.sampled_from(["client", "freelancer"]), label="ender"),
+                 "cancel": "agent", "complete": "system"}[how]
+        actor = self.actor(data.draw(who(right), label="actor"), contract)
+        if how == "end":
+            self.attempt("end_contract", contracts.end_contract, actor, cid, clock=self.clock)
+        elif how == "cancel":
+            self.attempt("cancel_order", support.cancel_order, actor, cid, reason,
+                         clock=self.clock)
+        else:
+            self.attempt("complete_order", orders.complete_order, actor, cid,
+                         reason="No answer within the window", clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"), stars=stars, comment=messages)
+    @requires("has_closed_contracts")
+    def leave_feedback(self, data, role, stars, comment):
+        closed = self.ids(Contract.select().where(Contract.status != ContractStatus.OPEN))
+        cid = self.choose(data, closed, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        role = data.draw(st.sampled_from([role, "freelancer"]), label="author")
+        self.attempt("leave_feedback", contracts.leave_feedback, self.actor(role, contract),
+                     cid, stars, comment, clock=self.clock)
+
+    # --- funding, work, release ---------------------------------------------------
+
+    @probe(data=st.data(), role=who("client"), explicit=st.sampled_from([False] * 4 + [True]))
+    def fund_next(self, data, role, explicit):
+        ready = [c.id for c in Contract.select().where(Contract.status == ContractStatus.OPEN)
+                 if not Milestone.select().where((Milestone.contract == c.id) & (
+                     Milestone.status.in_(list(ACTIVE_STATUSES)))).exists()]
+        cid = self.choose(data, ready, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        milestone_id = None
+        if explicit:
+            milestone_id = self.choose(data, self.milestones(MilestoneStatus.PLANNED),
+                                       self.milestones())
+        self.attempt("fund_next", payments.fund_next_milestone, self.actor(role, contract),
+                     cid, milestone_id=milestone_id, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"))
+    def add_escrow_funds(self, data, role):
+        short = [m.id for m in Milestone.select().where(Milestone.status.in_(RELEASABLE))
+                 if milestone_escrow(m.id) < m.amount_cents]
+        mid = self.choose(data, short, self.milestones(*ACTIVE_STATUSES))
+        self.attempt("add_escrow_funds", payments.add_escrow_funds,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, clock=self.clock)
+
+    @probe(data=st.data(), role=who("freelancer"), message=messages, link=links)
+    def submit_work(self, data, role, message, link):
+        mid = self.choose(data, self.milestones(MilestoneStatus.FUNDED,
+                                                MilestoneStatus.CHANGES_REQUESTED),
+                          self.milestones())
+        self.attempt("submit_work", work.submit_work,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, message, link,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"), message=messages)
+    def request_changes(self, data, role, message):
+        mid = self.choose(data, self.milestones(MilestoneStatus.SUBMITTED), self.milestones())
+        self.attempt("request_changes", work.request_changes,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, message,
+                     clock=self.clock)
+
+    def release_amounts(self, data, held: int, *, valid: bool = False):
+        modes = ["default"] * 3 + ["held", "less", "more"] + ([] if valid else ["odd"])
+        mode = data.draw(st.sampled_from(modes), label="amount mode")
+        if mode == "default":
+            amount = None
+        elif mode == "held":
+            amount = held
+        elif mode == "less" and held > 1:
+            amount = data.draw(st.integers(1, held - 1), label="partial amount")
+        elif mode == "more":
+            amount = held + data.draw(st.integers(1, 100_000), label="extra")
+        else:
+            amount = data.draw(st.sampled_from([0, -1, 12.5, 100_000_001]), label="odd")
+        bonus = data.draw(st.one_of(st.just(0), st.just(0), st.integers(1, 50_000),
+                                    *([] if valid else [st.sampled_from([-1, 2.5, 100_000_001])])),
+                          label="bonus")
+        return amount, bonus
+
+    @probe(data=st.data(), role=who("client"),
+          end=st.sampled_from([False] * 4 + [True]),
+          version_mode=st.sampled_from(["none"] * 4 + ["current", "stale"]))
+    def release(self, data, role, end, version_mode):
+        mid = self.choose(data, self.milestones(*RELEASABLE), self.milestones())
+        m = Milestone.get_or_none(Milestone.id == mid)
+        held = milestone_escrow(mid) if m else 0
+        amount, bonus = self.release_amounts(data, held)
+        version = {"none": None, "current": m.version if m else 1,
+                   "stale": (m.version - 1) if m else 0}[version_mode]
+        self.attempt("release", payments.release,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, amount, bonus,
+                     end_contract=end, version=version, clock=self.clock)
+
+    @probe(data=st.data())
+    def system_release(self, data):
+        """The deadline worker paying submitted work (U-06)."""
+        mid = self.choose(data, self.milestones(MilestoneStatus.SUBMITTED), self.milestones())
+        self.attempt("system_release", payments.release, self.system, mid, clock=self.clock)
+
+    # --- refunds and disputes -----------------------------------------------------
+
+    @probe(data=st.data(), role=who("client"), reason=reasons)
+    def request_refund(self, data, role, reason):
+        mid = self.choose(data, self.milestones(*RELEASABLE, MilestoneStatus.RELEASED),
+                          self.milestones())
+        m = Milestone.get_or_none(Milestone.id == mid)
+        if m is not None and m.status == MilestoneStatus.RELEASED:
+            paid = balance(LedgerAccount.FREELANCER, milestone_id=mid)
+            amount = data.draw(st.one_of(
+                st.none(), st.just(paid), st.integers(1, max(paid, 1)),
+                st.sampled_from([paid + 1, 0, -1])), label="paid refund amount")
+        else:
+            held = milestone_escrow(mid) if m else 0
+            amount = data.draw(st.sampled_from([None, None, held, held + 1, 1]),
+                               label="escrow refund amount")
+        self.attempt("request_refund", refunds.request_refund,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, amount, reason,
+                     clock=self.clock)
+
+    def refund_ids(self, *statuses):
+        q = RefundRequest.select(RefundRequest.id)
+        if statuses:
+            q = q.where(RefundRequest.status.in_(list(statuses)))
+        return self.ids(q)
+
+    def contract_of_refund(self, refund_id: int) -> Contract | None:
+        rr = RefundRequest.get_or_none(RefundRequest.id == refund_id)
+        return Contract.get_by_id(rr.contract_id) if rr else None
+
+    @probe(data=st.data(), role=who("freelancer"))
+    @requires("has_refunds")
+    def agree_refund(self, data, role):
+        rid = self.choose(data, self.refund_ids(RefundStatus.PENDING), self.refund_ids())
+        self.attempt("agree_refund", refunds.agree_refund,
+                     self.actor(role, self.contract_of_refund(rid)), rid, clock=self.clock)
+
+    @probe(data=st.data(), role=who("freelancer"), message=messages)
+    @requires("has_refunds")
+    def dispute_refund(self, data, role, message):
+        rid = self.choose(data, self.refund_ids(RefundStatus.PENDING), self.refund_ids())
+        self.attempt("dispute_refund", refunds.dispute_refund,
+                     self.actor(role, self.contract_of_refund(rid)), rid, message,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"), message=messages)
+    @requires("has_refunds")
+    def respond_to_dispute(self, data, role, message):
+        rid = self.choose(data, self.refund_ids(RefundStatus.DISPUTED), self.refund_ids())
+        self.attempt("respond_to_dispute", refunds.respond_to_dispute,
+                     self.actor(role, self.contract_of_refund(rid)), rid, message,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=who("agent"), reason=reasons)
+    @requires("has_refunds")
+    def resolve_dispute(self, data, role, reason):
+        rid = self.choose(data, self.refund_ids(RefundStatus.DISPUTED, RefundStatus.IN_SUPPORT),
+                          self.refund_ids())
+        rr = RefundRequest.get_or_none(RefundRequest.id == rid)
+        total = rr.amount_cents if rr else 1000
+        to_f = data.draw(st.one_of(st.integers(0, max(total, 0)), st.just(total), st.just(0)),
+                         label="to freelancer")
+        to_c = data.draw(st.sampled_from([total - to_f] * 4 + [total - to_f + 1, -1]),
+                         label="to client")
+        self.attempt("resolve_dispute", refunds.resolve_dispute,
+                     self.actor(role, self.contract_of_refund(rid)), rid, to_f, to_c, reason,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=who("system"))
+    @requires("has_refunds")
+    def grant_unanswered_refund(self, data, role):
+        rid = self.choose(data, self.refund_ids(RefundStatus.PENDING), self.refund_ids())
+        self.attempt("grant_unanswered_refund", refunds.grant_unanswered_refund,
+                     self.actor(role, self.contract_of_refund(rid)), rid, clock=self.clock)
+
+    @probe(data=st.data(), role=who("system"))
+    @requires("has_refunds")
+    def close_unanswered_dispute(self, data, role):
+        rid = self.choose(data, self.refund_ids(RefundStatus.DISPUTED), self.refund_ids())
+        self.attempt("close_unanswered_dispute", refunds.close_unanswered_dispute,
+                     self.actor(role, self.contract_of_refund(rid)), rid, clock=self.clock)
+
+    # --- support ------------------------------------------------------------------
+
+    @probe(data=st.data(), role=who("agent"), reason=reasons)
+    def cancel_milestone(self, data, role, reason):
+        final = set(self.milestones(*FINAL_STATUSES))
+        unfinished = [m for m in self.milestones() if m not in final]
+        mid = self.choose(data, unfinished, self.milestones())
+        self.attempt("cancel_milestone", support.cancel_milestone,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, reason,
+                     clock=self.clock)
+
+    # --- client change requests on the active milestone (U-20..U-24) ---------------
+
+    def active_changes(self, data, m: Milestone | None, *, valid: bool = False) -> dict:
+        amount = m.amount_cents if m else 10_000
+        options = {
+            "title": st.sampled_from(["Design, revised", "", "Design"]),
+            "description": st.sampled_from(["More pages", ""]),
+            "due_date": due_dates,
+            "amount_cents": st.one_of(st.integers(500, 2 * amount + 500),
+                                      st.sampled_from([amount, 499, amount // 2])),
+        }
+        if valid:
+            options["due_date"] = good_due_dates
+            options["amount_cents"] = st.integers(500, 2 * amount + 500)
+            options["title"] = st.just("Design, revised")
+        fields = sorted(options) + ([] if valid else ["status"])
+        keys = data.draw(st.lists(st.sampled_from(fields), min_size=1 if valid else 0,
+                                  max_size=3, unique=True), label="changed fields")
+        changes = {}
+        for k in keys:
+            changes[k] = "released" if k == "status" else data.draw(options[k], label=k)
+        return changes
+
+    def change_request_ids(self, *statuses, kind=ChangeRequestKind.CLIENT_ACTIVE):
+        q = ChangeRequest.select(ChangeRequest.id).where(ChangeRequest.kind == kind)
+        if statuses:
+            q = q.where(ChangeRequest.status.in_(list(statuses)))
+        return self.ids(q)
+
+    def contract_of_request(self, request_id: int) -> Contract | None:
+        cr = ChangeRequest.get_or_none(ChangeRequest.id == request_id)
+        return Contract.get_by_id(cr.contract_id) if cr else None
+
+    @probe(data=st.data(), role=who("client"), message=messages)
+    def request_milestone_change(self, data, role, message):
+        no_work = [m.id for m in Milestone.select().where(
+            Milestone.status == MilestoneStatus.FUNDED)
+            if not Submission.select().where(Submission.milestone == m.id).exists()]
+        mid = self.choose(data, no_work, self.milestones())
+        m = Milestone.get_or_none(Milestone.id == mid)
+        self.attempt("request_milestone_change", change_requests.request_milestone_change,
+                     self.actor(role, self.contract_of_milestone(mid)), mid,
+                     self.active_changes(data, m), message, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"),
+          version_mode=st.sampled_from(["none"] * 3 + ["current", "stale"]))
+    @requires("has_change_requests")
+    def edit_milestone_change(self, data, role, version_mode):
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING),
+                          self.change_request_ids())
+        cr = ChangeRequest.get_or_none(ChangeRequest.id == rid)
+        m = Milestone.get_or_none(Milestone.id == cr.milestone_id) if cr else None
+        version = {"none": None, "current": cr.version if cr else 1,
+                   "stale": (cr.version - 1) if cr else 0}[version_mode]
+        self.attempt("edit_milestone_change", change_requests.edit_milestone_change,
+                     self.actor(role, self.contract_of_request(rid)), rid,
+                     self.active_changes(data, m), version=version, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"))
+    @requires("has_change_requests")
+    def withdraw_milestone_change(self, data, role):
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING),
+                          self.change_request_ids())
+        self.attempt("withdraw_milestone_change", change_requests.withdraw_milestone_change,
+                     self.actor(role, self.contract_of_request(rid)), rid, clock=self.clock)
+
+    @probe(data=st.data(), role=who("freelancer"))
+    @requires("has_change_requests")
+    def approve_milestone_change(self, data, role):
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING),
+                          self.change_request_ids())
+        self.attempt("approve_milestone_change", change_requests.approve_milestone_change,
+                     self.actor(role, self.contract_of_request(rid)), rid, clock=self.clock)
+
+    @probe(data=st.data(), role=who("freelancer"), message=messages)
+    @requires("has_change_requests")
+    def reject_milestone_change(self, data, role, message):
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING),
+                          self.change_request_ids())
+        self.attempt("reject_milestone_change", change_requests.reject_milestone_change,
+                     self.actor(role, self.contract_of_request(rid)), rid, message,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=who("system"))
+    @requires("has_change_requests")
+    def expire_milestone_change(self, data, role):
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING),
+                          self.change_request_ids())
+        self.attempt("expire_milestone_change", change_requests.expire_milestone_change,
+                     self.actor(role, self.contract_of_request(rid)), rid, clock=self.clock)
+
+    # --- the plan: client batches and freelancer proposals (U-07..U-16) ------------
+
+    def plan_ops(self, data, contract_id: int, *, proposal: bool, valid: bool = False) -> list:
+        """A batch of plan edits. `valid`: ones the plan allows (on an editable policy);
+        otherwise wrong targets, bad fields and bad orders some of the time."""
+        rows = list(Milestone.select().where(Milestone.contract == contract_id)
+                    .order_by(Milestone.position))
+        future: list[int | str] = [m.id for m in rows if m.status == MilestoneStatus.PLANNED]
+        everything = [m.id for m in rows] + self.milestones()  # incl. other contracts'
+        ops: list = []
+        kinds = ["add", "edit", "delete"] + ([] if proposal and valid else ["reorder"])
+        if not proposal:
+            kinds.append("reorder")
+        for n in range(data.draw(st.integers(1 if valid else 0, 3), label="batch size")):
+            kind = data.draw(st.sampled_from(kinds), label="op")
+            planned = [k for k in future if isinstance(k, int)]
+            if valid and kind in ("edit", "delete") and not planned:
+                kind = "add"
+            if kind == "add":
+                ref = f"r{n}" if valid else data.draw(st.sampled_from([None, "a", "b"]),
+                                                     label="ref")
+                ops.append(AddMilestone(
+                    title=data.draw(st.just("Extra") if valid else titles, label="title"),
+                    amount_cents=data.draw(good_amounts if valid else amounts, label="amount"),
+                    due_date=data.draw(good_due_dates if valid else due_dates, label="due"),
+                    revisions=data.draw(st.none() | st.integers(0, 3) if valid else revisions,
+                                        label="revisions"), ref=ref))
+                future.append(ref or f"new-{sum(isinstance(o, AddMilestone) for o in ops)}")
+            elif kind == "edit":
+                target = (data.draw(st.sampled_from(planned), label="edited") if valid
+                          else self.choose(data, planned, everything))
+                fields = {"title": st.just("Renamed"), "description": st.just("Updated"),
+                          "due_date": good_due_dates, "amount_cents": good_amounts}
+                if not valid:
+                    fields.update(title=titles, due_date=due_dates, amount_cents=amounts,
+                                  revisions_allowed=revisions, position=st.just(1))
+                keys = data.draw(st.lists(st.sampled_from(sorted(fields)),
+                                          min_size=1 if valid else 0, max_size=3,
+                                          unique=True), label="edited fields")
+                ops.append(EditMilestone(target, {k: data.draw(fields[k], label=k)
+                                                  for k in keys}))
+            elif kind == "delete":
+                target = (data.draw(st.sampled_from(planned), label="deleted") if valid
+                          else self.choose(data, planned, everything))
+                ops.append(DeleteMilestone(target))
+                if target in future:
+                    future.remove(target)
+            else:
+                order = data.draw(st.permutations(future), label="order")
+                tweak = "none" if valid else data.draw(
+                    st.sampled_from(["none"] * 4 + ["drop", "dup", "locked"]), label="tweak")
+                if tweak == "drop" and order:
+                    order = order[1:]
+                elif tweak == "dup" and order:
+                    order = order + order[:1]
+                elif tweak == "locked":
+                    locked = [m.id for m in rows if m.status != MilestoneStatus.PLANNED]
+                    order = order + locked[:1]
+                ops.append(ReorderMilestones(tuple(order)))
+        return ops
+
+    @probe(data=st.data(), role=who("client"),
+          version_mode=st.sampled_from(["none"] * 3 + ["current", "stale"]),
+          style=st.sampled_from(["batch"] * 3 + ["single"]))
+    def save_plan(self, data, role, version_mode, style):
+        open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
+        cid = self.choose(data, open_, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        actor = self.actor(role, contract)
+        ops = self.plan_ops(data, cid, proposal=False)
+        if style == "single" and len(ops) == 1:
+            # The one-op helpers (add_milestone, edit_milestone, ...) are batches of one.
+            op = ops[0]
+            if isinstance(op, AddMilestone):
+                self.attempt("add_milestone", planning.add_milestone, actor, cid, op.title,
+                             op.amount_cents, op.description, op.due_date, op.revisions,
+                             clock=self.clock)
+            elif isinstance(op, EditMilestone):
+                self.attempt("edit_milestone", planning.edit_milestone, actor, op.milestone_id,
+                             clock=self.clock, **op.changes)
+            elif isinstance(op, DeleteMilestone):
+                self.attempt("delete_milestone", planning.delete_milestone, actor,
+                             op.milestone_id, clock=self.clock)
+            else:
+                self.attempt("reorder_milestones", planning.reorder_milestones, actor, cid,
+                             list(op.order), clock=self.clock)
+            return
+        version = {"none": None, "current": contract.version if contract else 1,
+                   "stale": (contract.version - 1) if contract else 0}[version_mode]
+        self.attempt("save_plan", planning.save_plan, actor, cid, ops, version=version,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=who("freelancer"), message=messages)
+    def propose_milestone_changes(self, data, role, message):
+        open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
+        cid = self.choose(data, open_, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        ops = self.plan_ops(data, cid, proposal=True)
+        self.attempt("propose_milestone_changes", change_requests.propose_milestone_changes,
+                     self.actor(role, contract), cid, ops, message, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"))
+    @requires("has_proposals")
+    def accept_proposal(self, data, role):
+        kind = ChangeRequestKind.FREELANCER_PROPOSAL
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING, kind=kind),
+                          self.change_request_ids(kind=kind) + self.change_request_ids())
+        self.attempt("accept_proposal", change_requests.accept_proposal,
+                     self.actor(role, self.contract_of_request(rid)), rid, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"), message=messages)
+    @requires("has_proposals")
+    def decline_proposal(self, data, role, message):
+        kind = ChangeRequestKind.FREELANCER_PROPOSAL
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING, kind=kind),
+                          self.change_request_ids(kind=kind))
+        self.attempt("decline_proposal", change_requests.decline_proposal,
+                     self.actor(role, self.contract_of_request(rid)), rid, message,
+                     clock=self.clock)
+
+    # --- the natural next step ------------------------------------------------------
+    # Uniformly random rules rarely chain fund -> submit -> release -> refund -> dispute
+    # -> resolve within one example. These rules take one move that the state of a
+    # random open contract invites, by the right party (still through attempt(): it
+    # may be refused, e.g. for an amount), so examples reach deep states.
+
+    def moves(self, data, c: Contract) -> list[tuple[str, object]]:
+        client, freelancer = self.actor("client", c), self.actor("freelancer", c)
+        policy = get_policy(c.policy)
+        clock = self.clock
+        moves: list[tuple[str, object]] = []
+        add = moves.append
+        m = active_milestone(c.id)
+        if m is not None:
+            held = milestone_escrow(m.id)
+            pending_cr = ChangeRequest.get_or_none(
+                (ChangeRequest.milestone == m.id)
+                & (ChangeRequest.status == ChangeRequestStatus.PENDING))
+            rr = RefundRequest.get_or_none((RefundRequest.milestone == m.id)
+                                           & RefundRequest.status.in_(list(OPEN_REFUNDS)))
+            if m.status in (MilestoneStatus.FUNDED, MilestoneStatus.CHANGES_REQUESTED):
+                add(("submit_work", lambda: work.submit_work(
+                    freelancer, m.id, "Delivered", "https://example.com/d", clock=clock)))
+            if m.status == MilestoneStatus.SUBMITTED:
+                add(("request_changes", lambda: work.request_changes(
+                    client, m.id, "Please revise", clock=clock)))
+                add(("system_release", lambda: payments.release(self.system, m.id,
+                                                                clock=clock)))
+            if m.status in RELEASABLE:
+                add(("release", lambda: payments.release(
+                    client, m.id, *self.release_amounts(data, held, valid=True), clock=clock)))
+                add(("request_refund", lambda: refunds.request_refund(
+                    client, m.id, None, "Not delivered", clock=clock)))
+                if held < m.amount_cents:
+                    add(("add_escrow_funds", lambda: payments.add_escrow_funds(
+                        client, m.id, clock=clock)))
+            if m.status == MilestoneStatus.FUNDED and pending_cr is None \
+                    and policy.client_change_requests:
+                add(("request_milestone_change", lambda: change_requests.request_milestone_change(
+                    client, m.id, self.active_changes(data, m, valid=True), "Scope changed",
+                    clock=clock)))
+            if pending_cr is not None:
+                add(("approve_milestone_change", lambda: change_requests.approve_milestone_change(
+                    freelancer, pending_cr.id, clock=clock)))
+                add(("reject_milestone_change", lambda: change_requests.reject_milestone_change(
+                    freelancer, pending_cr.id, "No", clock=clock)))
+                add(("withdraw_milestone_change",
+                     lambda: change_requests.withdraw_milestone_change(
+                         client, pending_cr.id, clock=clock)))
+                add(("expire_milestone_change", lambda: change_requests.expire_milestone_change(
+                    self.system, pending_cr.id, clock=clock)))
+                add(("edit_milestone_change", lambda: change_requests.edit_milestone_change(
+                    client, pending_cr.id, self.active_changes(data, m, valid=True),
+                    clock=clock)))
+            if rr is not None:
+                moves += self.refund_moves(data, c, rr)
+            if data.draw(st.integers(0, 4), label="cancel?") == 0:
+                add(("cancel_milestone", lambda: support.cancel_milestone(
+                    self.sam, m.id, "Agreed by both", clock=clock)))
+        else:
+            if next_planned(c.id) is not None:
+                add(("fund_next", lambda: payments.fund_next_milestone(client, c.id,
+                                                                       clock=clock)))
+                add(("fund_next", lambda: payments.fund_next_milestone(client, c.id,
+                                                                       clock=clock)))
+            if data.draw(st.integers(0, 3), label="end?") == 0:
+                add(("end_contract", lambda: contracts.end_contract(
+                    data.draw(st.sampled_from([client, freelancer])), c.id, clock=clock)))
+        for rr in RefundRequest.select().where(
+                (RefundRequest.contract == c.id) & RefundRequest.status.in_(list(OPEN_REFUNDS))
+                & (RefundRequest.source == RefundSource.PAID)):
+            moves += self.refund_moves(data, c, rr)
+        paid = [x.id for x in Milestone.select().where(
+            (Milestone.contract == c.id) & (Milestone.status == MilestoneStatus.RELEASED))]
+        if paid:
+            add(("request_refund", lambda: refunds.request_refund(
+                client, data.draw(st.sampled_from(paid), label="paid milestone"),
+                data.draw(st.none() | st.integers(1, 5_000), label="paid refund"),
+                "Asked back", clock=clock)))
+        proposal = ChangeRequest.get_or_none(
+            (ChangeRequest.contract == c.id) & (ChangeRequest.status == ChangeRequestStatus.PENDING)
+            & (ChangeRequest.kind == ChangeRequestKind.FREELANCER_PROPOSAL))
+        if proposal is not None:
+            add(("accept_proposal", lambda: change_requests.accept_proposal(
+                client, proposal.id, clock=clock)))
+            add(("decline_proposal", lambda: change_requests.decline_proposal(
+                client, proposal.id, clock=clock)))
+        elif policy.freelancer_proposals:
+            add(("propose_milestone_changes", lambda: change_requests.propose_milestone_changes(
+                freelancer, c.id, self.plan_ops(data, c.id, proposal=True, valid=True),
+                "How about this", clock=clock)))
+        if policy.plan_editable or policy.reorderable:
+            add(("save_plan", lambda: planning.save_plan(
+                client, c.id, self.plan_ops(data, c.id, proposal=False, valid=True),
+                clock=clock)))
+        return moves
+
+    def refund_moves(self, data, c: Contract, rr: RefundRequest) -> list:
+        client, freelancer = self.actor("client", c), self.actor("freelancer", c)
+        clock = self.clock
+        moves = []
+        if rr.status == RefundStatus.PENDING:
+            moves += [("agree_refund", lambda: refunds.agree_refund(freelancer, rr.id,
+                                                                    clock=clock)),
+                      ("dispute_refund", lambda: refunds.dispute_refund(
+                          freelancer, rr.id, "It was delivered", clock=clock)),
+                      ("dispute_refund", lambda: refunds.dispute_refund(
+                          freelancer, rr.id, "It was delivered", clock=clock))]
+            if rr.source == RefundSource.ESCROW:
+                moves.append(("grant_unanswered_refund", lambda: refunds.grant_unanswered_refund(
+                    self.system, rr.id, clock=clock)))
+        if rr.status == RefundStatus.DISPUTED:
+            moves += [("respond_to_dispute", lambda: refunds.respond_to_dispute(
+                client, rr.id, "It was not", clock=clock)),
+                ("close_unanswered_dispute", lambda: refunds.close_unanswered_dispute(
+                    self.system, rr.id, clock=clock))]
+        if rr.status in (RefundStatus.DISPUTED, RefundStatus.IN_SUPPORT):
+            def resolve():
+                to_f = data.draw(st.integers(0, rr.amount_cents), label="split")
+                return refunds.resolve_dispute(self.sam, rr.id, to_f, rr.amount_cents - to_f,
+                                               "Split after review", clock=clock)
+            moves.append(("resolve_dispute", resolve))
+        return moves
+
+    def natural_move(self, data):
+        open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
+        if not open_:
+            policy = data.draw(st.sampled_from(POLICIES), label="policy")
+            self.first_contract(policy, [20_000, 30_000, 40_000])
+            return
+        c = Contract.get_by_id(data.draw(st.sampled_from(open_), label="contract"))
+        moves = self.moves(data, c)
+        if moves:
+            label, move = data.draw(st.sampled_from(moves), label="move")
+            self.attempt(label, move)
+
+    @rule(data=st.data())
+    def natural_next_step(self, data):
+        self.natural_move(data)
+
+    @rule(data=st.data())
+    def natural_next_step_again(self, data):  # the same, to weigh it twice
+        self.natural_move(data)
+
+    # --- time -----------------------------------------------------------------------
+
+    @rule(hours=st.sampled_from([1, 23, 24, 24 * 5, 24 * 7 + 1, 24 * 8 + 1, 24 * 14 + 1]),
+          then_sweep=st.booleans())
+    def pass_time(self, hours, then_sweep):
+        """Advance the FrozenClock; the deadline worker usually runs right after."""
+        self.clock.advance(hours=hours)
+        if then_sweep:
+            self.sweep()
+
+    @rule(data=st.data())
+    def probe_any_action(self, data):
+        """Any action, by any role (mostly the right one), on any target (mostly one in
+        the state it wants), with bad input some of the time."""
+        names = [n for n, (_, _, needs) in PROBES.items()
+                 if needs is None or getattr(self, needs)()]
+        name = data.draw(st.sampled_from(names), label="action")
+        method, strategies, _ = PROBES[name]
+        kwargs = {k: data if k == "data" else data.draw(v, label=k)
+                  for k, v in strategies.items()}
+        method(self, **kwargs)
+
+    @probe()
+    def sweep(self):
+        """The deadline worker (rules/deadlines.py) applying every window now due. A
+        due window whose action is refused (skipped) is one some action forgot to close."""
+        dump, before = self.snapshot()
+        result = deadlines.sweep(clock=self.clock)
+        assert not self.db.in_transaction(), "the sweep left a transaction open"
+        for item in result.applied:
+            note(f"sweep: {item}")
+            event(f"sweep {item.kind}: {'skipped' if item.skipped else 'applied'}")
+        skipped = [a for a in result.applied if a.skipped]
+        assert skipped == [], f"due windows were left open for refused actions: {skipped}"
+        assert deadlines.due_ids(self.clock.now(), 10) == [], "the sweep left due windows"
+        if not result.changed:
+            assert db_state() == before and full_dump() == dump, "an idle sweep wrote"
+
+    # --- invariants (a few queries each: they run after every step) ---------------
+    # Each is a function of the rows alone, so it is re-checked only after a write since
+    # it last held (most steps are refusals that write nothing).
+
+    def unchanged_since_checked(self, name: str) -> bool:
+        writes = self.writes_so_far()
+        if self._checked.get(name) == writes:
+            return True
+        self._checked[name] = writes  # if the check then fails, the example ends there
+        return False
+
+    @invariant()
+    def ledger_is_sound(self):
+        if self.unchanged_since_checked("ledger_is_sound"):
+            return
+        assert ledger_problems() == []
+
+    @invariant()
+    def each_milestone_released_at_most_once(self):
+        if self.unchanged_since_checked("each_milestone_released_at_most_once"):
+            return
+        twice = (LedgerTransfer.select(LedgerTransfer.milestone, fn.COUNT(LedgerTransfer.id))
+                 .where(LedgerTransfer.kind == "release").group_by(LedgerTransfer.milestone)
+                 .having(fn.COUNT(LedgerTransfer.id) > 1).tuples())
+        assert list(twice) == []
+
+    @staticmethod
+    def sums_by_milestone(account: str) -> dict[int, int]:
+        return {m: int(v) for m, v in (
+            LedgerEntry.select(LedgerEntry.milestone, fn.SUM(LedgerEntry.amount_cents))
+            .where((LedgerEntry.account == account) & LedgerEntry.milestone.is_null(False))
+            .group_by(LedgerEntry.milestone).tuples())}
+
+    @staticmethod
+    def milestone_rows() -> dict[int, dict]:
+        return {r["id"]: r for r in Milestone.select().order_by(
+            Milestone.contract, Milestone.position).dicts()}
+
+    @invariant()
+    def escrow_never_negative_nor_above_the_amount(self):
+        if self.unchanged_since_checked("escrow_never_negative_nor_above_the_amount"):
+            return
+        escrow = self.sums_by_milestone(LedgerAccount.ESCROW)
+        for m in self.milestone_rows().values():
+            held = escrow.get(m["id"], 0)
+            assert held >= 0, f"milestone {m['id']} escrow is {held}"
+            assert held <= m["amount_cents"], (
+                f"milestone {m['id']} ({m['status']}) holds {held}, more than its amount "
+                f"{m['amount_cents']}")
+        for mid, paid in self.sums_by_milestone(LedgerAccount.FREELANCER).items():
+            assert paid >= 0, f"milestone {mid}: the freelancer gave back more than was paid"
+
+    @invariant()
+    def refunds_match_milestones(self):
+        if self.unchanged_since_checked("refunds_match_milestones"):
+            return
+        ms = self.milestone_rows()
+        escrow = self.sums_by_milestone(LedgerAccount.ESCROW)
+        seen: set[int] = set()
+        for rr in RefundRequest.select().where(
+                RefundRequest.status.in_(list(OPEN_REFUNDS))).dicts():
+            mid = rr["milestone"]
+            assert mid not in seen, f"two open refunds on milestone {mid}"
+            seen.add(mid)
+            assert rr["amount_cents"] > 0 or "zero-refund" in TOLERATE, (
+                f"refund #{rr['id']} asks back {rr['amount_cents']}")
+            status = ms[mid]["status"]
+            if rr["source"] == RefundSource.ESCROW:
+                expected = {RefundStatus.PENDING: MilestoneStatus.REFUND_REQUESTED,
+                            RefundStatus.DISPUTED: MilestoneStatus.DISPUTED,
+                            RefundStatus.IN_SUPPORT: MilestoneStatus.IN_SUPPORT}[rr["status"]]
+                assert status == expected, (rr["id"], rr["status"], status)
+                assert escrow.get(mid, 0) == rr["amount_cents"], (
+                    f"escrow refund #{rr['id']} asks {rr['amount_cents']}; escrow holds "
+                    f"{escrow.get(mid, 0)}")
+            else:
+                assert status == MilestoneStatus.RELEASED, (rr["id"], status)
+        for m in ms.values():
+            if m["status"] in (MilestoneStatus.REFUND_REQUESTED, MilestoneStatus.DISPUTED,
+                               MilestoneStatus.IN_SUPPORT):
+                assert m["id"] in seen, f"milestone {m['id']} is {m['status']}, no open refund"
+
+    @invariant()
+    def windows_match_states(self):
+        """An open window always belongs to something still waiting on it, and whatever
+        waits on a deadline has its window open (or the automatic action never happens)."""
+        if self.unchanged_since_checked("windows_match_states"):
+            return
+        ms = self.milestone_rows()
+        contracts_ = dict(Contract.select(Contract.id, Contract.status).tuples())
+        crs = dict(ChangeRequest.select(ChangeRequest.id, ChangeRequest.status).tuples())
+        rrs = {r["id"]: r for r in RefundRequest.select().dicts()}
+        windows = list(Deadline.select().where(Deadline.status == DeadlineStatus.OPEN).dicts())
+        for d in windows:
+            assert contracts_[d["contract"]] == ContractStatus.OPEN, (
+                f"window {d['id']} open on a {contracts_[d['contract']]} contract")
+            waiting = {
+                "review": lambda: ms[d["milestone"]]["status"] == MilestoneStatus.SUBMITTED,
+                "change_request": lambda: crs[d["change_request"]] == ChangeRequestStatus.PENDING,
+                "refund_answer": lambda: rrs[d["refund_request"]]["status"] == RefundStatus.PENDING,
+                "dispute_response": lambda: rrs[d["refund_request"]]["status"] ==
+                RefundStatus.DISPUTED,
+                "start_next": lambda: True,
+            }[d["kind"]]()
+            assert waiting, f"open {d['kind']} window {d['id']} waits on nothing"
+        open_windows = Counter((d["kind"], d["milestone"], d["change_request"],
+                                d["refund_request"]) for d in windows)
+        reviews = Counter(d["milestone"] for d in windows if d["kind"] == "review")
+        pending_subs = Counter(m for (m,) in Submission.select(Submission.milestone).where(
+            Submission.status == SubmissionStatus.PENDING).tuples())
+        for m in ms.values():
+            if m["status"] == MilestoneStatus.SUBMITTED:
+                assert reviews[m["id"]] == 1, (
+                    f"submitted milestone {m['id']} has {reviews[m['id']]} open review windows")
+                assert pending_subs[m["id"]] == 1, (
+                    f"submitted milestone {m['id']} has {pending_subs[m['id']]} pending "
+                    "submissions")
+            elif m["status"] not in (MilestoneStatus.REFUND_REQUESTED, MilestoneStatus.DISPUTED,
+                                     MilestoneStatus.IN_SUPPORT):  # still under review then
+                assert pending_subs[m["id"]] == 0, (m["id"], m["status"], "pending submission")
+        for cr in ChangeRequest.select().where(
+                (ChangeRequest.status == ChangeRequestStatus.PENDING)
+                & (ChangeRequest.kind == ChangeRequestKind.CLIENT_ACTIVE)).dicts():
+            assert open_windows[("change_request", cr["milestone"], cr["id"], None)] == 1, cr
+        for rr in rrs.values():
+            if rr["status"] == RefundStatus.PENDING and rr["source"] == RefundSource.ESCROW:
+                key = ("refund_answer", rr["milestone"], None, rr["id"])
+                assert open_windows[key] == 1, rr
+            if rr["status"] == RefundStatus.DISPUTED:
+                key = ("dispute_response", rr["milestone"], None, rr["id"])
+                assert open_windows[key] == 1, rr
+
+    @invariant()
+    def change_requests_match_milestones(self):
+        if self.unchanged_since_checked("change_requests_match_milestones"):
+            return
+        ms = self.milestone_rows()
+        contracts_ = dict(Contract.select(Contract.id, Contract.status).tuples())
+        with_work = {m for (m,) in Submission.select(Submission.milestone).tuples()}
+        pending = list(ChangeRequest.select().where(
+            ChangeRequest.status == ChangeRequestStatus.PENDING).dicts())
+        per_milestone = Counter(cr["milestone"] for cr in pending
+                                if cr["kind"] == ChangeRequestKind.CLIENT_ACTIVE)
+        assert all(n == 1 for n in per_milestone.values()), per_milestone
+        proposals = Counter(cr["contract"] for cr in pending
+                            if cr["kind"] == ChangeRequestKind.FREELANCER_PROPOSAL)
+        assert all(n == 1 for n in proposals.values()), proposals
+        for cr in pending:
+            assert contracts_[cr["contract"]] == ContractStatus.OPEN, cr
+            if cr["kind"] == ChangeRequestKind.CLIENT_ACTIVE:
+                status = ms[cr["milestone"]]["status"]
+                assert status == MilestoneStatus.FUNDED, (cr["id"], status)
+                assert cr["milestone"] not in with_work, cr
+
+    @invariant()
+    def contracts_are_well_formed(self):
+        if self.unchanged_since_checked("contracts_are_well_formed"):
+            return
+        by_contract: dict[int, list[dict]] = {}
+        for m in self.milestone_rows().values():
+            by_contract.setdefault(m["contract"], []).append(m)
+        refund_open = {c for (c,) in RefundRequest.select(RefundRequest.contract).where(
+            RefundRequest.status.in_(list(OPEN_REFUNDS))).tuples()}
+        fees = dict(LedgerTransfer.select(LedgerTransfer.contract, fn.COUNT(LedgerTransfer.id))
+                    .where(LedgerTransfer.kind == "initiation_fee")
+                    .group_by(LedgerTransfer.contract).tuples())
+        for c in Contract.select().dicts():
+            ms = by_contract.get(c["id"], [])
+            positions = [m["position"] for m in ms]
+            assert positions == list(range(1, len(ms) + 1)), (c["id"], positions)
+            seen_planned = False
+            for m in ms:  # U-09: activation follows the list: nothing active after planned
+                if m["status"] == MilestoneStatus.PLANNED:
+                    seen_planned = True
+                elif m["status"] in ACTIVE_STATUSES:
+                    assert not seen_planned, f"contract {c['id']}: {m['id']} active after planned"
+                if m["status"] in FINAL_STATUSES:
+                    assert m["finished_at"] is not None, m
+                if m["status"] in ACTIVE_STATUSES:
+                    assert m["funded_at"] is not None, m
+            if c["status"] != ContractStatus.OPEN:
+                assert c["ended_at"] is not None, c
+                assert all(m["status"] in FINAL_STATUSES for m in ms), (
+                    c["id"], c["status"], [m["status"] for m in ms])
+                assert c["id"] not in refund_open, f"closed contract {c['id']} has open refunds"
+            assert fees.get(c["id"], 0) <= 1, f"contract {c['id']}: initiation fee charged twice"
+        per_party = Counter(Feedback.select(Feedback.contract, Feedback.author).tuples())
+        assert all(n == 1 for n in per_party.values()), per_party
+
+    @invariant()
+    def audit_log_is_a_chain(self):
+        if self.unchanged_since_checked("audit_log_is_a_chain"):
+            return
+        prev = ""
+        for prev_hash, hash_ in AuditRecord.select(AuditRecord.prev_hash, AuditRecord.hash
+                                                   ).order_by(AuditRecord.id).tuples():
+            assert prev_hash == prev
+            prev = hash_
+
+
+MilestonesMachine.TestCase.settings = PROFILES[PROFILE]
+TestMilestonesStateMachine = MilestonesMachine.TestCase

@@ -1,0 +1,114 @@
+"""The `milestones` command line: database, acting user, demo, and one-line refusals."""
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+
+from models.db import SchemaVersion, sqlite_url
+from tui import cli
+from tui.app import main
+
+
+@pytest.fixture
+def url(world, tmp_path):
+    return sqlite_url(tmp_path / "test.db")  # the world's database
+
+
+@pytest.fixture
+def no_tui(monkeypatch):
+    """Record the app main() would run, without running it."""
+    started = []
+    monkeypatch.setattr("tui.app.MilestonesApp.run", lambda app: started.append(app))
+    return started
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+def test_as_picks_the_acting_user(url, no_tui):
+    assert main(["--db", url, "--as", "cy"]) == 0
+    assert no_tui[0].actor.login == "cy"
+
+
+def test_default_user_is_env_then_ada_then_first_client(url, no_tui, monkeypatch):
+    monkeypatch.delenv(cli.USER_ENV, raising=False)
+    assert main(["--db", url]) == 0
+    assert no_tui[-1].actor.login == "ada"
+    monkeypatch.setenv(cli.USER_ENV, "bo")
+    assert main(["--db", url]) == 0
+    assert no_tui[-1].actor.login == "bo"
+
+
+def test_db_url_from_the_environment(url, no_tui, monkeypatch):
+    monkeypatch.setenv(cli.DB_ENV, url)
+    assert cli.database_url(None) == url
+    assert cli.database_url("sqlite:///elsewhere.db") == "sqlite:///elsewhere.db"
+    monkeypatch.delenv(cli.DB_ENV)
+    assert cli.database_url(None).endswith("/milestones.db")
+
+
+def test_an_unknown_login_is_one_line_and_exit_2(url, no_tui, capsys):
+    assert main(["--db", url, "--as", "nobody"]) == 2
+    err = one_line_error(capsys)
+    assert err.startswith("milestones: No user “nobody”.")
+    assert "ada" in err  # it says who there is
+    assert no_tui == []
+
+
+def test_a_newer_schema_is_one_line_and_exit_2(url, capsys):
+    SchemaVersion.update(version=99).execute()
+    assert main(["--db", url]) == 2
+    assert "newer Milestones" in one_line_error(capsys)
+
+
+def test_an_unusable_database_url_is_one_line_and_exit_2(capsys):
+    assert main(["--db", "nosuch://somewhere"]) == 2
+    assert "Cannot open the database" in one_line_error(capsys)
+
+
+def test_demo_refuses_a_database_with_contracts(url, capsys):
+    assert main(["demo", "--db", url]) == 1
+    assert "already has contracts" in capsys.readouterr().out
+
+
+@pytest.fixture
+def fake_demo(monkeypatch):
+    """rules/demo.py belongs to another module's tests: here only its contract with
+    the command line (fill_demo() -> dict) matters."""
+    made = []
+
+    def fill_demo(clock=None):
+        from models.accounts import Account
+        for login, role in (("ada", "client"), ("bo", "freelancer")):
+            Account.create(login=login, display_name=login.title(), role=role)
+        made.append(True)
+        return {"accounts": {"client": 1, "freelancer": 1}, "contracts": 0}
+
+    monkeypatch.setitem(sys.modules, "rules.demo", types.SimpleNamespace(fill_demo=fill_demo))
+    return made
+
+
+def test_demo_fills_an_empty_database_and_says_what_it_made(tmp_path, fake_demo, capsys):
+    empty = sqlite_url(tmp_path / "empty.db")
+    assert main(["demo", "--db", empty]) == 0
+    out = capsys.readouterr().out
+    assert fake_demo == [True]
+    assert "accounts: client 1, freelancer 1" in out
+    assert "ada, bo" in out
+
+
+def test_an_empty_database_gets_the_demo_before_the_tui(tmp_path, fake_demo, no_tui):
+    assert main(["--db", sqlite_url(tmp_path / "empty.db")]) == 0
+    assert fake_demo == [True]
+    assert no_tui[0].actor.login == "ada"
+
+
+def test_global_db_option_reaches_the_demo_command(tmp_path, fake_demo):
+    empty = sqlite_url(tmp_path / "empty.db")
+    assert main(["--db", empty, "demo"]) == 0
+    assert fake_demo == [True]

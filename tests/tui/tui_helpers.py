@@ -1,0 +1,45 @@
+"""Helpers for Pilot tests: wait for the database workers, press keys, read widgets.
+
+A plain module (not conftest.py, which is not importable by name once several test
+folders have one); pytest puts this folder on sys.path for the tests in it."""
+from __future__ import annotations
+
+from io import StringIO
+
+from rich.console import Console
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.worker import WorkerFailed, WorkerState
+
+
+def text_of(widget) -> str:
+    """The plain text a Static (or Label) shows: markup, Rich tables and all."""
+    content = widget.content
+    if isinstance(content, str):
+        return Content.from_markup(content).plain
+    if isinstance(content, Content):
+        return content.plain
+    console = Console(file=StringIO(), width=200, color_system=None)
+    console.print(content)
+    return console.file.getvalue()
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until no database worker is running and what they posted is shown."""
+    app = pilot.app
+    for _ in range(50):
+        try:
+            await app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # the app reports it (a notification); tests look at that
+        # A worker's last message is queued by now: handle it, and whatever it starts.
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for w in app.workers):
+            return
+    raise AssertionError("the app never settled")  # pragma: no cover
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)

@@ -1,0 +1,163 @@
+"""The Milestones app: who is acting, the app-wide keys, the palette, and `main()`."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from textual import on
+from textual.app import App, SystemCommand
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import ModalScreen, Screen, SystemModalScreen
+from textual.worker import Worker
+
+from models.accounts import Account
+from models.db import SchemaError
+from rules.clock import SYSTEM_CLOCK, Clock
+from rules.errors import RuleError
+from rules.queries import unread_count
+from tui import cli
+from tui.commands import ScreenCommands, command
+from tui.screens.base import report_failed_worker
+from tui.screens.contract_list import ContractListScreen
+from tui.screens.help import HelpScreen
+from tui.screens.notifications import NotificationsScreen
+from tui.screens.switch_user import SwitchUserScreen
+from tui.workers import db_work
+
+UNREAD_EVERY = 30  # seconds: other people's actions arrive from other processes
+
+
+@dataclass
+class UnreadCounted(Message):
+    count: int
+
+
+class MilestonesApp(App[None]):
+    # Absolute: a relative CSS_PATH is resolved against the file of the instance's
+    # class, which breaks as soon as a test subclasses the app.
+    CSS_PATH = Path(__file__).resolve().parent.parent / "screens.css"
+    TITLE = "Milestones"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    BINDINGS = [
+        command("question_mark", "help", "Help", "List every key of this screen.",
+                key_display="?"),
+        command("n", "notifications", "Inbox",
+                "Your notifications: open one, or mark them read."),
+        command("u", "switch_user", "User", "Act as another user."),
+        command("q", "quit", "Quit", "Leave Milestones.", show=False),
+        command("ctrl+p", "command_palette", "Commands",
+                "Search every action of this screen by name.", show=False, priority=True),
+    ]
+
+    actor: var[Account | None] = var(None)
+    unread: var[int] = var(0)
+
+    def __init__(self, actor: Account, clock: Clock = SYSTEM_CLOCK, *,
+                 cursor_blink: bool = True, theme: str | None = None) -> None:
+        super().__init__()
+        self.set_reactive(MilestonesApp.actor, actor)
+        self.clock = clock
+        self.cursor_blink = cursor_blink  # off in snapshot tests: a blink is a diff
+        self._chosen_theme = theme        # None: chosen from the terminal's colours
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Quit is one of ours already, and the help screen replaces Textual's key panel.
+        for found in super().get_system_commands(screen):
+            if found.title not in ("Quit", "Keys"):
+                yield found
+
+    def get_default_screen(self) -> Screen:
+        return ContractListScreen()
+
+    def on_mount(self) -> None:
+        if self._chosen_theme is not None:
+            self.theme = self._chosen_theme
+        elif self.console.color_system in ("standard", "windows"):
+            # A 16-colour terminal: its own palette reads better than the nearest
+            # matches for a true-colour theme (screens.css uses theme variables only).
+            self.theme = "ansi-dark"
+        self.refresh_unread()
+        self.set_interval(UNREAD_EVERY, self.refresh_unread)
+
+    # --- the unread count in every header ------------------------------------------
+
+    def refresh_unread(self) -> None:
+        self._count_unread(self.actor)
+
+    @db_work("unread")
+    def _count_unread(self, actor: Account) -> None:
+        self.post_message(UnreadCounted(unread_count(actor)))
+
+    @on(UnreadCounted)
+    def _unread_counted(self, message: UnreadCounted) -> None:
+        self.unread = message.count
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failed_worker(self, event)
+
+    # --- app-wide commands -----------------------------------------------------------
+
+    def _user_screen(self) -> Screen:
+        """The screen the user is on, seen through the command palette if it is open."""
+        return next(s for s in reversed(self.screen_stack)
+                    if not isinstance(s, SystemModalScreen))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("help", "notifications", "switch_user"):
+            screen = self._user_screen()
+            # Not from a dialog or from help itself: they are one step away from
+            # where the user was, and should stay so.
+            if isinstance(screen, (ModalScreen, HelpScreen)):
+                return False
+            if action == "notifications" and isinstance(screen, NotificationsScreen):
+                return False
+        return True
+
+    def action_help(self) -> None:
+        screen = self._user_screen()
+        place = screen.query_one("ActingHeader").place if screen.query("ActingHeader") else ""
+        self.push_screen(HelpScreen(screen, place))
+
+    def action_notifications(self) -> None:
+        self.push_screen(NotificationsScreen())
+
+    def action_switch_user(self) -> None:
+        self.push_screen(SwitchUserScreen(self.actor), self._switch_to)
+
+    def _switch_to(self, account: Account | None) -> None:
+        if account is None or account.id == self.actor.id:
+            return
+        # What the previous user had open may not be the new one's to see (G-07):
+        # back to the list before anything of theirs is shown.
+        self.screen_stack[0].pop_until_active()
+        self.actor = account
+        self.refresh_unread()
+        self.notify(f"Now acting as {account.display_name} ({account.role}).", timeout=3)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`milestones [--db URL] [--as LOGIN]`, or `milestones demo [--db URL] [--force]`."""
+    args = cli.parse_args(argv)
+    try:
+        cli.open_db(cli.database_url(args.db))
+        if args.command == "demo":
+            return cli.run_demo(args.force, sys.stdout)
+        if not cli.has_contracts():
+            cli.fill_demo()  # a first run shows something to explore
+        actor = cli.choose_actor(args.login)
+    except (RuleError, SchemaError, cli.CommandLineError) as exc:
+        print(f"milestones: {cli.one_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # ctrl+c while the demo is being written
+        print("milestones: interrupted.", file=sys.stderr)
+        return 130
+    app = MilestonesApp(actor)
+    app.run()
+    return app.return_code or 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The `milestones` command line: which database, who is acting, and the demo.
+
+Everything here runs before the TUI starts (or instead of it), on the main thread.
+A refusal is one line on stderr and exit code 2 (see `tui.app.main`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+from peewee import IntegrityError
+from platformdirs import user_data_dir
+
+from models.accounts import Account
+from models.contracts import Contract
+from models.db import SchemaError, open_database, sqlite_url
+from models.vocabulary import Role
+from rules.errors import RuleError
+from rules.queries import find_account, list_accounts
+
+DB_ENV = "MILESTONES_DB"
+USER_ENV = "MILESTONES_USER"
+DEFAULT_LOGIN = "ada"  # the demo's first client
+
+
+class CommandLineError(Exception):
+    """Something the user can fix from the command line, said in one line."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="milestones",
+        description="Milestone-based freelance contracts: escrow, review, release, refunds.")
+    db_help = (f"database URL: sqlite:///path.db or postgresql://user@host/name "
+               f"(default: ${DB_ENV}, else a file in your user data folder)")
+    parser.add_argument("--db", metavar="URL", help=db_help)
+    parser.add_argument("--as", dest="login", metavar="LOGIN",
+                        help=f"act as this user (default: ${USER_ENV}, else {DEFAULT_LOGIN}, "
+                             "else the first client)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser("demo", help="fill the database with demo contracts and exit")
+    # SUPPRESS: `milestones --db X demo` keeps X (a subparser default would replace it).
+    demo.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+    demo.add_argument("--force", action="store_true",
+                      help="add the demo even if the database already has contracts")
+    return parser.parse_args(argv)
+
+
+def database_url(given: str | None) -> str:
+    if given:
+        return given
+    if os.environ.get(DB_ENV):
+        return os.environ[DB_ENV]
+    return sqlite_url(Path(user_data_dir("milestones")) / "milestones.db")
+
+
+def open_db(url: str) -> None:
+    try:
+        open_database(url)
+    except SchemaError:
+        raise
+    except Exception as exc:  # a bad URL, a missing driver, an unreadable file
+        raise CommandLineError(f"Cannot open the database {url}: {exc}") from exc
+
+
+def has_contracts() -> bool:
+    # No rules/ query answers "is there anything at all" without an actor to ask as.
+    return Contract.select().exists()
+
+
+def fill_demo() -> dict:
+    try:
+        from rules.demo import fill_demo as fill  # written separately; imported late
+    except ImportError as exc:
+        raise CommandLineError(f"The demo is not available in this build ({exc}).") from exc
+    try:
+        return fill()
+    except IntegrityError as exc:
+        raise CommandLineError("The demo users already exist in this database: use "
+                               "another --db for a second demo.") from exc
+
+
+def run_demo(force: bool, out: TextIO) -> int:
+    """`milestones demo`: fill, say what was made, exit."""
+    if has_contracts() and not force:
+        print("This database already has contracts, so the demo was not added: "
+              "give `--db` a new file for a demo.", file=out)
+        return 1
+    made = fill_demo()
+    print("Demo data added:", file=out)
+    for line in describe(made):
+        print(f"  {line}", file=out)
+    users = ", ".join(a.login for a in list_accounts())
+    print(f"Run `milestones --as LOGIN` as one of: {users}.", file=out)
+    return 0
+
+
+def describe(made: dict[str, Any]) -> list[str]:
+    """What `fill_demo` returned, one line per entry, whatever its shape."""
+    lines = []
+    for key, value in made.items():
+        name = str(key).replace("_", " ")
+        if isinstance(value, dict):
+            parts = ", ".join(f"{k} {v}" for k, v in value.items())
+            lines.append(f"{name}: {parts or 'none'}")
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            names = [getattr(v, "login", None) or getattr(v, "title", None) or str(v)
+                     for v in value]
+            shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+            lines.append(f"{name}: {len(names)}" + (f" ({shown})" if names else ""))
+        else:
+            lines.append(f"{name}: {value}")
+    return lines
+
+
+def choose_actor(login: str | None) -> Account:
+    """--as, else $MILESTONES_USER, else ada, else the first client."""
+    login = login or os.environ.get(USER_ENV) or None
+    accounts = list_accounts()
+    if login:
+        try:
+            return find_account(login)
+        except RuleError as exc:
+            known = ", ".join(a.login for a in accounts) or "none yet"
+            raise CommandLineError(f"{exc.message} Known users: {known}.") from exc
+    for preferred in ([a for a in accounts if a.login == DEFAULT_LOGIN],
+                      [a for a in accounts if a.role == Role.CLIENT], accounts):
+        if preferred:
+            return preferred[0]
+    raise CommandLineError("This database has no users: run `milestones demo` first.")
+
+
+def one_line(error: BaseException) -> str:
+    if isinstance(error, RuleError):
+        return error.message
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

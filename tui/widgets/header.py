@@ -1,0 +1,35 @@
+"""The top line of every screen: where you are, who is acting, what is unread."""
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+
+class ActingHeader(Horizontal):
+    """"Milestones › Contracts            Ada Client · client · 2 unread".
+
+    It follows the app's `actor` and `unread` reactives, so a user switch or a
+    notification marked read shows at once on every screen."""
+
+    def __init__(self, place: str) -> None:
+        super().__init__()
+        self.place = place
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Milestones › {self.place}", id="place")
+        yield Label("", id="acting")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "actor", self._show, init=False)
+        self.watch(self.app, "unread", self._show, init=False)
+        self._show()
+
+    def _show(self, _value: object = None) -> None:
+        actor = getattr(self.app, "actor", None)
+        if actor is None:
+            return
+        unread = getattr(self.app, "unread", 0)
+        label = self.query_one("#acting", Label)
+        label.update(f"{actor.display_name} · {actor.role} · {unread} unread")
+        label.set_class(unread > 0, "-unread")
