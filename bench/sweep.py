@@ -469,8 +469,10 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
     n = len(due)
     phases["select + prepare"] = time.perf_counter() - t0
     writes = [
+        # The project claims the window (version + 1), then records the outcome
+        # (version + 1): one statement here.
         ("deadline", "UPDATE deadline SET status = 'applied', closed_at = ?, "
-         "remind_at = NULL, outcome = ?, version = version + 1 "
+         "remind_at = NULL, outcome = ?, version = version + 2 "
          "WHERE id = ? AND status = 'open' AND version = ?", claims),
         ("milestone", "UPDATE milestone SET status = 'released', finished_at = ?, "
          "version = version + 1 WHERE id = ? AND version = ? AND status = 'submitted'",
@@ -631,6 +633,11 @@ def main() -> int:
     ap.add_argument("--top", type=int, default=25, help="profile lines to print")
     ap.add_argument("--batch-size", type=int,
                     help="pass batch_size to sweep() (default: the project's default)")
+    ap.add_argument("--batch-seconds", type=float,
+                    help="pass batch_seconds to sweep() (default: the project's default)")
+    ap.add_argument("--pause", type=float,
+                    help="pass pause to sweep(): seconds between batches (default: the "
+                         "project's default)")
     ap.add_argument("--work", type=Path, default=WORK,
                     help=f"directory for the cache and the run copies (default {WORK})")
     ap.add_argument("--keep", action="store_true", help="keep the swept copies")
@@ -639,7 +646,9 @@ def main() -> int:
 
     WORK = args.work
     WORK.mkdir(parents=True, exist_ok=True)
-    sweep_kwargs = {} if args.batch_size is None else {"batch_size": args.batch_size}
+    sweep_kwargs = {k: v for k, v in (("batch_size", args.batch_size),
+                                      ("batch_seconds", args.batch_seconds),
+                                      ("pause", args.pause)) if v is not None}
     contracts = max(10, round(FULL_CONTRACTS * args.scale))
     contracts -= contracts % 10
     n_milestones = contracts * MILESTONES_PER_CONTRACT

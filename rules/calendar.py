@@ -1,7 +1,12 @@
 """Window arithmetic (G-08): UTC, N days are exactly N×24 hours; business days for U-33."""
 from __future__ import annotations
 
+import datetime as dt
+
 import arrow
+
+UNPAID_STATUSES = frozenset({"planned", "funded", "submitted", "changes_requested",
+                             "refund_requested", "disputed", "in_support"})
 
 
 def add_days(start: arrow.Arrow, days: int) -> arrow.Arrow:
@@ -43,3 +48,9 @@ def human_delta(target: arrow.Arrow, now: arrow.Arrow) -> str:
     else:
         text = "less than a minute"
     return f"in {text}" if future else f"{text} ago"
+
+
+def is_overdue(due: dt.date | None, status: str, now: arrow.Arrow) -> bool:
+    """U-13: past its due date (a UTC date) and not finished. Only shown, never refused:
+    late work can still be submitted and accepted."""
+    return due is not None and status in UNPAID_STATUSES and now.to("UTC").date() > due

@@ -43,6 +43,7 @@ from rules.queries import mark_read, notifications
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_order
+from rules.timetravel import mark_demo
 from rules.work import request_changes, submit_work
 
 HISTORY_DAYS = 40
@@ -507,6 +508,7 @@ def fill_demo(clock: Clock | None = None) -> dict:
             seen = [n.id for n in notifications(account, limit=10_000) if n.at < cutoff]
             if seen:
                 mark_read(account, seen)
+        mark_demo()  # demo mode: time travel is offered
     return demo_summary(now)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import arrow
-from peewee import JOIN, Case, fn
+from peewee import SQL, Case, NodeList, Value, fn
 
 from models.accounts import Account
 from models.base import database
@@ -74,12 +74,18 @@ def _visible(actor: Account):
 
 
 def _search(q, text: str | None):
+    """Contracts whose title, parties, policy or status contain `text`, in any case. The
+    text is matched literally: a typed % or _ is not a wildcard."""
     if not text:
         return q
-    like = f"%{text.strip()}%"
-    return q.where(Contract.title ** like | Client.display_name ** like
-                   | Freelancer.display_name ** like | Contract.policy ** like
-                   | Contract.status ** like)
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = Value(f"%{escaped}%")
+    clause = None
+    for f in (Contract.title, Client.display_name, Freelancer.display_name, Contract.policy,
+              Contract.status):
+        match = NodeList((fn.LOWER(f), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
+        clause = match if clause is None else (clause | match)
+    return q.where(clause)
 
 
 def count_contracts(actor: Account, search: str | None = None) -> int:
@@ -99,7 +105,8 @@ def list_contracts(actor: Account, *, search: str | None = None, sort: str = "id
                                 Freelancer.display_name.alias("freelancer_name"))
          .join(Client, on=(Contract.client == Client.id)).switch(Contract)
          .join(Freelancer, on=(Contract.freelancer == Freelancer.id)))
-    q = _search(q, search).order_by(order.desc() if descending else order, Contract.id)
+    q = _search(q, search).order_by(*((order.desc(), Contract.id.desc()) if descending
+                                      else (order, Contract.id)))
     rows = list(q.offset(offset).limit(limit).dicts())
     ids = [r["id"] for r in rows]
     totals = contract_totals(ids)
@@ -337,6 +344,11 @@ def mark_read(actor: Account, notification_ids: list[int] | None = None) -> int:
         if notification_ids is not None:
             q = q.where(Notification.id.in_(notification_ids))
         return q.execute()
+
+
+def has_contracts() -> bool:
+    """Is there any contract at all (a first run fills the demo)? Says nothing about whose."""
+    return Contract.select().exists()
 
 
 def find_account(login: str) -> Account:

@@ -10,6 +10,7 @@ from rules.clock import SYSTEM_CLOCK, Clock, OffsetClock
 from rules.errors import INPUT, RuleError
 
 KEY = "clock_offset_seconds"
+DEMO_KEY = "demo"
 _UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _SPEC = re.compile(r"^\s*(-?\d+)\s*([wdhms])\s*$")
 
@@ -34,6 +35,15 @@ def stored_clock() -> Clock:
     return OffsetClock(offset) if offset else SYSTEM_CLOCK
 
 
+class StoredClock:
+    """Reads the stored offset on every call: for the long-lived worker process, which
+    must follow `milestones demo --advance` run from another shell. (One query a call:
+    not for the TUI, which keeps an OffsetClock and updates it when it travels.)"""
+
+    def now(self):
+        return OffsetClock(stored_offset()).now()
+
+
 def advance(spec: str) -> OffsetClock:
     """Move the stored clock forward (or back) by `spec`; returns the new clock."""
     seconds = parse_duration(spec)
@@ -41,3 +51,12 @@ def advance(spec: str) -> OffsetClock:
         offset = stored_offset() + seconds
         Setting.insert(key=KEY, value=str(offset)).on_conflict_replace().execute()
     return OffsetClock(offset)
+
+
+def mark_demo() -> None:
+    """Remember that this database holds demo data: the TUI then offers time travel."""
+    Setting.insert(key=DEMO_KEY, value="1").on_conflict_replace().execute()
+
+
+def is_demo() -> bool:
+    return Setting.select().where(Setting.key == DEMO_KEY).exists()

@@ -5,7 +5,7 @@ from models.accounts import Account
 from models.milestones import Submission
 from models.vocabulary import MilestoneStatus as S
 from models.vocabulary import SubmissionStatus
-from rules.calendar import add_days
+from rules.calendar import add_days, is_overdue
 from rules.clock import Clock
 from rules.errors import RuleError
 from rules.journal import record
@@ -38,7 +38,7 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
     url = check_link(link)
     policy = policy_of(contract)
     at = now_of(clock)
-    overdue = m.due_date is not None and at.date() > m.due_date  # U-13: shown, not refused
+    overdue = is_overdue(m.due_date, m.status, at)  # U-13: shown, never refused
     before = {"status": m.status}
     cas_update(m, "This milestone", status=S.SUBMITTED)
     sub = Submission.create(milestone=m.id, author=actor.id, message=text, link=url,

@@ -42,10 +42,11 @@ def run_worker(*, interval: float = 30.0, once: bool = False, clock: Clock | Non
     return total
 
 
-def install_signal_handlers(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT end the loop after the batch in flight (main thread only)."""
+def install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
+    """SIGTERM and SIGINT end the loop after the batch in flight (main thread only).
+    Returns a function that puts the previous handlers back."""
     def handler(signum, frame):  # noqa: ARG001 - signal handler signature
         log.info("stopping (signal %s)", signum)
         stop.set()
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    return lambda: [signal.signal(sig, old) for sig, old in previous.items()]

@@ -15,7 +15,9 @@ from textual.worker import Worker
 
 from models.accounts import Account
 from models.db import SchemaError
-from rules.clock import SYSTEM_CLOCK, Clock
+from rules import timetravel
+from rules.clock import SYSTEM_CLOCK, Clock, FrozenClock
+from rules.deadlines import Applied, sweep
 from rules.errors import RuleError
 from rules.queries import unread_count
 from tui import cli
@@ -35,6 +37,17 @@ class UnreadCounted(Message):
     count: int
 
 
+@dataclass
+class DeadlinesApplied(Message):
+    """The background sweep applied due windows or sent reminders."""
+    applied: list[Applied]
+    reminders: int
+    travelled_to: str | None = None  # set when time travel caused the sweep
+
+
+TOASTS_AT_ONCE = 3  # more than this become one "and N more" line
+
+
 class MilestonesApp(App[None]):
     # Absolute: a relative CSS_PATH is resolved against the file of the instance's
     # class, which breaks as soon as a test subclasses the app.
@@ -47,6 +60,8 @@ class MilestonesApp(App[None]):
         command("n", "notifications", "Inbox",
                 "Your notifications: open one, or mark them read."),
         command("u", "switch_user", "User", "Act as another user."),
+        command("t", "travel", "+1 day",
+                "Demo only: move the clock one day forward and apply what falls due."),
         command("q", "quit", "Quit", "Leave Milestones.", show=False),
         command("ctrl+p", "command_palette", "Commands",
                 "Search every action of this screen by name.", show=False, priority=True),
@@ -56,10 +71,14 @@ class MilestonesApp(App[None]):
     unread: var[int] = var(0)
 
     def __init__(self, actor: Account, clock: Clock = SYSTEM_CLOCK, *,
-                 cursor_blink: bool = True, theme: str | None = None) -> None:
+                 cursor_blink: bool = True, theme: str | None = None,
+                 sweep_every: float = 0, demo: bool = False) -> None:
         super().__init__()
         self.set_reactive(MilestonesApp.actor, actor)
         self.clock = clock
+        self.sweep_every = sweep_every  # 0: no background sweep (tests, read-only use)
+        self.demo = demo                # demo data: time travel is offered
+        self._sweeping = False
         self.cursor_blink = cursor_blink  # off in snapshot tests: a blink is a diff
         self._chosen_theme = theme        # None: chosen from the terminal's colours
 
@@ -81,6 +100,57 @@ class MilestonesApp(App[None]):
             self.theme = "ansi-dark"
         self.refresh_unread()
         self.set_interval(UNREAD_EVERY, self.refresh_unread)
+        if self.sweep_every:
+            self.run_sweep()
+            self.set_interval(self.sweep_every, self.run_sweep)
+
+    # --- the deadline sweep, in the background ------------------------------------
+
+    def run_sweep(self, travel: str | None = None) -> None:
+        """Apply due deadlines off the event loop; a sweep never overlaps another."""
+        if self._sweeping:
+            return
+        self._sweeping = True
+        self._sweep(self.clock, travel)
+
+    @db_work("deadline-sweep", exclusive=False)
+    def _sweep(self, clock: Clock, travel: str | None) -> None:
+        try:
+            travelled_to = None
+            if travel:
+                clock = self._travel(travel)
+                travelled_to = clock.now().format("YYYY-MM-DD HH:mm")
+            result = sweep(clock=clock)
+            if result.changed or travelled_to:
+                self.post_message(DeadlinesApplied(result.applied, result.reminders,
+                                                   travelled_to))
+        finally:
+            self._sweeping = False
+
+    def _travel(self, spec: str) -> Clock:
+        """Move the clock (a test's frozen clock, or the stored demo offset)."""
+        if isinstance(self.clock, FrozenClock):
+            self.clock.advance(seconds=timetravel.parse_duration(spec))
+        else:
+            self.clock = timetravel.advance(spec)
+        return self.clock
+
+    @on(DeadlinesApplied)
+    def _deadlines_applied(self, message: DeadlinesApplied) -> None:
+        if message.travelled_to:
+            self.notify(f"The clock now reads {message.travelled_to} UTC.", timeout=4)
+        done = [a for a in message.applied if not a.skipped]
+        for item in done[:TOASTS_AT_ONCE]:
+            self.notify(item.summary, title="Applied automatically", timeout=8)
+        if len(done) > TOASTS_AT_ONCE:
+            self.notify(f"… and {len(done) - TOASTS_AT_ONCE} more deadlines applied.",
+                        timeout=8)
+        changed = {a.contract_id for a in message.applied}
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "data_changed", None)
+            if refresh is not None:
+                refresh(changed, time_moved=bool(message.travelled_to))
+        self.refresh_unread()
 
     # --- the unread count in every header ------------------------------------------
 
@@ -106,7 +176,9 @@ class MilestonesApp(App[None]):
                     if not isinstance(s, SystemModalScreen))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("help", "notifications", "switch_user"):
+        if action == "travel" and not self.demo:
+            return False
+        if action in ("help", "notifications", "switch_user", "travel"):
             screen = self._user_screen()
             # Not from a dialog or from help itself: they are one step away from
             # where the user was, and should stay so.
@@ -120,6 +192,9 @@ class MilestonesApp(App[None]):
         screen = self._user_screen()
         place = screen.query_one("ActingHeader").place if screen.query("ActingHeader") else ""
         self.push_screen(HelpScreen(screen, place))
+
+    def action_travel(self) -> None:
+        self.run_sweep(travel="1d")
 
     def action_notifications(self) -> None:
         self.push_screen(NotificationsScreen())
@@ -139,22 +214,29 @@ class MilestonesApp(App[None]):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`milestones [--db URL] [--as LOGIN]`, or `milestones demo [--db URL] [--force]`."""
+    """`milestones [--db URL] [--as LOGIN] [--sweep-every S]`, `milestones demo [--advance
+    DURATION]`, `milestones worker [--interval S] [--once]`."""
     args = cli.parse_args(argv)
     try:
         cli.open_db(cli.database_url(args.db))
         if args.command == "demo":
-            return cli.run_demo(args.force, sys.stdout)
+            if args.advance:
+                return cli.run_advance(args.advance, sys.stdout)
+            return cli.run_demo(sys.stdout)
+        if args.command == "worker":
+            return cli.run_worker(args.interval, args.once)
         if not cli.has_contracts():
             cli.fill_demo()  # a first run shows something to explore
         actor = cli.choose_actor(args.login)
+        every = cli.sweep_every(args.sweep_every)
+        clock, demo = timetravel.stored_clock(), timetravel.is_demo()
     except (RuleError, SchemaError, cli.CommandLineError) as exc:
         print(f"milestones: {cli.one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # ctrl+c while the demo is being written
         print("milestones: interrupted.", file=sys.stderr)
         return 130
-    app = MilestonesApp(actor)
+    app = MilestonesApp(actor, clock, sweep_every=every, demo=demo)
     app.run()
     return app.return_code or 0
 

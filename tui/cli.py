@@ -14,15 +14,16 @@ from peewee import IntegrityError
 from platformdirs import user_data_dir
 
 from models.accounts import Account
-from models.contracts import Contract
 from models.db import SchemaError, open_database, sqlite_url
 from models.vocabulary import Role
 from rules.errors import RuleError
-from rules.queries import find_account, list_accounts
+from rules.queries import find_account, has_contracts, list_accounts
 
 DB_ENV = "MILESTONES_DB"
 USER_ENV = "MILESTONES_USER"
+SWEEP_ENV = "MILESTONES_SWEEP_EVERY"
 DEFAULT_LOGIN = "ada"  # the demo's first client
+DEFAULT_SWEEP_EVERY = 30.0
 
 
 class CommandLineError(Exception):
@@ -43,9 +44,32 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     demo = commands.add_parser("demo", help="fill the database with demo contracts and exit")
     # SUPPRESS: `milestones --db X demo` keeps X (a subparser default would replace it).
     demo.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-    demo.add_argument("--force", action="store_true",
-                      help="add the demo even if the database already has contracts")
+    demo.add_argument("--advance", metavar="DURATION",
+                      help="instead of filling: move the demo clock forward (15d, 36h, 2w) "
+                           "and apply every deadline that falls due")
+    parser.add_argument("--sweep-every", metavar="SECONDS", type=float, default=None,
+                        help=f"how often the TUI applies due deadlines (default: "
+                             f"${SWEEP_ENV}, else {DEFAULT_SWEEP_EVERY:g}; 0 turns it off)")
+    worker = commands.add_parser(
+        "worker", help="apply due deadlines as a long-lived process (for servers)")
+    worker.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+    worker.add_argument("--interval", metavar="SECONDS", type=float, default=30.0,
+                        help="seconds between sweeps (default 30)")
+    worker.add_argument("--once", action="store_true", help="sweep once and exit")
     return parser.parse_args(argv)
+
+
+def sweep_every(given: float | None) -> float:
+    """Seconds between the TUI's deadline sweeps; 0 means off."""
+    if given is not None:
+        return max(given, 0.0)
+    raw = os.environ.get(SWEEP_ENV)
+    if raw:
+        try:
+            return max(float(raw), 0.0)
+        except ValueError:
+            raise CommandLineError(f"${SWEEP_ENV} must be a number of seconds, not “{raw}”.")
+    return DEFAULT_SWEEP_EVERY
 
 
 def database_url(given: str | None) -> str:
@@ -65,11 +89,6 @@ def open_db(url: str) -> None:
         raise CommandLineError(f"Cannot open the database {url}: {exc}") from exc
 
 
-def has_contracts() -> bool:
-    # No rules/ query answers "is there anything at all" without an actor to ask as.
-    return Contract.select().exists()
-
-
 def fill_demo() -> dict:
     try:
         from rules.demo import fill_demo as fill  # written separately; imported late
@@ -82,9 +101,9 @@ def fill_demo() -> dict:
                                "another --db for a second demo.") from exc
 
 
-def run_demo(force: bool, out: TextIO) -> int:
+def run_demo(out: TextIO) -> int:
     """`milestones demo`: fill, say what was made, exit."""
-    if has_contracts() and not force:
+    if has_contracts():
         print("This database already has contracts, so the demo was not added: "
               "give `--db` a new file for a demo.", file=out)
         return 1
@@ -136,3 +155,36 @@ def one_line(error: BaseException) -> str:
     if isinstance(error, RuleError):
         return error.message
     return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def run_advance(spec: str, out: TextIO) -> int:
+    """`milestones demo --advance 15d`: move the stored clock, apply what fell due."""
+    from rules.deadlines import sweep
+    from rules.timetravel import advance
+    clock = advance(spec)
+    result = sweep(clock=clock, pause=0)
+    print(f"The clock now reads {clock.now().format('YYYY-MM-DD HH:mm')} UTC.", file=out)
+    for item in result.applied:
+        print(f"  {item.due_at.format('YYYY-MM-DD HH:mm')}  {item.summary}", file=out)
+    print(f"{len(result.applied)} deadline(s) applied, {result.reminders} reminder(s) sent.",
+          file=out)
+    return 0
+
+
+def run_worker(interval: float, once: bool) -> int:
+    """`milestones worker`: sweep every `interval` seconds until SIGTERM or ctrl+c."""
+    import logging
+    import threading
+
+    from rules import worker
+    from rules.timetravel import StoredClock
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    restore = worker.install_signal_handlers(stop)
+    try:
+        applied = worker.run_worker(interval=interval, once=once, clock=StoredClock(),
+                                    stop=stop)
+    finally:
+        restore()
+    logging.getLogger("milestones.worker").info("stopped; %d deadline(s) applied", applied)
+    return 0

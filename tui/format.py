@@ -7,8 +7,7 @@ import datetime as dt
 
 import arrow
 
-from models.vocabulary import FINAL_STATUSES
-from rules.calendar import human_delta
+from rules.calendar import human_delta, is_overdue
 from rules.money import format_money
 
 __all__ = ["format_money", "clip", "policy_short", "status_text", "deadline_text",
@@ -80,12 +79,6 @@ def local_time(at, timezone: str = "UTC") -> str:
 
 def date_text(day: dt.date | None) -> str:
     return day.isoformat() if day else "—"
-
-
-def is_overdue(due: dt.date | None, status: str, now: arrow.Arrow) -> bool:
-    """U-13: past its due date (UTC, as rules/work.py decides it) and not paid yet.
-    Only shown, never refused."""
-    return due is not None and status not in FINAL_STATUSES and now.to("UTC").date() > due
 
 
 def money_pair(part_cents: int, whole_cents: int) -> str:

@@ -29,7 +29,7 @@ from hypothesis import event as _event
 from hypothesis import note as _note
 from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
-from peewee import fn
+from peewee import CharField, fn
 
 from models.accounts import Account, system_account
 from models.audit import AuditRecord
@@ -179,6 +179,7 @@ class MilestonesMachine(RuleBasedStateMachine):
         self.outcomes: Counter = Counter()
         self._snapshot: tuple[int, dict, dict] | None = None
         self._checked: dict[str, int] = {}
+        self._stranger = False
 
     def teardown(self):
         self.db.close()
@@ -187,6 +188,10 @@ class MilestonesMachine(RuleBasedStateMachine):
     # --- helpers ------------------------------------------------------------------
 
     def actor(self, role: str, contract: Contract | None):
+        """The account acting as `role` towards `contract`. A client or freelancer of
+        another contract is a stranger here: the next attempt() must be refused (G-07)."""
+        if contract is not None and role.startswith("outsider"):
+            self._stranger = True
         client_id = contract.client_id if contract else self.ada.id
         freelancer_id = contract.freelancer_id if contract else self.bo.id
         clients = {self.ada.id: self.ada, self.cy.id: self.cy}
@@ -244,9 +249,13 @@ class MilestonesMachine(RuleBasedStateMachine):
         """Run one action. Refused: a message and nothing written. Anything but a
         RuleError propagates and fails the test."""
         dump, before = self.snapshot()
+        stranger, self._stranger = self._stranger, False
         try:
             result = action(*args, **kwargs)
         except RuleError as exc:
+            # G-07: strangers learn nothing about a contract, not even its state.
+            assert not stranger or exc.rule_id in ("G-07", "not-found"), (
+                f"{label} by a stranger was refused with {exc!r}, telling them about it")
             assert isinstance(exc.message, str) and exc.message.strip(), repr(exc)
             assert exc.rule_id, repr(exc)
             assert not self.db.in_transaction(), f"{label} left a transaction open"
@@ -261,6 +270,7 @@ class MilestonesMachine(RuleBasedStateMachine):
             self.outcomes[(label, exc.rule_id)] += 1
             return None
         assert not self.db.in_transaction(), f"{label} left a transaction open"
+        assert not stranger, f"{label} by someone not party to the contract succeeded (G-07)"
         note(f"{label}: ok -> {result!r}")
         event(f"{label}: ok")
         self.outcomes[(label, "ok")] += 1
@@ -313,7 +323,7 @@ class MilestonesMachine(RuleBasedStateMachine):
     def first_contract(self, policy, amounts_):
         """Start every example with one valid contract, so steps reach deep states."""
         if "fiverr" in policy and sum(amounts_) <= 100_00:
-            amounts_ = amounts_ + [100_00]  # F-01: over $100
+            amounts_ = amounts_[:-1] + [amounts_[-1] + 100_00]  # F-01: over $100
         drafts = [AddMilestone(f"Milestone {i + 1}", a) for i, a in enumerate(amounts_)]
         contract = self.attempt("create_contract", contracts.create_contract, self.ada,
                                 freelancer=self.bo, title="Website redesign", policy=policy,
@@ -1118,6 +1128,23 @@ class MilestonesMachine(RuleBasedStateMachine):
             assert fees.get(c["id"], 0) <= 1, f"contract {c['id']}: initiation fee charged twice"
         per_party = Counter(Feedback.select(Feedback.contract, Feedback.author).tuples())
         assert all(n == 1 for n in per_party.values()), per_party
+
+    @invariant()
+    def stored_strings_fit_their_columns(self):
+        """SQLite ignores a CharField's max_length; PostgreSQL refuses what does not fit
+        (statuses, ledger transfer kinds, event kinds, audit actions, once keys...)."""
+        if self.unchanged_since_checked("stored_strings_fit_their_columns"):
+            return
+        for model in ALL_MODELS:
+            chars = [f for f in model._meta.sorted_fields
+                     if isinstance(f, CharField) and f.max_length]
+            if not chars:
+                continue
+            longest = model.select(*[fn.MAX(fn.LENGTH(f)) for f in chars]).tuples().get()
+            for field, n in zip(chars, longest):
+                assert (n or 0) <= field.max_length, (
+                    f"{model.__name__}.{field.name} holds {n} characters; the column "
+                    f"takes {field.max_length}")
 
     @invariant()
     def audit_log_is_a_chain(self):

@@ -112,3 +112,44 @@ def test_global_db_option_reaches_the_demo_command(tmp_path, fake_demo):
     empty = sqlite_url(tmp_path / "empty.db")
     assert main(["--db", empty, "demo"]) == 0
     assert fake_demo == [True]
+
+
+def test_demo_advance_moves_the_stored_clock_and_applies_what_fell_due(tmp_path, capsys):
+    """`milestones demo --advance 15d` on the real demo: the demo's open windows (review,
+    refund answer, dispute, change request, start next) all close within 15 days."""
+    from models.deadlines import Deadline
+    from models.vocabulary import DeadlineStatus
+    from rules.timetravel import is_demo, stored_offset
+    db = sqlite_url(tmp_path / "demo.db")
+    assert main(["demo", "--db", db]) == 0
+    assert is_demo()
+    open_before = Deadline.select().where(Deadline.status == DeadlineStatus.OPEN).count()
+    assert open_before >= 5
+    capsys.readouterr()
+    assert main(["demo", "--db", db, "--advance", "15d"]) == 0
+    out = capsys.readouterr().out
+    assert stored_offset() == 15 * 86400
+    assert "auto-released" in out or "marked completed" in out
+    assert f"{open_before} deadline(s) applied" in out
+    assert Deadline.select().where(Deadline.status == DeadlineStatus.OPEN).count() == 0
+
+
+def test_demo_advance_refuses_a_bad_duration_in_one_line(tmp_path, capsys):
+    db = sqlite_url(tmp_path / "demo.db")
+    assert main(["demo", "--db", db, "--advance", "fortnight"]) == 2
+    assert "not a duration" in one_line_error(capsys)
+
+
+def test_worker_once_sweeps_and_exits(world, url, app_clock, caplog):
+    """`milestones worker --once` applies what is due by the stored clock and stops."""
+    from rules.timetravel import advance
+    from models.vocabulary import MilestoneStatus
+    from models.milestones import Milestone
+    from rules.queries import contract_detail
+    advance("30d")  # the world's review window (14 days) is then long past
+    m = contract_detail(world.ada, world.website.id).milestones[0]
+    assert m.status == MilestoneStatus.SUBMITTED
+    with caplog.at_level("INFO", logger="milestones.worker"):
+        assert main(["worker", "--db", url, "--once"]) == 0
+    assert Milestone.get_by_id(m.id).status == MilestoneStatus.RELEASED
+    assert any("auto-released" in r.getMessage() for r in caplog.records)

@@ -158,6 +158,13 @@ class ContractScreen(BaseScreen):
             self._show_deadlines(self.detail, now, self.app.actor.timezone)
             self.query_one(MilestoneTable).refit(now)  # "overdue" starts at midnight
 
+    def data_changed(self, contract_ids: set[int], *, time_moved: bool = False) -> None:
+        """The deadline sweep changed contracts (or the demo clock moved): reload if ours."""
+        if self.contract_id in contract_ids:
+            self.action_refresh()
+        elif time_moved:
+            self._tick()
+
     def on_resize(self) -> None:
         if self.detail is not None:
             self.query_one(MilestoneTable).refit(self.app.clock.now())

@@ -182,6 +182,13 @@ class ContractListScreen(BaseScreen):
 
     # --- events ----------------------------------------------------------------------
 
+    def data_changed(self, contract_ids: set[int], *, time_moved: bool = False) -> None:
+        """The deadline sweep changed contracts (or the demo clock moved): show it."""
+        if contract_ids & {s.id for s in self.table.summaries}:
+            self.reload()
+        elif time_moved:
+            self._tick()
+
     def on_resize(self) -> None:
         if self.table.summaries:
             self.table.refit(self.app.clock.now())
