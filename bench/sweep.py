@@ -398,13 +398,37 @@ def max_ids(path: Path) -> dict[str, int]:
 
 # --- the runs ------------------------------------------------------------------------
 
-def run_project(path: Path, sweep_kwargs: dict) -> tuple[float, float, object]:
-    """rules.deadlines.sweep on a copy: (wall s, cpu s, result)."""
+class SleepMeter:
+    """Counts the time the sweep sleeps between batches (its `pause`), by wrapping
+    time.sleep while it runs."""
+
+    def __init__(self):
+        self.calls, self.seconds = 0, 0.0
+        self._sleep = time.sleep
+
+    def __call__(self, seconds: float) -> None:
+        self.calls += 1
+        t = time.perf_counter()
+        self._sleep(seconds)
+        self.seconds += time.perf_counter() - t
+
+    def __enter__(self):
+        time.sleep = self
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep = self._sleep
+
+
+def run_project(path: Path, sweep_kwargs: dict) -> tuple[float, float, object, SleepMeter]:
+    """rules.deadlines.sweep on a copy: (wall s, cpu s, result, its sleeps)."""
     from rules.deadlines import sweep
     open_database(sqlite_url(path))
-    c0, t0 = time.process_time(), time.perf_counter()
-    result = sweep(clock=FrozenClock(NOW), **sweep_kwargs)
-    return time.perf_counter() - t0, time.process_time() - c0, result
+    with SleepMeter() as slept:
+        c0, t0 = time.process_time(), time.perf_counter()
+        result = sweep(clock=FrozenClock(NOW), **sweep_kwargs)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return elapsed, cpu, result, slept
 
 
 DUE_SQL = """
@@ -669,7 +693,7 @@ def main() -> int:
     before = max_ids(src)
     log("project sweep ...")
     p_path = copy_db(src, "run-project.db")
-    p_time, p_cpu, result = run_project(p_path, sweep_kwargs)
+    p_time, p_cpu, result, p_slept = run_project(p_path, sweep_kwargs)
     applied = [a for a in result.applied if not a.skipped]
     skipped = [a for a in result.applied if a.skipped]
     if len(applied) != n_due or skipped or result.reminders:
@@ -744,6 +768,9 @@ def main() -> int:
     print(f"  {'':28}(min {min(e_times):.2f}, max {max(e_times):.2f} ms)")
     print(f"\nper item: project {p_time / n_due * 1e6:,.0f} us, floor "
           f"{f_time / n_due * 1e6:,.0f} us")
+    if p_slept.calls:
+        print(f"the project's sweep slept {p_slept.seconds:.1f} s of its {p_time:.1f} s "
+              f"between batches ({p_slept.calls} pauses; --pause 0 to measure without)")
     print("floor, where its time goes: " + ", ".join(
         f"{k} {v:.2f} s" for k, v in sorted(f_phases.items(), key=lambda kv: -kv[1])))
     print("\nQueries of an empty sweep, with their plans:")

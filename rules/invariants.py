@@ -7,7 +7,7 @@ from peewee import fn
 from models.contracts import Contract
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone
-from models.vocabulary import ACTIVE_STATUSES, ContractStatus, MilestoneStatus
+from models.vocabulary import ACTIVE_STATUSES, ContractStatus
 from rules.ledger import A
 from rules.settlement import ESCROW_SETTLEMENT_KINDS
 

@@ -16,7 +16,7 @@ from rules.journal import record
 from rules.ledger import A, milestone_escrow, project_funds, transfer
 from rules.money import check_cents, format_money
 from rules.settlement import (active_milestone, cancel_pending_change_requests,
-                              close_contract_money, close_submissions, fund_milestone_money,
+                              close_submissions, fund_milestone_money,
                               next_planned, settle_escrow)
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
                          load_contract, load_milestone, now_of, other_parties, policy_of,

@@ -16,8 +16,8 @@ from models.events import Event, Notification
 from models.ledger import LedgerEntry
 from models.milestones import Milestone, Submission
 from models.refunds import RefundRequest
-from models.vocabulary import (ACTIVE_STATUSES, ChangeRequestStatus, DeadlineStatus,
-                               MilestoneStatus, RefundStatus, Role)
+from models.vocabulary import (ACTIVE_STATUSES, DeadlineStatus,
+                               MilestoneStatus, Role)
 from rules import access
 from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A

@@ -3,6 +3,7 @@ builders that make contracts through rules/ (never by writing rows by hand)."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 
@@ -16,8 +17,19 @@ from rules.plan import AddMilestone
 START = "2026-03-02T09:00:00+00:00"  # a Monday
 
 
+@pytest.fixture(scope="session")
+def schema_template(tmp_path_factory):
+    """The schema built once per session; each test copies it (1 ms instead of ~50 ms).
+    Closing the database checkpoints the WAL, so the file alone holds everything."""
+    path = tmp_path_factory.mktemp("schema") / "template.db"
+    open_database(sqlite_url(path)).close()
+    return path
+
+
 @pytest.fixture
-def db(tmp_path):
+def db(tmp_path, schema_template):
+    """A fresh SQLite file per test, opened exactly as the app opens one."""
+    shutil.copyfile(schema_template, tmp_path / "test.db")
     database = open_database(sqlite_url(tmp_path / "test.db"))
     yield database
     database.close()

@@ -188,14 +188,6 @@ def rebuild_ledger_transfer(migrator) -> None:
     migrate(migrator.drop_not_null("ledger_transfer", "kind", legacy=True))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG models/db.py ensure_schema: migrations run with foreign_keys=ON inside a "
-    "transaction. When playhouse's SqliteMigrator rebuilds a table (add_column with a "
-    "default, add_not_null, drop_not_null, alter_column_type, column defaults), dropping "
-    "the old table fires ON DELETE CASCADE and deletes every row that points at it: "
-    "milestones, ledger entries, audit records... SQLite's documented procedure is "
-    "PRAGMA foreign_keys=OFF (outside the transaction), rebuild, PRAGMA "
-    "foreign_key_check, foreign_keys=ON."))
 @pytest.mark.parametrize("migration", [add_not_null_contract_reference,
                                        rebuild_ledger_transfer])
 def test_a_table_rebuilding_migration_keeps_every_row(old_file, reopen, monkeypatch,

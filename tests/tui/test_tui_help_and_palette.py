@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import Label, Static
 
-from tui_helpers import press, settle, text_of
+from tui_helpers import press, text_of
 from tui.commands import ScreenCommands, bindings_of
 from tui.screens.contract import ContractScreen
 from tui.screens.contract_list import ContractListScreen
