@@ -32,12 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import arrow  # noqa: E402
+import arrow
 
-from models.db import SCHEMA_VERSION, SQLITE_PRAGMAS, open_database, sqlite_url  # noqa: E402
-from models.base import database  # noqa: E402
-from rules.clock import FrozenClock  # noqa: E402
-from rules.money import format_money  # noqa: E402
+from models.base import database
+from models.db import SCHEMA_VERSION, SQLITE_PRAGMAS, open_database, sqlite_url
+from rules.clock import FrozenClock
+from rules.money import format_money
 
 BUILDER_VERSION = 3          # bump when the generated data changes
 NOW = arrow.get("2026-06-01T12:00:00+00:00")
@@ -495,25 +495,25 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
     writes = [
         # The project claims the window (version + 1), then records the outcome
         # (version + 1): one statement here.
-        ("deadline", "UPDATE deadline SET status = 'applied', closed_at = ?, "
+        ("deadline", ("UPDATE deadline SET status = 'applied', closed_at = ?, "
          "remind_at = NULL, outcome = ?, version = version + 2 "
-         "WHERE id = ? AND status = 'open' AND version = ?", claims),
-        ("milestone", "UPDATE milestone SET status = 'released', finished_at = ?, "
-         "version = version + 1 WHERE id = ? AND version = ? AND status = 'submitted'",
+         "WHERE id = ? AND status = 'open' AND version = ?"), claims),
+        ("milestone", ("UPDATE milestone SET status = 'released', finished_at = ?, "
+         "version = version + 1 WHERE id = ? AND version = ? AND status = 'submitted'"),
          milestones),
-        ("ledger_transfer", "INSERT INTO ledger_transfer (id, contract_id, milestone_id, "
-         "kind, once_key, created_at, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?)", transfers),
-        ("ledger_entry", "INSERT INTO ledger_entry (id, transfer_id, contract_id, "
-         "milestone_id, account, amount_cents) VALUES (?, ?, ?, ?, ?, ?)", entries),
-        ("submission", "UPDATE submission SET status = 'approved', version = version + 1 "
-         "WHERE milestone_id = ? AND status = 'pending'", subs),
-        ("event", "INSERT INTO event (id, contract_id, milestone_id, actor_id, kind, "
-         "summary, details, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", events),
-        ("notification", "INSERT INTO notification (id, event_id, recipient_id, read, "
-         "created_at) VALUES (?, ?, ?, ?, ?)", notes),
-        ("audit_record", "INSERT INTO audit_record (id, actor_id, actor_role, action, "
+        ("ledger_transfer", ("INSERT INTO ledger_transfer (id, contract_id, milestone_id, "
+         "kind, once_key, created_at, actor_id) VALUES (?, ?, ?, ?, ?, ?, ?)"), transfers),
+        ("ledger_entry", ("INSERT INTO ledger_entry (id, transfer_id, contract_id, "
+         "milestone_id, account, amount_cents) VALUES (?, ?, ?, ?, ?, ?)"), entries),
+        ("submission", ("UPDATE submission SET status = 'approved', version = version + 1 "
+         "WHERE milestone_id = ? AND status = 'pending'"), subs),
+        ("event", ("INSERT INTO event (id, contract_id, milestone_id, actor_id, kind, "
+         "summary, details, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), events),
+        ("notification", ("INSERT INTO notification (id, event_id, recipient_id, read, "
+         "created_at) VALUES (?, ?, ?, ?, ?)"), notes),
+        ("audit_record", ("INSERT INTO audit_record (id, actor_id, actor_role, action, "
          "contract_id, target, before, after, reason, occurred_at, prev_hash, hash) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", audits),
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), audits),
     ]
     changed = {}
     for table, sql, params in writes:
@@ -569,7 +569,7 @@ class StatementLog:
         for s in self.statements:
             words = s.split()
             verb = words[0].upper() if words else "?"
-            m = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', s, re.I)
+            m = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', s, re.IGNORECASE)
             c[f"{verb} {m.group(1) if m else ''}".strip()] += 1
         return c
 
@@ -608,7 +608,7 @@ def profile_project(src: Path, top: int, sweep_kwargs: dict) -> None:
     """Profile the project's sweep on a fresh copy: cProfile into WORK, and a census of
     the SQL statements per item."""
     from rules.deadlines import sweep
-    path = copy_db(src, "run-profile.db")
+    path = copy_db(src, f"run-profile-{os.getpid()}.db")
     open_database(sqlite_url(path))
     stmts = StatementLog()
     database.connection().set_trace_callback(stmts)
@@ -692,7 +692,7 @@ def main() -> int:
     # (1) the project's sweep
     before = max_ids(src)
     log("project sweep ...")
-    p_path = copy_db(src, "run-project.db")
+    p_path = copy_db(src, f"run-project-{os.getpid()}.db")
     p_time, p_cpu, result, p_slept = run_project(p_path, sweep_kwargs)
     applied = [a for a in result.applied if not a.skipped]
     skipped = [a for a in result.applied if a.skipped]
@@ -720,7 +720,7 @@ def main() -> int:
 
     # (2) the floor on another copy
     log("floor ...")
-    f_path = copy_db(src, "run-floor.db")
+    f_path = copy_db(src, f"run-floor-{os.getpid()}.db")
     f_time, f_cpu, f_deadlines, f_milestones, f_phases = run_floor(f_path)
     if len(f_deadlines) != n_due:
         failures.append(f"floor found {len(f_deadlines)} due, expected {n_due}")

@@ -4,14 +4,20 @@
 `postgresql://user@host:port/name`. SQLite runs in WAL mode with foreign keys on, a busy
 timeout and `BEGIN IMMEDIATE` for every transaction: a deferred transaction that reads and
 then writes fails at once with "database is locked", whatever the timeout.
+
+PostgreSQL runs in READ COMMITTED, in UTC, and writers take one advisory transaction lock
+(`take_write_lock`) as their first statement: the same one-writer-at-a-time model as
+SQLite's BEGIN IMMEDIATE. Every statement after the lock sees everything committed before
+it, so the checks an action makes on several rows (one funded milestone per contract, no
+escrow when ending, the audit chain's last hash) cannot be raced by another writer.
 """
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from peewee import Database, IntegerField, SqliteDatabase
-from playhouse.db_url import connect
+from peewee import Database, IntegerField, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import parse as parse_url
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 from models.accounts import SYSTEM_LOGIN, Account
@@ -51,8 +57,43 @@ class SchemaError(RuntimeError):
 # Migrations from version N-1 to N. Each receives a playhouse migrator and runs inside
 # one transaction with the version bump, so an upgrade is all or nothing.
 Migration = Callable[[SchemaMigrator], None]
-MIGRATIONS: dict[int, Migration] = {}
-SCHEMA_VERSION = 1
+
+# G-05 on PostgreSQL: the audit log is append-only in the database itself.
+AUDIT_GUARD_SQL = (
+    """CREATE OR REPLACE FUNCTION audit_record_append_only() RETURNS trigger
+       LANGUAGE plpgsql AS $$
+       BEGIN
+         RAISE EXCEPTION 'audit records are append-only: %% refused on audit_record', TG_OP
+           USING ERRCODE = 'insufficient_privilege';
+       END $$""",
+    "DROP TRIGGER IF EXISTS audit_record_append_only ON audit_record",
+    """CREATE TRIGGER audit_record_append_only
+       BEFORE UPDATE OR DELETE ON audit_record
+       FOR EACH ROW EXECUTE FUNCTION audit_record_append_only()""",
+    "DROP TRIGGER IF EXISTS audit_record_no_truncate ON audit_record",
+    """CREATE TRIGGER audit_record_no_truncate
+       BEFORE TRUNCATE ON audit_record
+       FOR EACH STATEMENT EXECUTE FUNCTION audit_record_append_only()""",
+)
+
+
+def guard_audit_log(db: Database) -> None:
+    """PostgreSQL: triggers refuse UPDATE, DELETE and TRUNCATE on audit_record (G-05).
+    SQLite has no such guard; there no code path updates or deletes a record (tested)."""
+    if isinstance(db, PostgresqlDatabase):
+        for statement in AUDIT_GUARD_SQL:
+            db.execute_sql(statement)
+
+
+def _append_only_audit(migrator: SchemaMigrator) -> None:
+    guard_audit_log(migrator.database)
+
+
+MIGRATIONS: dict[int, Migration] = {2: _append_only_audit}
+SCHEMA_VERSION = 2
+
+# The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
+WRITE_LOCK_KEY = 0x4D494C45
 
 
 def open_database(url: str, *, create: bool = True) -> Database:
@@ -69,6 +110,26 @@ def sqlite_url(path: Path | str) -> str:
     return f"sqlite:///{Path(path).resolve()}"
 
 
+class MilestonesPostgres(PostgresqlDatabase):
+    """PostgreSQL with the session settings the rules rely on, whatever the server's
+    defaults: READ COMMITTED (a statement after the write lock sees every earlier
+    commit), UTC, and a lock wait bounded like SQLite's busy timeout."""
+
+    SESSION_SQL = ("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED;"
+                   " SET TIME ZONE 'UTC'; SET lock_timeout = '10s'")
+
+    def _initialize_connection(self, conn):
+        with conn.cursor() as cursor:
+            cursor.execute(self.SESSION_SQL)
+
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(POSTGRES_SCHEMES)
+
+
 def _connect(url: str) -> Database:
     if url.startswith("sqlite://"):
         # sqlite:///relative.db or sqlite:////absolute/path.db, as in playhouse.db_url.
@@ -76,18 +137,42 @@ def _connect(url: str) -> Database:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
-    return connect(url)
+    if is_postgres_url(url):
+        kwargs = parse_url(url, unquote_password=True, unquote_user=True)
+        return MilestonesPostgres(kwargs.pop("database"), **kwargs)
+    raise ValueError(f"unknown kind of database URL “{url}”: use sqlite:///path.db or "
+                     "postgresql://user@host:port/name")
 
 
 def migrator_for(db: Database) -> SchemaMigrator:
     return SqliteMigrator(db) if isinstance(db, SqliteDatabase) else PostgresqlMigrator(db)
 
 
+def is_postgres(db: Database | None = None) -> bool:
+    """Whether `db` (default: the database the models are bound to) is PostgreSQL."""
+    target = db if db is not None else database.obj
+    return isinstance(target, PostgresqlDatabase)
+
+
+def take_write_lock(db: Database | None = None) -> None:
+    """Make the current transaction the only writer until it ends.
+
+    SQLite's outermost `BEGIN IMMEDIATE` already did; on PostgreSQL this takes a
+    transaction-level advisory lock (re-entrant, released at COMMIT or ROLLBACK). Call it
+    first in a write transaction: a row lock taken before it can deadlock with a writer
+    that holds it."""
+    target = db if db is not None else database.obj
+    if isinstance(target, PostgresqlDatabase) and target.in_transaction():
+        target.execute_sql("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+
+
 def ensure_schema(db: Database) -> int:
     """Create a new schema, or upgrade an old one step by step. Returns the version."""
     with db.atomic():
+        take_write_lock(db)  # two programs creating one PostgreSQL schema at once
         if not db.table_exists(SchemaVersion._meta.table_name):
             db.create_tables([SchemaVersion, *ALL_MODELS])
+            guard_audit_log(db)
             SchemaVersion.create(version=SCHEMA_VERSION)
             Account.get_or_create(login=SYSTEM_LOGIN, defaults={
                 "display_name": "Milestones (automatic)", "role": Role.SYSTEM})
@@ -110,6 +195,9 @@ def ensure_schema(db: Database) -> int:
             if step is None:
                 raise SchemaError(f"No migration to schema {target}.")
             with db.atomic():
+                take_write_lock(db)
+                if SchemaVersion.select().get().version >= target:
+                    continue  # another program upgraded it while we waited
                 step(migrator)
                 if sqlite:
                     broken = db.execute_sql("PRAGMA foreign_key_check").fetchall()

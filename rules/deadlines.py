@@ -9,6 +9,14 @@ Exactly once: the first write for an item is a compare-and-set of its deadline r
 open to applied; a second sweep, or a user who closed the window first, makes it change
 no row, and the item is left alone. Items are applied in small batches, one transaction
 each: a crash loses at most the batch in flight, never half an item.
+
+Each batch transaction takes the write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL:
+models.db.take_write_lock). On PostgreSQL the batch then claims its rows inside it with
+`SELECT ... FOR UPDATE SKIP LOCKED LIMIT n`: a row another transaction holds is left to
+that one instead of being waited for. On SQLite the batch is chosen just before its
+transaction (an id gone stale meanwhile is harmless: the claim is a compare-and-set). A
+batch that meets a transient conflict (busy, deadlock, serialization failure) is rolled
+back whole and run again (rules.store.with_retries).
 """
 from __future__ import annotations
 
@@ -24,6 +32,7 @@ from peewee import OperationalError
 from models.accounts import Account, system_account
 from models.base import database
 from models.contracts import Contract
+from models.db import is_postgres, take_write_lock
 from models.deadlines import Deadline
 from models.vocabulary import DeadlineKind as K
 from models.vocabulary import DeadlineStatus
@@ -37,7 +46,7 @@ from rules.orders import complete_order
 from rules.payments import release
 from rules.policy import get_policy
 from rules.refunds import close_unanswered_dispute, grant_unanswered_refund
-from rules.store import now_of
+from rules.store import now_of, with_retries
 from rules.windows import next_reminder, reminder_times
 
 
@@ -112,19 +121,28 @@ HANDLERS: dict[str, Callable[[Account, Deadline, Clock], str]] = {
 }
 
 
-def due_ids(now: arrow.Arrow, limit: int, exclude: set[int] | frozenset = frozenset()) -> list[int]:
-    """The ids of open windows due at `now`, oldest first (built afresh every call)."""
+def due_ids(now: arrow.Arrow, limit: int, exclude: set[int] | frozenset = frozenset(), *,
+            claim: bool = False) -> list[int]:
+    """The ids of open windows due at `now`, oldest first (built afresh every call).
+
+    `claim=True`, inside a transaction: on PostgreSQL lock the rows (`FOR UPDATE SKIP
+    LOCKED`), skipping any that another transaction holds; on SQLite the transaction's
+    write lock already excludes every other writer."""
     q = (Deadline.select(Deadline.id)
          .where((Deadline.status == DeadlineStatus.OPEN) & (Deadline.due_at <= now.naive)))
     if exclude:
         q = q.where(Deadline.id.not_in(list(exclude)))
-    return [i for (i,) in q.order_by(Deadline.due_at, Deadline.id).limit(limit).tuples()]
+    q = q.order_by(Deadline.due_at, Deadline.id).limit(limit)
+    if claim and is_postgres():
+        q = q.for_update(skip_locked=True)
+    return [i for (i,) in q.tuples()]
 
 
 def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Applied | None:
     """Apply one due window in a transaction of its own (a savepoint inside a batch).
     None if it was not ours to apply."""
     with database.atomic():
+        take_write_lock()  # re-entrant: a no-op inside a sweep's batch
         d = Deadline.get_or_none(Deadline.id == deadline_id)
         if d is None or d.status != DeadlineStatus.OPEN or arrow.get(d.due_at) > now:
             return None
@@ -166,30 +184,55 @@ def sweep(*, clock: Clock | None = None, batch_size: int = 100, batch_seconds: f
     failed: set[int] = set()
     while (max_items is None or len(result.applied) < max_items) and not (stop and stop.is_set()):
         size = batch_size if max_items is None else min(batch_size, max_items - len(result.applied))
-        ids = due_ids(now, size, failed)
-        if not ids:
+        # SQLite: choose the batch before its transaction, as ever (an id gone stale by
+        # then is harmless: the claim is a compare-and-set). PostgreSQL: claim inside it.
+        ids = None if is_postgres() else due_ids(now, size, failed)
+        if ids == [] or (ids is None and not due_ids(now, 1, failed)):
+            break  # nothing due: no write transaction at all
+        batch = with_retries(lambda: _sweep_batch(system, now, ids, size, batch_seconds,
+                                                  failed), what="deadline sweep batch")
+        if batch is None:
             break
-        started = time.monotonic()
-        with database.atomic():
-            for i in ids:
-                try:
-                    done = apply_deadline(system, i, now)
-                except OperationalError:
-                    raise  # the database itself: end this sweep, the next tick retries
-                except Exception:
-                    log.exception("deadline %s could not be applied; left open", i)
-                    failed.add(i)
-                    continue
-                if done is not None:
-                    result.applied.append(done)
-                if time.monotonic() - started > batch_seconds:
-                    break
+        result.applied += batch
         # Applying an item may open a window already due (a catch-up): loop again.
         if pause and due_ids(now, 1, failed):
             time.sleep(pause)
     result.failed = sorted(failed)
     result.reminders = send_reminders(now, system, batch_size)
     return result
+
+
+def _sweep_batch(system: Account, now: arrow.Arrow, ids: list[int] | None, size: int,
+                 batch_seconds: float, failed: set[int]) -> list[Applied] | None:
+    """One batch in one transaction: lock, claim up to `size` due items (unless `ids`
+    were chosen already), apply them until `batch_seconds` have passed. None when
+    nothing was left to claim. An item that fails unexpectedly is rolled back alone (its
+    savepoint), logged and added to `failed`; a database fault ends the batch (rolled
+    back whole, retried by the caller)."""
+    applied: list[Applied] = []
+    newly_failed: set[int] = set()
+    started = time.monotonic()
+    with database.atomic():
+        take_write_lock()
+        if ids is None:
+            ids = due_ids(now, size, failed, claim=True)
+        if not ids:
+            return None
+        for i in ids:
+            try:
+                done = apply_deadline(system, i, now)
+            except OperationalError:
+                raise  # the database itself: roll the batch back (and retry it)
+            except Exception:
+                log.exception("deadline %s could not be applied; left open", i)
+                newly_failed.add(i)
+                continue
+            if done is not None:
+                applied.append(done)
+            if time.monotonic() - started > batch_seconds:
+                break
+    failed |= newly_failed  # only once the batch committed: a retried batch starts clean
+    return applied
 
 
 # --- reminders (G-06) ----------------------------------------------------------------
@@ -212,15 +255,33 @@ def send_reminders(now: arrow.Arrow, system: Account, batch_size: int = 100) -> 
     worker that was off sends only the latest reminder that is due."""
     sent = 0
     while True:
-        rows = list(Deadline.select(Deadline, Contract).join(Contract)
-                    .where((Deadline.status == DeadlineStatus.OPEN)
-                           & (Deadline.remind_at <= now.naive) & (Deadline.due_at > now.naive))
-                    .order_by(Deadline.remind_at, Deadline.id).limit(batch_size))
-        if not rows:
+        n = with_retries(lambda: _remind_batch(now, system, batch_size),
+                         what="reminder batch")
+        if n is None:
             return sent
-        with database.atomic():
-            for d in rows:
-                sent += _remind(d, now, system)
+        sent += n
+
+
+def _due_reminders(now: arrow.Arrow, limit: int):
+    return (Deadline.select(Deadline, Contract).join(Contract)
+            .where((Deadline.status == DeadlineStatus.OPEN)
+                   & (Deadline.remind_at <= now.naive) & (Deadline.due_at > now.naive))
+            .order_by(Deadline.remind_at, Deadline.id).limit(limit))
+
+
+def _remind_batch(now: arrow.Arrow, system: Account, batch_size: int) -> int | None:
+    """One batch of reminders in one write transaction; None when none is due."""
+    if not _due_reminders(now, 1).exists():  # the common case: no write transaction
+        return None
+    with database.atomic():
+        take_write_lock()
+        q = _due_reminders(now, batch_size)
+        if is_postgres():
+            q = q.for_update(of=Deadline, skip_locked=True)
+        rows = list(q)
+        if not rows:
+            return None
+        return sum(_remind(d, now, system) for d in rows)
 
 
 def _remind(d: Deadline, now: arrow.Arrow, system: Account) -> int:

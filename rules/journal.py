@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import nullcontext
 from typing import Any, Iterable
 
 import arrow
 
 from models.accounts import Account
 from models.audit import AuditRecord
+from models.base import database
+from models.db import take_write_lock
 from models.events import Event, Notification
 
 
@@ -46,19 +49,37 @@ def record(*, actor: Account, action: str, contract_id: int | None, summary: str
     return ev
 
 
+def chain_hash(prev_hash: str, *, actor_id: int, actor_role: str, action: str,
+               contract_id: int | None, target: str, before: str, after: str, reason: str,
+               occurred_at: dt.datetime) -> str:
+    """The hash of one audit record (G-05): its predecessor's hash and its own stored
+    fields (`before`/`after` as the stored JSON text, the time as naive UTC)."""
+    fields = dict(actor=actor_id, actor_role=actor_role, action=action, contract=contract_id,
+                  target=target, before=before, after=after, reason=reason,
+                  occurred_at=occurred_at.isoformat())
+    return hashlib.sha256((prev_hash + _json(fields)).encode()).hexdigest()
+
+
 def audit(*, actor: Account, action: str, contract_id: int | None, target: str,
           before: dict, after: dict, reason: str, at: arrow.Arrow) -> AuditRecord:
-    last = AuditRecord.select(AuditRecord.hash).order_by(AuditRecord.id.desc()).first()
-    prev_hash = last.hash if last else ""
-    fields = dict(actor=actor.id, actor_role=actor.role, action=action,
-                  contract=contract_id, target=target, before=_json(before),
-                  after=_json(after), reason=reason,
-                  occurred_at=at.to("UTC").naive.isoformat())
-    digest = hashlib.sha256((prev_hash + _json(fields)).encode()).hexdigest()
-    return AuditRecord.create(actor=actor.id, actor_role=actor.role, action=action,
-                              contract=contract_id, target=target, before=fields["before"],
-                              after=fields["after"], reason=reason, occurred_at=at,
-                              prev_hash=prev_hash, hash=digest)
+    """Append one record to the chain. Reading the last hash and appending are one step
+    for every writer: the write lock (SQLite's BEGIN IMMEDIATE; PostgreSQL's advisory
+    lock, after which READ COMMITTED sees the newest record) keeps the chain from forking
+    when two actions commit at once."""
+    with nullcontext() if database.in_transaction() else database.atomic():
+        take_write_lock()
+        last = AuditRecord.select(AuditRecord.hash).order_by(AuditRecord.id.desc()).first()
+        prev_hash = last.hash if last else ""
+        occurred = at.to("UTC").naive
+        before_text, after_text = _json(before), _json(after)
+        digest = chain_hash(prev_hash, actor_id=actor.id, actor_role=actor.role,
+                            action=action, contract_id=contract_id, target=target,
+                            before=before_text, after=after_text, reason=reason,
+                            occurred_at=occurred)
+        return AuditRecord.create(actor=actor.id, actor_role=actor.role, action=action,
+                                  contract=contract_id, target=target, before=before_text,
+                                  after=after_text, reason=reason, occurred_at=at,
+                                  prev_hash=prev_hash, hash=digest)
 
 
 def milestone_snapshot(m) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import arrow
-from peewee import SQL, Case, NodeList, Value, fn
+from peewee import SQL, Case, Desc, NodeList, Value, fn
 
 from models.accounts import Account
 from models.base import database
@@ -56,10 +56,13 @@ class ContractSummary:
     next_deadline_at: arrow.Arrow | None
 
 
-SORTS = {
-    "id": Contract.id, "title": Contract.title, "status": Contract.status,
-    "policy": Contract.policy, "created": Contract.created_at,
-}
+# Sort keys of the contract list: one per column, plus the contract number and age.
+# Text sorts ignore case; a missing value (no current milestone, no open deadline)
+# comes last in either direction; the contract number breaks ties, so a page boundary
+# never splits or repeats rows.
+SORT_KEYS = ("id", "created", "title", "counterpart", "policy", "status", "current",
+             "escrow", "paid", "deadline")
+SORTS = SORT_KEYS  # the old name
 
 
 def _visible(actor: Account):
@@ -76,7 +79,7 @@ def _visible(actor: Account):
 def _search(q, text: str | None):
     """Contracts whose title, parties, policy or status contain `text`, in any case. The
     text is matched literally: a typed % or _ is not a wildcard."""
-    if not text:
+    if not text or not text.strip():
         return q
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = Value(f"%{escaped}%")
@@ -88,26 +91,84 @@ def _search(q, text: str | None):
     return q.where(clause)
 
 
+def _with_parties(q):
+    return (q.join(Client, on=(Contract.client == Client.id)).switch(Contract)
+            .join(Freelancer, on=(Contract.freelancer == Freelancer.id)).switch(Contract))
+
+
+def _ledger_sum(account: str):
+    """The contract's balance on one ledger account: a correlated subquery (indexed by
+    ledger_entry (contract, account)), evaluated only when a page is sorted by it."""
+    return (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
+            .where((LedgerEntry.contract == Contract.id) & (LedgerEntry.account == account)))
+
+
+def _sort_columns(sort: str, actor: Account) -> tuple[list, object | None]:
+    """The ORDER BY terms of a sort key, and the one that may be NULL (sorted last)."""
+    if sort == "created":
+        return [Contract.created_at], None
+    if sort == "title":
+        return [fn.LOWER(Contract.title)], None
+    if sort == "counterpart":  # as the column reads for this actor
+        if actor.role == Role.CLIENT:
+            return [fn.LOWER(Freelancer.display_name)], None
+        if actor.role == Role.FREELANCER:
+            return [fn.LOWER(Client.display_name)], None
+        return [fn.LOWER(Client.display_name.concat(" / ").concat(Freelancer.display_name))], None
+    if sort == "policy":
+        return [Contract.policy], None
+    if sort == "status":
+        return [Contract.status], None
+    if sort == "current":
+        # What _current_milestones picks: the active milestone, else the first planned.
+        title = (Milestone.select(fn.LOWER(Milestone.title))
+                 .where((Milestone.contract == Contract.id)
+                        & Milestone.status.in_([MilestoneStatus.PLANNED, *ACTIVE_STATUSES]))
+                 .order_by(Milestone.status == MilestoneStatus.PLANNED, Milestone.position)
+                 .limit(1))
+        return [title], title
+    if sort == "escrow":
+        return [_ledger_sum(A.ESCROW)], None
+    if sort == "paid":
+        budget = (Milestone.select(fn.COALESCE(fn.SUM(Milestone.amount_cents), 0))
+                  .where((Milestone.contract == Contract.id)
+                         & (Milestone.status != MilestoneStatus.CANCELLED)))
+        return [_ledger_sum(A.FREELANCER), budget], None
+    if sort == "deadline":
+        due = (Deadline.select(fn.MIN(Deadline.due_at))
+               .where((Deadline.contract == Contract.id)
+                      & (Deadline.status == DeadlineStatus.OPEN)))
+        return [due], due
+    return [], None  # "id", and anything unknown: by number
+
+
 def count_contracts(actor: Account, search: str | None = None) -> int:
+    """How many contracts `actor` may see (that match `search`). Without a search no
+    join: a count of an index."""
     actor = load_actor(actor)
-    q = (_visible(actor).join(Client, on=(Contract.client == Client.id))
-         .switch(Contract).join(Freelancer, on=(Contract.freelancer == Freelancer.id)))
-    return _search(q, search).count()
+    q = _visible(actor)
+    if search and search.strip():
+        q = _search(_with_parties(q), search)
+    return q.count()
 
 
 def list_contracts(actor: Account, *, search: str | None = None, sort: str = "id",
                    descending: bool = False, offset: int = 0, limit: int = 50
                    ) -> list[ContractSummary]:
-    """A page of the contracts `actor` may see, with their totals."""
+    """A page of the contracts `actor` may see, with their totals, sorted by `sort` (one
+    of SORT_KEYS) in SQL, so that pages follow each other. A fixed number of queries,
+    whatever the size of the page."""
     actor = load_actor(actor)
-    order = SORTS.get(sort, Contract.id)
-    q = (_visible(actor).select(Contract, Client.display_name.alias("client_name"),
-                                Freelancer.display_name.alias("freelancer_name"))
-         .join(Client, on=(Contract.client == Client.id)).switch(Contract)
-         .join(Freelancer, on=(Contract.freelancer == Freelancer.id)))
-    q = _search(q, search).order_by(*((order.desc(), Contract.id.desc()) if descending
-                                      else (order, Contract.id)))
-    rows = list(q.offset(offset).limit(limit).dicts())
+    terms, nullable = _sort_columns(sort, actor)
+    order = [*terms, Contract.id]
+    order = [Desc(t) for t in order] if descending else list(order)
+    if nullable is not None:
+        order.insert(0, NodeList((nullable, SQL("IS NULL"))))  # last, either way
+    q = _with_parties(_visible(actor).select(
+        Contract.id, Contract.title, Contract.policy, Contract.status, Contract.client,
+        Contract.freelancer, Client.display_name.alias("client_name"),
+        Freelancer.display_name.alias("freelancer_name")))
+    rows = list(_search(q, search).order_by(*order).offset(offset).limit(limit).dicts())
     ids = [r["id"] for r in rows]
     totals = contract_totals(ids)
     current = _current_milestones(ids)
@@ -167,33 +228,42 @@ def contract_totals(contract_ids: list[int]) -> dict[int, Totals]:
 
 
 def _current_milestones(ids: list[int]) -> dict[int, tuple[str, str]]:
-    """The active milestone of each contract, or else the next one to fund."""
+    """The active milestone of each contract (the first, should there be several), or
+    else the next one to fund. Two queries, whatever the number of planned ones."""
     out: dict[int, tuple[str, str]] = {}
-    for c, title, status in (Milestone.select(Milestone.contract, Milestone.title, Milestone.status)
+    if not ids:
+        return out
+    for c, title, status in (Milestone.select(Milestone.contract, Milestone.title,
+                                              Milestone.status)
                              .where(Milestone.contract.in_(ids)
-                                    & Milestone.status.in_(list(ACTIVE_STATUSES))).tuples()):
-        out[c] = (title, status)
+                                    & Milestone.status.in_(list(ACTIVE_STATUSES)))
+                             .order_by(Milestone.contract, Milestone.position).tuples()):
+        out.setdefault(c, (title, status))
+    rest = [i for i in ids if i not in out]  # may be empty: still one query, always
     firsts = (Milestone.select(Milestone.contract, fn.MIN(Milestone.position).alias("pos"))
-              .where(Milestone.contract.in_([i for i in ids if i not in out])
+              .where(Milestone.contract.in_(rest)
                      & (Milestone.status == MilestoneStatus.PLANNED))
               .group_by(Milestone.contract))
-    nxt = (Milestone.select(Milestone.contract, Milestone.title, Milestone.status)
-           .join(firsts, on=((Milestone.contract == firsts.c.contract_id)
-                             & (Milestone.position == firsts.c.pos))).tuples())
-    for c, title, status in nxt:
+    for c, title, status in (Milestone.select(Milestone.contract, Milestone.title,
+                                              Milestone.status)
+                             .join(firsts, on=((Milestone.contract == firsts.c.contract_id)
+                                               & (Milestone.position == firsts.c.pos)))
+                             .where(Milestone.status == MilestoneStatus.PLANNED).tuples()):
         out.setdefault(c, (title, status))
     return out
 
 
 def _next_deadlines(ids: list[int]) -> dict[int, tuple[str, object]]:
-    soonest = (Deadline.select(Deadline.contract, fn.MIN(Deadline.due_at).alias("due"))
-               .where(Deadline.contract.in_(ids) & (Deadline.status == DeadlineStatus.OPEN))
-               .group_by(Deadline.contract))
-    rows = (Deadline.select(Deadline.contract, Deadline.kind, Deadline.due_at)
-            .join(soonest, on=((Deadline.contract == soonest.c.contract_id)
-                               & (Deadline.due_at == soonest.c.due)))
-            .where(Deadline.status == DeadlineStatus.OPEN).tuples())
-    return {c: (kind, due) for c, kind, due in rows}
+    """The soonest open window of each contract: its kind and when it falls due."""
+    out: dict[int, tuple[str, object]] = {}
+    if not ids:
+        return out
+    for c, kind, due in (Deadline.select(Deadline.contract, Deadline.kind, Deadline.due_at)
+                         .where(Deadline.contract.in_(ids)
+                                & (Deadline.status == DeadlineStatus.OPEN))
+                         .order_by(Deadline.contract, Deadline.due_at, Deadline.id).tuples()):
+        out.setdefault(c, (kind, due))
+    return out
 
 
 # --- one contract in full -----------------------------------------------------------

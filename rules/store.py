@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import functools
+import logging
+import random
+import sqlite3
+import time
 from typing import Callable, TypeVar
 
 import arrow
-from peewee import IntegrityError, Model
+from peewee import IntegrityError, Model, OperationalError
 
 from models.accounts import Account
 from models.base import database
 from models.contracts import Contract
+from models.db import take_write_lock
 from models.milestones import Milestone
 from models.vocabulary import ContractStatus
 from rules import access
@@ -18,19 +23,91 @@ from rules.errors import CONFLICT, NOT_FOUND, RuleError, someone_acted_first
 from rules.policy import Policy, get_policy
 
 F = TypeVar("F", bound=Callable)
+T = TypeVar("T")
+
+log = logging.getLogger("milestones.store")
+
+# Retrying a whole transaction is safe: it wrote nothing (it was rolled back) and the
+# action reads everything afresh. About 2 s of backoff in all, on top of the waits the
+# database does itself (SQLite's busy timeout, PostgreSQL's lock_timeout).
+RETRY_ATTEMPTS = 8
+RETRY_FIRST_PAUSE = 0.01
+RETRY_MAX_PAUSE = 0.5
+
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available (lock_timeout).
+_RETRY_PGCODES = frozenset({"40001", "40P01", "55P03"})
+_RETRY_SQLITE = ("database is locked", "database table is locked", "database is busy")
+
+BUSY_MESSAGE = ("Too many changes were being made at that moment (others acted first); "
+                "nothing was changed. Try again.")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure that says "another transaction was in the way", never "this is wrong":
+    SQLite busy/locked, PostgreSQL serialization failure, deadlock or lock timeout."""
+    seen: set[int] = set()
+    todo: list[BaseException] = [exc]
+    while todo:
+        e = todo.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if getattr(e, "pgcode", None) in _RETRY_PGCODES:
+            return True
+        if isinstance(e, (sqlite3.OperationalError, OperationalError)):
+            text = str(e).lower()
+            if any(m in text for m in _RETRY_SQLITE):
+                return True
+        # peewee wraps the driver's exception: it is the first argument and the context.
+        todo += [a for a in e.args if isinstance(a, BaseException)]
+        todo += [c for c in (e.__cause__, e.__context__) if c is not None]
+    return False
+
+
+def retry_pause(attempt: int) -> float:
+    """Exponential backoff with full jitter, so colliding writers spread out."""
+    return random.uniform(0, min(RETRY_MAX_PAUSE, RETRY_FIRST_PAUSE * 2 ** attempt))
+
+
+def with_retries(run: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS,
+                 what: str = "transaction") -> T:
+    """Run `run` (which opens and closes its own outermost transaction) again when it
+    fails on a transient conflict, up to `attempts` times. Inside an enclosing
+    transaction nothing is retried here: that transaction is the one to roll back."""
+    if database.in_transaction():
+        return run()
+    for attempt in range(attempts):
+        try:
+            return run()
+        except OperationalError as exc:
+            if not is_transient(exc):
+                raise
+            if attempt == attempts - 1:
+                log.warning("%s still conflicting after %d attempts: %s", what, attempts, exc)
+                raise RuleError(CONFLICT, BUSY_MESSAGE) from exc
+            log.debug("%s: transient conflict (%s); retrying", what, exc)
+            time.sleep(retry_pause(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def transactional(fn: F) -> F:
-    """Run an action in one transaction (BEGIN IMMEDIATE on SQLite): all or nothing.
+    """Run an action in one transaction, all or nothing, as the only writer: BEGIN
+    IMMEDIATE on SQLite, the write lock first on PostgreSQL (models.db.take_write_lock).
 
+    A transient conflict (SQLite still busy after its timeout; PostgreSQL serialization
+    failure, deadlock or lock timeout) re-runs the whole action a bounded number of
+    times, then refuses with "someone acted first": no database error reaches the user.
     A unique-index violation here is the ledger's backstop firing (a second release,
     a second funding): it means someone acted first.
     """
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        try:
+        def attempt():
             with database.atomic():
+                take_write_lock()
                 return fn(*args, **kwargs)
+        try:
+            return with_retries(attempt, what=fn.__name__)
         except IntegrityError as exc:
             raise RuleError(CONFLICT, "This was already done (someone acted first); "
                                       "nothing more was changed.") from exc

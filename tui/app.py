@@ -25,6 +25,7 @@ from tui.commands import ScreenCommands, command
 from tui.screens.base import report_failed_worker
 from tui.screens.contract_list import ContractListScreen
 from tui.screens.help import HelpScreen
+from tui.screens.inbox import InboxScreen
 from tui.screens.notifications import NotificationsScreen
 from tui.screens.switch_user import SwitchUserScreen
 from tui.workers import db_work
@@ -59,6 +60,8 @@ class MilestonesApp(App[None]):
                 key_display="?"),
         command("n", "notifications", "Inbox",
                 "Your notifications: open one, or mark them read."),
+        command("i", "requests", "Requests",
+                "Change requests: incoming, outgoing and history; answer them."),
         command("u", "switch_user", "User", "Act as another user."),
         command("t", "travel", "+1 day",
                 "Demo only: move the clock one day forward and apply what falls due."),
@@ -178,13 +181,15 @@ class MilestonesApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "travel" and not self.demo:
             return False
-        if action in ("help", "notifications", "switch_user", "travel"):
+        if action in ("help", "notifications", "requests", "switch_user", "travel"):
             screen = self._user_screen()
             # Not from a dialog or from help itself: they are one step away from
             # where the user was, and should stay so.
             if isinstance(screen, (ModalScreen, HelpScreen)):
                 return False
             if action == "notifications" and isinstance(screen, NotificationsScreen):
+                return False
+            if action == "requests" and isinstance(screen, InboxScreen):
                 return False
         return True
 
@@ -198,6 +203,9 @@ class MilestonesApp(App[None]):
 
     def action_notifications(self) -> None:
         self.push_screen(NotificationsScreen())
+
+    def action_requests(self) -> None:
+        self.push_screen(InboxScreen())
 
     def action_switch_user(self) -> None:
         self.push_screen(SwitchUserScreen(self.actor), self._switch_to)
@@ -215,8 +223,11 @@ class MilestonesApp(App[None]):
 
 def main(argv: list[str] | None = None) -> int:
     """`milestones [--db URL] [--as LOGIN] [--sweep-every S]`, `milestones demo [--advance
-    DURATION]`, `milestones worker [--interval S] [--once]`."""
+    DURATION]`, `milestones worker [--interval S] [--once]`, `milestones audit verify` and
+    `milestones audit export --contract ID`."""
     args = cli.parse_args(argv)
+    if args.command == "audit":  # reads an existing database; never creates one
+        return cli.run_audit(args, sys.stdout, sys.stderr)
     try:
         cli.open_db(cli.database_url(args.db))
         if args.command == "demo":

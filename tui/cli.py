@@ -56,6 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     worker.add_argument("--interval", metavar="SECONDS", type=float, default=30.0,
                         help="seconds between sweeps (default 30)")
     worker.add_argument("--once", action="store_true", help="sweep once and exit")
+    add_audit_commands(commands, db_help)
     return parser.parse_args(argv)
 
 
@@ -188,3 +189,60 @@ def run_worker(interval: float, once: bool) -> int:
         restore()
     logging.getLogger("milestones.worker").info("stopped; %d deadline(s) applied", applied)
     return 0
+
+
+# --- `milestones audit verify | export` (G-05) ----------------------------------------
+
+def add_audit_commands(commands, db_help: str) -> None:
+    audit = commands.add_parser("audit", help="check the audit log's hash chain, or export "
+                                              "a contract's audit records")
+    audit.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+    which = audit.add_subparsers(dest="audit_command", metavar="AUDIT_COMMAND", required=True)
+    verify = which.add_parser("verify", help="check the whole chain; exit 0 if sound, 1 if "
+                                             "broken (naming the first broken record)")
+    verify.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+    export = which.add_parser("export", help="write a contract's full audit record to "
+                                             "stdout as JSON lines, oldest first")
+    export.add_argument("--contract", metavar="ID", type=int, required=True)
+    export.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
+
+
+def open_existing(url: str) -> None:
+    """Open a database that must already exist (an audit never creates or upgrades one)."""
+    from models.db import SchemaVersion, is_postgres_url
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if path != ":memory:" and not Path(path).is_file():
+            raise CommandLineError(f"There is no database at {path}.")
+    elif not is_postgres_url(url):
+        raise CommandLineError(f"Unknown kind of database URL “{url}”: use sqlite:///path.db "
+                               "or postgresql://user@host:port/name.")
+    try:
+        db = open_database(url, create=False)
+        known = db.table_exists(SchemaVersion._meta.table_name)
+    except Exception as exc:  # unreachable server, unreadable file, missing driver
+        raise CommandLineError(f"Cannot open the database {url}: "
+                               f"{one_line(exc)}") from exc
+    if not known:
+        raise CommandLineError(f"{url} is not a Milestones database (it has no schema).")
+
+
+def run_audit(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`milestones audit verify`: one line, exit 0 (sound) or 1 (broken).
+    `milestones audit export --contract ID`: JSON lines on `out`. A refusal (no such
+    database or contract) is one line on `err` and exit 2, as everywhere."""
+    from rules.audit import export_contract, verify_chain
+    try:
+        open_existing(database_url(getattr(args, "db", None)))
+        if args.audit_command == "verify":
+            report = verify_chain()
+            print(report.one_line(), file=out)
+            return 0 if report.sound else 1
+        export_contract(args.contract, out)
+        out.flush()
+        return 0
+    except (RuleError, CommandLineError) as exc:
+        print(f"milestones: {one_line(exc)}", file=err)
+        return 2
+    except BrokenPipeError:  # `milestones audit export ... | head`
+        return 0

@@ -83,6 +83,7 @@ def test_an_old_file_is_upgraded_and_keeps_its_data(old_file, reopen, monkeypatc
     db = reopen(old_file)
     assert "reference" in columns(db, "contract")
     assert schema_version(db) == CURRENT + 1
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1  # back on after it
     after = file_rows(old_file)
     for table, rows in before.items():
         if table in ("sqlite_master", "schema_version"):
@@ -93,6 +94,26 @@ def test_an_old_file_is_upgraded_and_keeps_its_data(old_file, reopen, monkeypatc
         else:
             assert after[table] == rows, table
     assert ledger_problems() == []
+
+
+def test_a_file_at_schema_1_is_upgraded_by_the_real_migrations(old_file, reopen):
+    """The program's own MIGRATIONS table takes a first-release file to SCHEMA_VERSION."""
+    con = sqlite3.connect(old_file)
+    con.execute("UPDATE schema_version SET version = 1")
+    con.commit()
+    con.close()
+    before = file_rows(old_file)
+    db = reopen(old_file)
+    assert schema_version(db) == CURRENT
+    after = file_rows(old_file)
+    for table, rows in before.items():
+        if table != "schema_version":
+            assert after[table] == rows, table
+    assert ledger_problems() == []
+
+
+def test_every_version_after_the_first_has_a_migration():
+    assert set(models_db.MIGRATIONS) == set(range(2, CURRENT + 1))
 
 
 def test_migrations_run_one_step_at_a_time_in_order(old_file, reopen, monkeypatch):

@@ -28,7 +28,8 @@ def test_enter_opens_the_contract_with_its_milestones_deadlines_and_timeline(
         assert str(rows[0][2]) == "2026-03-09 overdue"
         assert str(rows[1][2]) == "2026-03-23"
         assert [str(r[4]) for r in rows] == ["$250.00", "$0.00", "$0.00"]  # escrow
-        assert [r[5] for r in rows] == ["submitted", "planned", "planned"]
+        # Statuses in words (a badge); the next milestone to fund is marked (U-09).
+        assert [str(r[5]) for r in rows] == ["submitted", "next to fund", "planned"]
 
         heading = text_of(screen.query_one("#contract-heading", Static))
         assert heading == "#1 Website redesign · open · Upwork fixed price"

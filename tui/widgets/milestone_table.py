@@ -1,4 +1,5 @@
-"""The milestones of one contract, in list order (read-only for now)."""
+"""The milestones of one contract, in list order: due dates with overdue marked (U-13),
+statuses as words (a badge), and the next one to fund (U-09)."""
 from __future__ import annotations
 
 import arrow
@@ -6,7 +7,8 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from rules.queries import MilestoneView
-from tui.format import clip, date_text, format_money, is_overdue, status_text
+from tui.format import clip, date_text, format_money, is_overdue
+from tui.widgets.status_badge import status_badge
 
 NARROW_BELOW = 100
 
@@ -22,17 +24,38 @@ class MilestoneTable(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.milestones: list[MilestoneView] = []
+        self.next_to_fund_id: int | None = None
+        self.platform = "upwork"
 
-    def show(self, milestones: list[MilestoneView], now: arrow.Arrow) -> None:
+    def show(self, milestones: list[MilestoneView], now: arrow.Arrow, *,
+             next_to_fund_id: int | None = None, platform: str = "upwork") -> None:
+        """Show these rows; `next_to_fund_id` is marked "next to fund" (Fiverr: start)."""
         self.milestones = list(milestones)
+        self.next_to_fund_id = next_to_fund_id
+        self.platform = platform
         self.refit(now)
+
+    @property
+    def highlighted(self) -> MilestoneView | None:
+        if not 0 <= self.cursor_row < len(self.milestones):
+            return None
+        return self.milestones[self.cursor_row]
+
+    def select(self, milestone_id: int | None) -> None:
+        """Put the cursor on this milestone (if shown)."""
+        for i, m in enumerate(self.milestones):
+            if m.id == milestone_id:
+                self.move_cursor(row=i)
+                return
 
     def refit(self, now: arrow.Arrow) -> None:
         """Columns sized to their cells; the title takes what is left of the width."""
         width = self.size.width or self.app.size.width
         short = width < NARROW_BELOW
         rows = [(str(m.position), m.title, _due(m, now), format_money(m.amount_cents),
-                 format_money(m.escrow_cents), status_text(m.status, short=short))
+                 format_money(m.escrow_cents),
+                 status_badge(m.status, short=short, platform=self.platform,
+                              next_to_fund=m.id == self.next_to_fund_id))
                 for m in self.milestones]
         labels = ("#", "Title", "Due", "Amount", "Escrow", "Status")
         widths = [max([len(labels[i])] + [len(r[i]) if isinstance(r[i], str) else

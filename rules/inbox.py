@@ -1,0 +1,451 @@
+"""The change-request inbox, shaped for its screen: incoming, outgoing and history per
+actor, a page at a time, in a fixed number of queries per page (never one per row), and
+only the requests of contracts the actor may see (G-07).
+
+Each request comes with its author, its times (U-24 expiry), how it stands or how it
+ended (U-23 automatic cancellations named by what caused them), its changes as before →
+after per milestone and field, and the answers the actor may give now.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import arrow
+from peewee import JOIN, fn
+
+from models.accounts import Account
+from models.change_requests import ChangeRequest
+from models.contracts import Contract
+from models.events import Event
+from models.ledger import LedgerEntry
+from models.milestones import Milestone
+from models.vocabulary import ChangeRequestKind as K
+from models.vocabulary import ChangeRequestStatus as CS
+from models.vocabulary import ContractStatus, Role
+from models.vocabulary import MilestoneStatus as S
+from rules import access
+from rules.calendar import human_delta
+from rules.clock import Clock
+from rules.errors import NOT_FOUND, RuleError
+from rules.ledger import A
+from rules.plan import EDITABLE_FIELDS, FIELD_LABELS, describe_field, show_value
+from rules.store import load_actor, now_of
+
+BOXES = ("incoming", "outgoing", "history")
+# A milestone whose escrow can still be topped up after an approved higher amount (U-22).
+TOP_UP_STATUSES = (S.FUNDED, S.SUBMITTED, S.CHANGES_REQUESTED)
+
+Author = Account.alias("request_author")
+
+# What cancelled a request automatically (U-23), by the kind of the event that did it.
+CANCELLED_BY = {
+    "submit_work": "the freelancer submitted work",
+    "release": "payment was released",
+    "request_refund": "the client asked for a refund",
+    "cancel_milestone": "support cancelled the milestone",
+    "cancel_order": "support cancelled the order",
+    "end_contract": "the contract ended",
+    "complete_order": "the order was completed",
+}
+ANSWERED_BY = ("approve_milestone_change", "reject_milestone_change", "accept_proposal",
+               "decline_proposal", "withdraw_milestone_change")
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One field of one milestone: before → after (None: the field did not exist)."""
+    name: str
+    before: Any
+    after: Any
+
+    @property
+    def label(self) -> str:
+        return FIELD_LABELS.get(self.name, self.name)
+
+    @property
+    def before_text(self) -> str:
+        return show_value(self.name, self.before)
+
+    @property
+    def after_text(self) -> str:
+        return show_value(self.name, self.after)
+
+    def describe(self) -> str:
+        return describe_field(self.name, self.before, self.after)
+
+
+@dataclass(frozen=True)
+class MilestoneDiff:
+    """What a request does to one milestone: edited, added, deleted or moved."""
+    kind: str
+    milestone: int | str | None
+    title: str
+    fields: tuple[FieldDiff, ...] = ()
+
+    def headline(self) -> str:
+        return f"{self.kind} “{self.title}”"
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    contract_id: int
+    contract_title: str
+    kind: str                 # client_active (U-20) | freelancer_proposal (U-14)
+    status: str
+    author_id: int
+    author_name: str
+    author_role: str
+    message: str
+    created_at: arrow.Arrow
+    expires_at: arrow.Arrow | None
+    answered_at: arrow.Arrow | None
+    milestone_id: int | None
+    milestone_title: str | None
+    version: int
+    changes: tuple[MilestoneDiff, ...]
+    outcome: str              # how it stands, or how it ended, in a sentence
+    answers: tuple[str, ...] = ()  # what the actor may do now (see ANSWERS)
+    funds_needed_cents: int = 0    # U-22: an approved higher amount not yet in escrow
+    answer_message: str = ""       # the reason given with a rejection or a decline
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == CS.PENDING
+
+    @property
+    def is_proposal(self) -> bool:
+        return self.kind == K.FREELANCER_PROPOSAL
+
+    @property
+    def title(self) -> str:
+        if self.is_proposal:
+            n = len(self.changes)
+            return f"Proposal: {n} milestone change{'s' if n != 1 else ''}"
+        return f"Change to “{self.milestone_title or 'the active milestone'}”"
+
+    def age(self, now: arrow.Arrow) -> str:
+        return human_delta(self.created_at, now)
+
+    def expired(self, now: arrow.Arrow) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    def expiry(self, now: arrow.Arrow) -> str:
+        """U-24: "expires in 6 days 22 h", "expired 1 h ago", or why it has none."""
+        if self.expires_at is None:
+            return "no expiry" if self.is_pending else ""
+        if not self.is_pending and self.status != CS.EXPIRED:
+            return ""
+        if self.expired(now):
+            return "expired " + human_delta(self.expires_at, now)
+        return "expires " + human_delta(self.expires_at, now)
+
+
+# The answers, by name: what the TUI offers as keys. Each is one rules/ action.
+ANSWERS = {
+    "approve": "rules.change_requests.approve_milestone_change",
+    "reject": "rules.change_requests.reject_milestone_change",
+    "edit": "rules.change_requests.edit_milestone_change",
+    "withdraw": "rules.change_requests.withdraw_milestone_change",
+    "accept": "rules.change_requests.accept_proposal",
+    "decline": "rules.change_requests.decline_proposal",
+    "add_funds": "rules.payments.add_escrow_funds",
+}
+
+
+# --- queries ---------------------------------------------------------------------------
+
+def _visible(actor: Account):
+    """G-07: the requests of contracts the actor may see."""
+    if actor.role == Role.AGENT:
+        return Contract.id.is_null(False)
+    if actor.role == Role.CLIENT:
+        return Contract.client == actor.id
+    if actor.role == Role.FREELANCER:
+        return Contract.freelancer == actor.id
+    return Contract.id.is_null()  # nobody else sees anything
+
+
+def _escrow_of_milestone():
+    return (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
+            .where((LedgerEntry.milestone == Milestone.id) & (LedgerEntry.account == A.ESCROW)))
+
+
+def _needs_funds():
+    """An approved client change whose milestone now costs more than its escrow (U-22)."""
+    return ((ChangeRequest.kind == K.CLIENT_ACTIVE) & (ChangeRequest.status == CS.APPROVED)
+            & Milestone.status.in_(list(TOP_UP_STATUSES))
+            & (Contract.status == ContractStatus.OPEN)
+            & (Milestone.amount_cents > _escrow_of_milestone()))
+
+
+def _box(actor: Account, box: str):
+    pending = ChangeRequest.status == CS.PENDING
+    if box == "outgoing":
+        return pending & (ChangeRequest.author == actor.id)
+    if box == "history":
+        return ~pending
+    if box != "incoming":
+        raise RuleError(NOT_FOUND, f"No inbox box “{box}”: use one of {', '.join(BOXES)}.")
+    if actor.role == Role.CLIENT:
+        # Waiting for the client: proposals to answer (U-15), and approved higher amounts
+        # to fund (U-22).
+        return ((pending & (ChangeRequest.kind == K.FREELANCER_PROPOSAL))
+                | ((ChangeRequest.author == actor.id) & _needs_funds()))
+    if actor.role == Role.FREELANCER:
+        return pending & (ChangeRequest.kind == K.CLIENT_ACTIVE)  # U-22: to answer
+    return pending  # support agents see what is waiting anywhere, and answer nothing
+
+
+def _query(actor: Account, where):
+    return (ChangeRequest.select(ChangeRequest, Contract.title.alias("contract_title"),
+                                 Contract.client.alias("client_id"),
+                                 Contract.freelancer.alias("freelancer_id"),
+                                 Contract.status.alias("contract_status"),
+                                 Author.display_name.alias("author_name"),
+                                 Author.role.alias("author_role"),
+                                 Milestone.title.alias("milestone_title"),
+                                 Milestone.status.alias("milestone_status"),
+                                 Milestone.amount_cents.alias("milestone_amount"))
+            .join(Contract, on=(ChangeRequest.contract == Contract.id))
+            .switch(ChangeRequest).join(Author, on=(ChangeRequest.author == Author.id))
+            .switch(ChangeRequest).join(Milestone, JOIN.LEFT_OUTER,
+                                        on=(ChangeRequest.milestone == Milestone.id))
+            .where(_visible(actor) & where))
+
+
+def inbox_page(actor: Account, box: str, *, offset: int = 0, limit: int = 50,
+               clock: Clock | None = None) -> list[RequestView]:
+    """A page of one box of the actor's change-request inbox.
+
+    incoming: waiting for the actor (a proposal to answer, a change to approve, an
+    approved higher amount to fund), oldest first; outgoing: the actor's own requests
+    still waiting for the other party, oldest first; history: answered, withdrawn,
+    cancelled and expired requests, the latest first."""
+    actor = load_actor(actor)
+    q = _query(actor, _box(actor, box))
+    if box == "history":
+        q = q.order_by(ChangeRequest.answered_at.desc(), ChangeRequest.id.desc())
+    else:
+        q = q.order_by(ChangeRequest.created_at, ChangeRequest.id)
+    return _views(actor, list(q.offset(offset).limit(limit).dicts()), now_of(clock))
+
+
+def inbox_counts(actor: Account) -> dict[str, int]:
+    """How many requests wait in the incoming and outgoing boxes."""
+    actor = load_actor(actor)
+    return {box: _query(actor, _box(actor, box)).count() for box in ("incoming", "outgoing")}
+
+
+def request_view(actor: Account, request_id: int, *, clock: Clock | None = None
+                 ) -> RequestView:
+    """One request in full; a stranger learns nothing about it (G-07)."""
+    actor = load_actor(actor)
+    row = (_query(actor, ChangeRequest.id == request_id).dicts().first()
+           if isinstance(request_id, int) else None)
+    if row is None:
+        raise RuleError("G-07", "No such change request, or it is not yours to see.")
+    return _views(actor, [row], now_of(clock))[0]
+
+
+def pending_proposal(actor: Account, contract_id: int, *, clock: Clock | None = None
+                     ) -> RequestView | None:
+    """U-16: the freelancer proposal waiting on a contract, if any."""
+    actor = load_actor(actor)
+    row = _query(actor, (ChangeRequest.contract == contract_id)
+                 & (ChangeRequest.kind == K.FREELANCER_PROPOSAL)
+                 & (ChangeRequest.status == CS.PENDING)).dicts().first()
+    return _views(actor, [row], now_of(clock))[0] if row else None
+
+
+# --- shaping ---------------------------------------------------------------------------
+
+def _views(actor: Account, rows: list[dict], now: arrow.Arrow) -> list[RequestView]:
+    if not rows:
+        return []
+    escrow = _escrows([r["milestone"] for r in rows
+                       if r["kind"] == K.CLIENT_ACTIVE and r["status"] == CS.APPROVED])
+    events = _answer_events(rows)
+    return [_view(actor, r, now, escrow, events) for r in rows]
+
+
+def _escrows(milestone_ids: list[int]) -> dict[int, int]:
+    if not milestone_ids:
+        return {}
+    return {m: int(total or 0) for m, total in (
+        LedgerEntry.select(LedgerEntry.milestone, fn.SUM(LedgerEntry.amount_cents))
+        .where(LedgerEntry.milestone.in_(milestone_ids) & (LedgerEntry.account == A.ESCROW))
+        .group_by(LedgerEntry.milestone).tuples())}
+
+
+def _answer_events(rows: list[dict]) -> dict[tuple[int, Any], list[tuple]]:
+    """The events written when each request was answered or cancelled: one query for the
+    page. An action records its event at the same instant it closes the request."""
+    answered = [r for r in rows if r["answered_at"] is not None]
+    if not answered:
+        return {}
+    out: dict[tuple[int, Any], list[tuple]] = {}
+    for c, m, kind, details, at in (
+            Event.select(Event.contract, Event.milestone, Event.kind, Event.details,
+                         Event.occurred_at)
+            .where(Event.contract.in_({r["contract"] for r in answered})
+                   & Event.occurred_at.in_({r["answered_at"] for r in answered}))
+            .order_by(Event.id).tuples()):
+        out.setdefault((c, at), []).append((m, kind, details))
+    return out
+
+
+def _when(value) -> arrow.Arrow | None:
+    return arrow.get(value) if value is not None else None
+
+
+def _date_or_value(name: str, value: Any) -> Any:
+    if name == "due_date" and isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _field_order(name: str) -> int:
+    return EDITABLE_FIELDS.index(name) if name in EDITABLE_FIELDS else len(EDITABLE_FIELDS)
+
+
+def _changes(row: dict, payload: dict) -> tuple[MilestoneDiff, ...]:
+    if row["kind"] == K.CLIENT_ACTIVE:
+        after, before = payload.get("changes", {}), payload.get("before", {})
+        fields = tuple(FieldDiff(k, _date_or_value(k, before.get(k)), _date_or_value(k, v))
+                       for k, v in sorted(after.items(), key=lambda kv: _field_order(kv[0])))
+        return (MilestoneDiff("edited", row["milestone"],
+                              row.get("milestone_title") or "the active milestone", fields),)
+    added = {op.get("ref"): op for op in payload.get("ops", []) if op.get("op") == "add"}
+    out = []
+    for c in payload.get("changes", []):
+        kind, key = c["kind"], c["milestone"]
+        if kind == "added" and key in added:
+            op = added[key]
+            values = {"title": op.get("title"), "description": op.get("description"),
+                      "due_date": op.get("due_date"), "amount_cents": op.get("amount_cents"),
+                      "revisions_allowed": op.get("revisions")}
+            fields = tuple(FieldDiff(k, None, _date_or_value(k, v))
+                           for k, v in values.items() if v not in (None, ""))
+        else:
+            fields = tuple(FieldDiff(k, _date_or_value(k, b), _date_or_value(k, a))
+                           for k, (b, a) in sorted(c.get("fields", {}).items(),
+                                                   key=lambda kv: _field_order(kv[0])))
+        out.append(MilestoneDiff(kind, key, c.get("title", ""), fields))
+    return tuple(out)
+
+
+def _answer_event(row: dict, events: dict) -> tuple[str, dict] | None:
+    """(kind, details) of the event that answered or cancelled this request."""
+    found = events.get((row["contract"], row["answered_at"]), [])
+    wanted = {CS.APPROVED: ("approve_milestone_change", "accept_proposal"),
+              CS.REJECTED: ("reject_milestone_change", "decline_proposal"),
+              CS.WITHDRAWN: ("withdraw_milestone_change",),
+              CS.EXPIRED: ("expire_milestone_change",)}.get(row["status"])
+    for m, kind, details in found:
+        if wanted is not None and kind not in wanted:
+            continue
+        if row["milestone"] is not None and m is not None and m != row["milestone"]:
+            continue
+        if wanted is None and kind in ANSWERED_BY:
+            continue
+        try:
+            return kind, json.loads(details or "{}")
+        except ValueError:
+            return kind, {}
+    return None
+
+
+def _outcome(row: dict, now: arrow.Arrow, events: dict, funds_needed: int) -> tuple[str, str]:
+    """(sentence, reason given with the answer)."""
+    status, proposal = row["status"], row["kind"] == K.FREELANCER_PROPOSAL
+    other = "the client" if proposal else "the freelancer"
+    if status == CS.PENDING:
+        if row["expires_at"] is not None and now >= arrow.get(row["expires_at"]):
+            return ("Expired unanswered after 7 days (U-24); it can no longer be answered.",
+                    "")
+        verbs = "accept or decline" if proposal else "approve or reject"
+        return f"Waiting for {other} to {verbs} it.", ""
+    found = _answer_event(row, events)
+    details = found[1] if found else {}
+    reason = str(details.get("message") or "")
+    if status == CS.APPROVED:
+        if proposal:
+            return "Accepted by the client: every change was applied at once (U-15).", ""
+        text = "Approved by the freelancer: the change was applied (U-22)."
+        moved = int(details.get("to_project_funds_cents") or 0)
+        if moved:
+            text += f" {show_value('amount_cents', moved)} moved to project funds."
+        if funds_needed:
+            text += (f" The new amount needs {show_value('amount_cents', funds_needed)} more "
+                     "in escrow: the client adds funds.")
+        return text, ""
+    if status == CS.REJECTED:
+        who = "Declined by the client" if proposal else "Rejected by the freelancer"
+        return f"{who}: nothing changed.", reason
+    if status == CS.WITHDRAWN:
+        return "Withdrawn by the client before an answer.", ""
+    if status == CS.EXPIRED:
+        return "Expired unanswered after 7 days (U-24): nothing changed.", ""
+    if status == CS.CANCELLED:
+        if found is not None:
+            why = CANCELLED_BY.get(found[0])
+            if why:
+                return f"Cancelled automatically: {why} while it was pending (U-23).", ""
+        return "Cancelled automatically while it was pending (U-23).", ""
+    return status.replace("_", " ").capitalize() + ".", reason
+
+
+def _answers(actor: Account, row: dict, now: arrow.Arrow, funds_needed: int) -> tuple[str, ...]:
+    """What the actor may do with this request now (G-07 through rules.access)."""
+    def may(action: str) -> bool:
+        return access.is_allowed(action, actor.id, actor.role, row["client_id"],
+                                 row["freelancer_id"])
+    if row["contract_status"] != ContractStatus.OPEN:
+        return ()
+    if row["status"] == CS.APPROVED and funds_needed and may("add_escrow_funds"):
+        return ("add_funds",)
+    if row["status"] != CS.PENDING:
+        return ()
+    if row["expires_at"] is not None and now >= arrow.get(row["expires_at"]):
+        return ()  # U-24: expired, even before the sweep marks it
+    if row["kind"] == K.FREELANCER_PROPOSAL:
+        return ("accept", "decline") if may("answer_proposal") else ()
+    out: list[str] = []
+    if may("answer_change_request"):
+        out += ["approve", "reject"]
+    if may("change_active_milestone") and row["author"] == actor.id:
+        out += ["edit", "withdraw"]
+    return tuple(out)
+
+
+def _view(actor: Account, row: dict, now: arrow.Arrow, escrow: dict[int, int],
+          events: dict) -> RequestView:
+    try:
+        payload = json.loads(row["payload"] or "{}")
+    except ValueError:
+        payload = {}
+    funds_needed = 0
+    if (row["kind"] == K.CLIENT_ACTIVE and row["status"] == CS.APPROVED
+            and row.get("milestone_status") in TOP_UP_STATUSES
+            and row["contract_status"] == ContractStatus.OPEN):
+        funds_needed = max(int(row["milestone_amount"] or 0)
+                           - escrow.get(row["milestone"], 0), 0)
+    outcome, reason = _outcome(row, now, events, funds_needed)
+    return RequestView(
+        id=row["id"], contract_id=row["contract"], contract_title=row["contract_title"],
+        kind=row["kind"], status=row["status"], author_id=row["author"],
+        author_name=row["author_name"], author_role=row["author_role"],
+        message=row["message"] or "", created_at=arrow.get(row["created_at"]),
+        expires_at=_when(row["expires_at"]), answered_at=_when(row["answered_at"]),
+        milestone_id=row["milestone"], milestone_title=row.get("milestone_title"),
+        version=row["version"], changes=_changes(row, payload), outcome=outcome,
+        answers=_answers(actor, row, now, funds_needed), funds_needed_cents=funds_needed,
+        answer_message=reason)

@@ -1,0 +1,52 @@
+"""Snapshots of the contract room, as the client and as the freelancer, at 80x24 and
+120x40: frozen clock, fixed data (the `world` fixture), no animation, no blink.
+
+Regenerate with `pytest tests/tui --snapshot-update`, then look at every SVG."""
+from __future__ import annotations
+
+import pytest
+
+from rules.queries import contract_detail
+from rules.work import request_changes
+from tui.screens.contract import ContractScreen
+from room_helpers import settle
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+def room(contract_id: int):
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.app.push_screen(ContractScreen(contract_id))
+        await settle(pilot)
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_room_as_the_client(snap_compare, make_app, world, size):
+    """Ada: work submitted for review (p, c, x offered), overdue marked, next to fund."""
+    assert snap_compare(make_app(world.ada), terminal_size=size,
+                        run_before=room(world.website.id))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_room_as_the_freelancer(snap_compare, make_app, world, clock, size):
+    """Bo, after Ada asked for changes: submit work (w) is offered."""
+    wireframes = contract_detail(world.ada, world.website.id).milestones[0]
+    request_changes(world.ada, wireframes.id, "Bigger headings, please.", clock=clock)
+    assert snap_compare(make_app(world.bo), terminal_size=size,
+                        run_before=room(world.website.id))
+
+
+def test_room_in_16_colours(snap_compare, make_app, world):
+    """A 16-colour terminal gets the ANSI theme: statuses are words, styles only help."""
+    assert snap_compare(make_app(world.ada, theme="ansi-dark"), terminal_size=(80, 24),
+                        run_before=room(world.website.id))
+
+
+def test_room_without_colour(snap_compare, make_app, world, monkeypatch):
+    """NO_COLOR: no colour at all (the snapshot shows it in greys); the overdue date,
+    the statuses and the cursor row still read."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
+                        run_before=room(world.website.id))

@@ -1,0 +1,499 @@
+"""What the contract room's keys do: each opens its dialog(s), runs one `rules/` call in
+a thread worker, and refreshes the room.
+
+A flow of several dialogs (review → end or keep → confirm → pay) is one `@work` method
+awaiting `push_screen_wait`. The dialogs never write; when rules/ refuses, the flow
+opens the dialog again with what was typed and the refusal inline (nothing was
+written); a refusal after a plain confirmation is a notification.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import arrow
+from textual import work
+from textual.screen import Screen
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from rules.availability import is_last_to_pay, open_refund, review_deadline
+from rules.calendar import is_overdue
+from rules.contracts import end_contract, leave_feedback
+from rules.errors import RuleError
+from rules.money import format_money
+from rules.payments import add_escrow_funds, fund_next_milestone, release
+from rules.policy import get_policy
+from rules.queries import ContractDetail, MilestoneView
+from rules.refunds import agree_refund, dispute_refund, request_refund, resolve_dispute, \
+    respond_to_dispute
+from rules.support import cancel_milestone, cancel_order
+from rules.work import request_changes, submit_work
+from tui.format import countdown, local_time
+from tui.screens.dialogs.base import refusal_text
+from tui.screens.dialogs.cancel import CancelDialog
+from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
+from tui.screens.dialogs.feedback import FeedbackDialog
+from tui.screens.dialogs.message import MessageDialog
+from tui.screens.dialogs.refund import RefundDialog
+from tui.screens.dialogs.resolve_dispute import ResolveDisputeDialog
+from tui.screens.dialogs.review_pay import ChangesDecision, Review, ReviewPayDialog, \
+    pay_readback
+from tui.screens.dialogs.submit_work import SubmitWorkDialog
+from tui.workers import db_work
+
+FLOW = dict(group="room-flow", exclusive=True, exit_on_error=False)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rules/ call came to: its value, its refusal, or a failure already
+    reported (a worker error becomes a notification, see BaseScreen)."""
+    value: Any = None
+    refusal: RuleError | None = None
+    failed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.refusal is None and not self.failed
+
+
+class RoomActions:
+    """Mixed into ContractScreen, which provides `detail`, `target`, `paid` and
+    `action_refresh`."""
+
+    detail: ContractDetail | None
+    paid: dict[int, int]
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    @db_work("rules-call", exclusive=False)
+    def _rules_call(self, fn: Callable, args: tuple, kwargs: dict) -> Outcome:
+        try:
+            return Outcome(fn(*args, **kwargs))
+        except RuleError as exc:  # expected: shown where the user acted, not as a crash
+            return Outcome(refusal=exc)
+
+    async def call_rules(self, fn: Callable, *args, **kwargs) -> Outcome:
+        """Run one rules/ action in a thread worker, as the acting user, on the app's
+        clock; wait for it without blocking the event loop."""
+        kwargs.setdefault("clock", self.app.clock)
+        worker = self._rules_call(fn, (self.app.actor, *args), kwargs)
+        try:
+            return await worker.wait()
+        except (WorkerFailed, WorkerCancelled):
+            return Outcome(failed=True)
+
+    async def ask(self, dialog: Screen):
+        return await self.app.push_screen_wait(dialog)
+
+    def succeeded(self, text: str) -> None:
+        self.notify(text, timeout=5)
+        self.action_refresh()
+
+    def refused_by_rules(self, refusal: RuleError) -> None:
+        self.notify(refusal_text(refusal), title="Not done", severity="warning", timeout=8)
+        self.action_refresh()  # the room may be out of date: that is often why
+
+    def _names(self) -> tuple[str, str]:
+        d = self.detail
+        return d.client.display_name, d.freelancer.display_name
+
+    def _you_or(self, name: str, capacity: str) -> str:
+        return "you" if self.detail.capacity == capacity else name
+
+    # --- funding -----------------------------------------------------------------------
+
+    def action_fund_next(self) -> None:
+        self._fund_next()
+
+    @work(**FLOW)
+    async def _fund_next(self) -> None:
+        d = self.detail
+        m = next(x for x in d.milestones if x.id == d.next_to_fund_id)
+        policy = get_policy(d.policy)
+        funds = d.totals.project_funds_cents
+        from_funds = min(funds, m.amount_cents)
+        fee = policy.initiation_fee_cents if d.totals.funded_cents == 0 else 0
+        charged = m.amount_cents - from_funds + fee
+        verb = "Start" if policy.platform == "fiverr" else "Fund"
+        lines = [f"{verb} “{m.title}”: {format_money(m.amount_cents)} goes into escrow "
+                 f"until it is released (U-03)."]
+        if from_funds:
+            lines.append(f"{format_money(from_funds)} of it comes from project funds (U-04).")
+        lines.append(f"You are charged {format_money(charged)} now" + (
+            f", with the one-time contract initiation fee of {format_money(fee)} (U-05)."
+            if fee else "."))
+        if not await self.ask(ConfirmDialog(f"{verb} the next milestone", lines,
+                                             f"{verb} it")):
+            return
+        out = await self.call_rules(fund_next_milestone, d.id, milestone_id=m.id)
+        if out.refusal:
+            self.refused_by_rules(out.refusal)
+        elif out.ok:
+            self.succeeded(f"{verb}ed “{m.title}”: {format_money(m.amount_cents)} in escrow.")
+
+    def action_top_up(self) -> None:
+        self._top_up(self.target)
+
+    @work(**FLOW)
+    async def _top_up(self, m: MilestoneView) -> None:
+        missing = m.amount_cents - m.escrow_cents
+        from_funds = min(self.detail.totals.project_funds_cents, missing)
+        lines = [f"“{m.title}” is now {format_money(m.amount_cents)}; its escrow holds "
+                 f"{format_money(m.escrow_cents)} (U-22).",
+                 f"Add the missing {format_money(missing)}: {format_money(from_funds)} from "
+                 f"project funds, {format_money(missing - from_funds)} charged to you now."]
+        if not await self.ask(ConfirmDialog("Top up the escrow", lines, "Add the funds")):
+            return
+        out = await self.call_rules(add_escrow_funds, m.id)
+        if out.refusal:
+            self.refused_by_rules(out.refusal)
+        elif out.ok:
+            self.succeeded(f"Added {format_money(out.value)} to the escrow of “{m.title}”.")
+
+    # --- work and review ---------------------------------------------------------------
+
+    def action_submit_work(self) -> None:
+        self._submit_work(self.target)
+
+    @work(**FLOW)
+    async def _submit_work(self, m: MilestoneView) -> None:
+        policy = get_policy(self.detail.policy)
+        draft = error = None
+        while True:
+            draft = await self.ask(SubmitWorkDialog(
+                m.title, overdue=is_overdue(m.due_date, m.status, self.app.clock.now()),
+                review_days=policy.review_days, draft=draft, error=error))
+            if draft is None:
+                return
+            out = await self.call_rules(submit_work, m.id, draft.message, draft.link,
+                                        version=m.version)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(f"Submitted work for “{m.title}”: the client has "
+                           f"{policy.review_days} days to review it.")
+
+    def review_of(self, m: MilestoneView) -> Review:
+        d = self.detail
+        due = review_deadline(d, m.id)
+        return Review(
+            milestone=m, policy=get_policy(d.policy), freelancer=d.freelancer.display_name,
+            timezone=self.app.actor.timezone,
+            review_due_at=arrow.get(due.due_at) if due is not None else None,
+            is_last=is_last_to_pay(d, m.id),
+            project_funds_cents=d.totals.project_funds_cents,
+            changes=self.availability.of("request_changes", m.id))
+
+    def action_review_pay(self) -> None:
+        self._review_pay(self.target)
+
+    @work(**FLOW)
+    async def _review_pay(self, m: MilestoneView) -> None:
+        """Review → (last milestone: end or keep open) → confirm → pay; or send back."""
+        review = self.review_of(m)
+        draft = error = None
+        while True:
+            decision = await self.ask(ReviewPayDialog(review, draft=draft, error=error))
+            if decision is None:
+                return
+            draft, error = decision.draft, None
+            if isinstance(decision, ChangesDecision):
+                out = await self.call_rules(request_changes, m.id, decision.message,
+                                            version=m.version)
+                done = f"Sent “{m.title}” back with your message."
+            else:
+                end = False
+                if review.is_last:
+                    end = await self.ask(EndOrKeepDialog(review, decision))
+                    if end is None:
+                        continue  # back to the review, as it was
+                if not await self.ask(ConfirmDialog(
+                        "Pay now?", pay_readback(review, decision, end),
+                        f"Pay {format_money(decision.amount_cents + decision.bonus_cents)}")):
+                    continue
+                out = await self.call_rules(release, m.id, decision.amount_cents,
+                                            decision.bonus_cents, end_contract=end,
+                                            version=m.version)
+                done = f"Paid {format_money(decision.amount_cents)} for “{m.title}”" + (
+                    f" with a {format_money(decision.bonus_cents)} bonus"
+                    if decision.bonus_cents else "") + (
+                    "; the contract has ended." if end else ".")
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(done)
+
+    def action_request_changes(self) -> None:
+        self._request_changes(self.target)
+
+    @work(**FLOW)
+    async def _request_changes(self, m: MilestoneView) -> None:
+        fiverr = get_policy(self.detail.policy).platform == "fiverr"
+        what = "a revision" if fiverr else "changes"
+        lines = [f"“{m.title}” goes back to {self.detail.freelancer.display_name} with your "
+                 "message; a new submission starts a new review window (U-18)."]
+        if m.revisions_allowed is not None:
+            lines.append(f"{m.revisions_used} of {m.revisions_allowed} revisions used (F-06).")
+        text, error = "", None
+        while True:
+            text = await self.ask(MessageDialog(
+                f"Request {what} · “{m.title}”", lines, label="Changes wanted",
+                send=f"Request {what}", text=text, placeholder="what needs changing",
+                error=error))
+            if text is None:
+                return
+            out = await self.call_rules(request_changes, m.id, text, version=m.version)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(f"Requested {what} on “{m.title}”.")
+
+    # --- refunds and disputes ----------------------------------------------------------
+
+    def action_request_refund(self) -> None:
+        self._request_refund(self.target)
+
+    @work(**FLOW)
+    async def _request_refund(self, m: MilestoneView) -> None:
+        policy = get_policy(self.detail.policy)
+        paid = self.paid.get(m.id) if m.status == "released" else None
+        draft = error = None
+        while True:
+            draft = await self.ask(RefundDialog(
+                m.title, escrow_cents=m.escrow_cents, paid_cents=paid,
+                freelancer=self.detail.freelancer.display_name,
+                answer_days=policy.refund_answer_days, draft=draft, error=error))
+            if draft is None:
+                return
+            out = await self.call_rules(request_refund, m.id, draft.amount_cents, draft.reason)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(f"Asked for {format_money(out.value.amount_cents)} back on "
+                           f"“{m.title}”; {self.detail.freelancer.display_name} answers next.")
+
+    def action_agree_refund(self) -> None:
+        self._agree_refund(self.target)
+
+    @work(**FLOW)
+    async def _agree_refund(self, m: MilestoneView) -> None:
+        rr = open_refund(self.detail, m.id)
+        client = self.detail.client.display_name
+        where = "the escrow" if rr.source == "escrow" else "what you were paid"
+        lines = [f"{client} asked for {format_money(rr.amount_cents)} back on “{m.title}”.",
+                 f"Agreeing returns it to {client} from {where} (U-29)."]
+        if rr.reason:
+            lines.insert(1, f"Their reason: {rr.reason}")
+        if not await self.ask(ConfirmDialog("Agree to the refund", lines,
+                                            f"Refund {format_money(rr.amount_cents)}")):
+            return
+        out = await self.call_rules(agree_refund, rr.id)
+        if out.refusal:
+            self.refused_by_rules(out.refusal)
+        elif out.ok:
+            self.succeeded(f"Refund agreed: {format_money(rr.amount_cents)} returned to "
+                           f"{client}.")
+
+    def action_dispute_refund(self) -> None:
+        self._dispute_refund(self.target)
+
+    @work(**FLOW)
+    async def _dispute_refund(self, m: MilestoneView) -> None:
+        rr = open_refund(self.detail, m.id)
+        days = get_policy(self.detail.policy).dispute_response_business_days
+        lines = [f"{self.detail.client.display_name} asked for "
+                 f"{format_money(rr.amount_cents)} back on “{m.title}”."
+                 + (f" Their reason: {rr.reason}" if rr.reason else ""),
+                 f"Disputing keeps it in escrow: the client has {days} business days to "
+                 "respond, or the amount goes to you; a response hands it to support "
+                 "(U-33, G-02)."]
+        await self._message_flow(
+            lines, title=f"Dispute the refund · “{m.title}”", label="Why",
+            send="Dispute", call=lambda text: (dispute_refund, rr.id, text),
+            done="Refund disputed: the client has been told.")
+
+    def action_respond_to_dispute(self) -> None:
+        self._respond_to_dispute(self.target)
+
+    @work(**FLOW)
+    async def _respond_to_dispute(self, m: MilestoneView) -> None:
+        rr = open_refund(self.detail, m.id)
+        due = next((d for d in self.detail.deadlines if d.kind == "dispute_response"
+                    and d.refund_request_id == rr.id), None)
+        by = (f" by {local_time(due.due_at, self.app.actor.timezone)} "
+              f"({countdown(due.due_at, self.app.clock.now())})" if due else "")
+        lines = [f"{self.detail.freelancer.display_name} disputed your refund of "
+                 f"{format_money(rr.amount_cents)} on “{m.title}”.",
+                 f"Respond{by} and a support agent decides the split (G-02); with no "
+                 "response the amount goes to the freelancer (U-33)."]
+        await self._message_flow(
+            lines, title=f"Respond to the dispute · “{m.title}”", label="Your response",
+            send="Respond", call=lambda text: (respond_to_dispute, rr.id, text),
+            done="Response sent: a support agent will decide.")
+
+    async def _message_flow(self, lines, *, title: str, label: str, send: str,
+                            call: Callable, done: str) -> None:
+        text, error = "", None
+        while True:
+            text = await self.ask(MessageDialog(title, lines, label=label, send=send,
+                                                text=text, error=error))
+            if text is None:
+                return
+            fn, *args = call(text)
+            out = await self.call_rules(fn, *args)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(done)
+
+    def action_resolve_dispute(self) -> None:
+        self._resolve_dispute(self.target)
+
+    @work(**FLOW)
+    async def _resolve_dispute(self, m: MilestoneView) -> None:
+        rr = open_refund(self.detail, m.id)
+        client, freelancer = self._names()
+        claims = f" The client's reason: {rr.reason}" if rr.reason else ""
+        draft = error = None
+        while True:
+            draft = await self.ask(ResolveDisputeDialog(
+                m.title, rr.amount_cents, client=client, freelancer=freelancer,
+                claims=claims, draft=draft, error=error))
+            if draft is None:
+                return
+            out = await self.call_rules(resolve_dispute, rr.id, draft.to_freelancer_cents,
+                                        draft.to_client_cents, draft.reason)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(f"Dispute resolved: {format_money(draft.to_freelancer_cents)} to "
+                           f"{freelancer}, {format_money(draft.to_client_cents)} to {client}.")
+
+    # --- support cancellations ---------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        m = self.target
+        one = m if m is not None and self.availability.of("cancel_milestone", m.id) else None
+        self._cancel(one)
+
+    @work(**FLOW)
+    async def _cancel(self, m: MilestoneView | None) -> None:
+        d = self.detail
+        client = d.client.display_name
+        held = sum(x.escrow_cents for x in d.milestones)
+        one_effect = (f"{format_money(m.escrow_cents)} in escrow returns to {client}"
+                      if m is not None and m.escrow_cents else "it will not be funded")
+        order_effect = (f"every unfinished milestone ends; {format_money(held)} in escrow "
+                        f"and {format_money(d.totals.project_funds_cents)} of project funds "
+                        f"return to {client}")
+        draft = error = None
+        while True:
+            draft = await self.ask(CancelDialog(m.title if m else None, one_effect,
+                                                order_effect, draft=draft, error=error))
+            if draft is None:
+                return
+            if draft.whole_order:
+                out = await self.call_rules(cancel_order, d.id, draft.reason)
+            else:
+                out = await self.call_rules(cancel_milestone, m.id, draft.reason)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded("Order cancelled." if draft.whole_order
+                           else f"Cancelled “{m.title}”.")
+
+    # --- ending and feedback -----------------------------------------------------------
+
+    def action_end_contract(self) -> None:
+        self._end_contract()
+
+    @work(**FLOW)
+    async def _end_contract(self) -> None:
+        d = self.detail
+        to = self._you_or(d.client.display_name, "client")
+        funds = d.totals.project_funds_cents
+        planned = sum(1 for m in d.milestones if m.status == "planned")
+        lines = ["Nothing more can be funded, paid or changed on it (G-03)."]
+        lines.append(f"{format_money(funds)} of project funds return to {to} (U-04)."
+                     if funds else f"No project funds are left: nothing returns to {to}.")
+        if d.totals.released_cents == 0 and d.totals.funded_cents:
+            lines.append(f"Nothing was released: the initiation fee returns to {to} (U-05).")
+        if planned:
+            lines.append(f"{planned} future milestone{'s' if planned != 1 else ''} "
+                         f"{'are' if planned != 1 else 'is'} closed.")
+        lines.append("Each party can then leave feedback once (G-04).")
+        if not await self.ask(ConfirmDialog(f"End “{d.title}”?", lines, "End the contract")):
+            return
+        out = await self.call_rules(end_contract, d.id)
+        if out.refusal:
+            self.refused_by_rules(out.refusal)
+        elif out.ok:
+            back = out.value.get("project_funds_returned_cents", 0)
+            self.succeeded("Contract ended" + (f": {format_money(back)} returned to {to}."
+                                               if back else "."))
+
+    def action_leave_feedback(self) -> None:
+        self._leave_feedback()
+
+    @work(**FLOW)
+    async def _leave_feedback(self) -> None:
+        d = self.detail
+        other = d.freelancer if d.capacity == "client" else d.client
+        draft = error = None
+        while True:
+            draft = await self.ask(FeedbackDialog(other.display_name, draft=draft,
+                                                  error=error))
+            if draft is None:
+                return
+            out = await self.call_rules(leave_feedback, d.id, draft.stars, draft.comment)
+            if out.refusal is None:
+                break
+            error = out.refusal
+        if out.ok:
+            self.succeeded(f"Feedback left: {'★' * draft.stars}.")
+
+    # --- screens of other parts of the app ---------------------------------------------
+
+    def action_change_milestone(self) -> None:
+        """U-20/U-21: the change-request dialog and its flow live with the inbox."""
+        try:
+            from tui.screens.active_change import request_active_change
+        except ImportError:
+            self.notify("Changing the active milestone is not available yet.",
+                        severity="warning")
+            return
+        self._change_milestone(self.target, request_active_change)
+
+    @work(**FLOW)
+    async def _change_milestone(self, m: MilestoneView, flow: Callable) -> None:
+        pending = next((c for c in self.detail.change_requests if c.milestone_id == m.id
+                        and c.status == "pending" and c.kind == "client_active"), None)
+        request = None
+        if pending is not None:  # edited or withdrawn, not asked twice (U-21)
+            from rules.inbox import request_view
+            out = await self.call_rules(request_view, pending.id)
+            if not out.ok:
+                if out.refusal:
+                    self.refused_by_rules(out.refusal)
+                return
+            request = out.value
+        if await flow(self, self.detail, m.id, request):
+            self.action_refresh()
+
+    def action_manage_milestones(self) -> None:
+        try:
+            from tui.screens.milestone_manager import MilestoneManagerScreen
+        except ImportError:
+            self.notify("Managing milestones is not available yet.", severity="warning")
+            return
+        self.app.push_screen(MilestoneManagerScreen(self.detail.id),
+                             lambda _result: self.action_refresh())

@@ -1,0 +1,70 @@
+"""A support agent cancels a milestone, or the whole order, for a recorded reason
+(F-08); money in escrow returns to the client."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from rich.text import Text
+from textual import on
+from textual.widget import Widget
+from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
+
+from tui.commands import command
+from tui.screens.dialogs.base import RoomDialog, button, field
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    whole_order: bool
+    reason: str
+
+
+class CancelDialog(RoomDialog[Cancellation]):
+    BINDINGS = [
+        command("f2", "cancel_it", "Cancel it", "Cancel what is chosen, with the reason.",
+                priority=True),
+        command("escape", "cancel", "Close", "Close; nothing is cancelled."),
+    ]
+
+    def __init__(self, milestone: str | None, milestone_effect: str, order_effect: str, *,
+                 draft: Cancellation | None = None, error=None) -> None:
+        """`milestone` None: only the whole order can be cancelled."""
+        super().__init__(error=error)
+        self.milestone = milestone
+        self.milestone_effect = milestone_effect
+        self.order_effect = order_effect
+        self.draft = draft
+
+    def title_text(self) -> str:
+        return "Cancel through support (F-08)"
+
+    def body(self) -> Iterable[Widget]:
+        whole = self.milestone is None or (self.draft is not None and self.draft.whole_order)
+        choices = []
+        if self.milestone is not None:
+            choices.append(RadioButton(f"Only “{self.milestone}”: {self.milestone_effect}",
+                                       value=not whole, id="one"))
+        choices.append(RadioButton(f"The whole order: {self.order_effect}", value=whole,
+                                   id="whole"))
+        yield RadioSet(*choices, id="scope")
+        yield field("Reason", TextArea(self.draft.reason if self.draft else "", id="reason",
+                                       compact=True, soft_wrap=True,
+                                       placeholder="required: recorded with the audit"))
+
+    def button_row(self) -> Iterable[Button]:
+        yield button("Cancel it", "cancel-it", variant="error")
+        yield button("Close", "cancel")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(RadioSet).focus()
+
+    def action_cancel_it(self) -> None:
+        pressed = self.query_one(RadioSet).pressed_button
+        whole = pressed is None or pressed.id == "whole"
+        self.dismiss(Cancellation(whole, self.query_one("#reason", TextArea).text))
+
+    @on(Button.Pressed, "#cancel-it")
+    def _pressed(self) -> None:
+        self.action_cancel_it()
