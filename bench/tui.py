@@ -43,38 +43,41 @@ def ts(d: dt.datetime) -> str:
 
 
 def build_contracts(path: Path, contracts: int, *, seed: int = 7,
-                    now: dt.datetime | None = None) -> dict:
-    """Fill a new database at `path` with `contracts` contracts in realistic states.
+                    now: dt.datetime | None = None, fresh: bool = True) -> dict:
+    """Write `contracts` contracts in realistic states into the database at `path`.
 
-    The schema is the real one (`models.db.open_database`); the rows go in with raw
-    `executemany`, secondary indexes rebuilt afterwards. Each contract has 1 to 8
-    milestones: released ones (fund and release transfers, some partial with the rest
-    in project funds), at most one active one (funded, submitted with an open review
-    window, ...), planned ones, the odd cancelled one. Every ledger transfer sums to
-    zero. Accounts: logins c1.. (clients), f1.. (freelancers) and `agent`. Returns
-    counts and the ids of a few accounts worth acting as."""
-    from models.db import open_database, sqlite_url
-    from models.base import database
-
+    `fresh`: a new file with the real schema (`models.db.open_database`), loaded without
+    its secondary indexes, which are rebuilt afterwards; otherwise rows are added to an
+    existing database (a test's). Rows go in with raw `executemany`. Each contract has 1
+    to 8 milestones: released ones (fund and release transfers, some partial with the
+    rest in project funds), at most one active one (funded, submitted with an open
+    review window, ...), planned ones, the odd cancelled one. Every ledger transfer
+    sums to zero. Accounts: logins c1.. (clients), f1.. (freelancers) and `agent`.
+    Returns the row counts and the ids of a client, a freelancer and the agent."""
     now = now or dt.datetime(2026, 3, 10, 12)
-    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        p.unlink(missing_ok=True)
-    open_database(sqlite_url(path))
-    database.close()
-    con = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY",
-                   "foreign_keys=OFF", "cache_size=-262144"):
-        con.execute(f"PRAGMA {pragma}")
-    indexes = con.execute("SELECT sql FROM sqlite_master WHERE type='index' "
-                          "AND sql IS NOT NULL").fetchall()
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='index' "
-                               "AND sql IS NOT NULL").fetchall():
-        con.execute(f'DROP INDEX "{name}"')
+    if fresh:
+        from models.base import database
+        from models.db import open_database, sqlite_url
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            p.unlink(missing_ok=True)
+        open_database(sqlite_url(path))
+        database.close()
+    con = sqlite3.connect(path, isolation_level=None, timeout=10)
+    indexes = []
+    if fresh:
+        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY",
+                       "foreign_keys=OFF", "cache_size=-262144"):
+            con.execute(f"PRAGMA {pragma}")
+        found = con.execute("SELECT name, sql FROM sqlite_master WHERE type='index' "
+                            "AND sql IS NOT NULL").fetchall()
+        for name, sql in found:
+            con.execute(f'DROP INDEX "{name}"')
+            indexes.append(sql)
     rng = random.Random(seed)
     rows: dict[str, list[tuple]] = {t: [] for t in (
         "account", "contract", "milestone", "ledger_transfer", "ledger_entry", "deadline")}
-    ids = {t: 0 for t in rows}
-    ids["account"] = con.execute("SELECT MAX(id) FROM account").fetchone()[0]
+    ids = {t: con.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{t}"').fetchone()[0]
+           for t in rows}
 
     def add(table: str, *values) -> int:
         ids[table] += 1
@@ -164,9 +167,480 @@ def build_contracts(path: Path, contracts: int, *, seed: int = 7,
         con.executemany(f'INSERT INTO "{table}" ({", ".join(names)}) '
                         f'VALUES ({", ".join("?" * len(names))})', rows[table])
     con.execute("COMMIT")
-    for (sql,) in indexes:
+    for sql in indexes:
         con.execute(sql)
-    con.execute("PRAGMA journal_mode=WAL")  # as open_database leaves it
+    if fresh:
+        con.execute("PRAGMA journal_mode=WAL")  # as open_database leaves it
     con.close()
     return {"counts": {t: len(r) for t, r in rows.items()}, "client": clients[0],
             "freelancer": freelancers[0], "agent": agent}
+
+
+def build_room(contract_title: str, milestones: int = 200, *, done: int = 60) -> int:
+    """A contract with `milestones` milestones, made through rules/ actions on the open
+    database: the first `done` funded, submitted and released, the next one submitted
+    (a review window open). Returns its id."""
+    import arrow
+
+    from models.accounts import Account
+    from models.vocabulary import Role
+    from rules.clock import FrozenClock
+    from rules.contracts import create_contract
+    from rules.payments import fund_next_milestone, release
+    from rules.plan import AddMilestone
+    from rules.work import submit_work
+
+    clock = FrozenClock(arrow.utcnow().shift(days=-milestones - 10).floor("day"))
+    client = Account.create(login="room-client", display_name="Rhea Roomclient",
+                            role=Role.CLIENT)
+    freelancer = Account.create(login="room-freelancer", display_name="Otto Roomfreelancer",
+                                role=Role.FREELANCER)
+    start = clock.now().date()
+    contract = create_contract(client, freelancer=freelancer, title=contract_title,
+                               policy="upwork", clock=clock, milestones=[
+        AddMilestone(title=f"{WORDS_A[i % len(WORDS_A)]} {WORDS_B[i % len(WORDS_B)]} "
+                           f"step {i + 1}", amount_cents=(100 + 7 * i) * 100,
+                     due_date=start + dt.timedelta(days=2 * (i + 1)))
+        for i in range(milestones)])
+    for i in range(done + 1):
+        clock.advance(hours=20)
+        m = fund_next_milestone(client, contract.id, clock=clock)
+        clock.advance(hours=2)
+        submit_work(freelancer, m.id, f"Step {i + 1} done", clock=clock)
+        if i < done:
+            clock.advance(hours=2)
+            release(client, m.id, clock=clock)
+    return contract.id
+
+
+# --- measuring: processes under a pseudo-terminal --------------------------------------
+
+import os  # noqa: E402 - the measuring half needs no project import
+import select  # noqa: E402
+import signal  # noqa: E402
+import statistics  # noqa: E402
+
+PYTHON = sys.executable
+DOWN, UP, PAGE_DOWN = b"\x1b[B", b"\x1b[A", b"\x1b[6~"
+QUIT = b"\x11"  # ctrl+q
+
+# The floor: the least a Textual app showing a 20-row DataTable does. Same interpreter,
+# same terminal, same way of finding its first frame.
+MINIMAL_APP = r'''
+import sys
+from textual.app import App
+from textual.widgets import DataTable, Footer
+
+class Minimal(App):
+    def compose(self):
+        yield DataTable(cursor_type="row")
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("Title", "Status", "Current milestone", "In escrow", "Deadline")
+        for i in range(20):
+            table.add_row(f"Row {i + 1:02d} marker", "open", f"Milestone {i} · funded",
+                          f"${i * 100:,}.00", f"in {i} days")
+        table.focus()
+
+Minimal().run()
+'''
+
+# The project's app, as `milestones --db URL --as LOGIN` starts it (without the
+# background deadline sweep: the data would change between runs); optionally straight
+# into a contract room, and optionally under cProfile.
+PROJECT_APP = r'''
+import os, sys
+from tui.app import main
+room = os.environ.get("BENCH_ROOM")
+if room:
+    from tui import app as app_module
+    from tui.screens.contract import ContractScreen
+
+    class RoomApp(app_module.MilestonesApp):
+        def on_mount(self):
+            super().on_mount()
+            self.push_screen(ContractScreen(int(room)))
+
+    app_module.MilestonesApp = RoomApp
+profile = os.environ.get("BENCH_PROFILE")
+if profile:
+    import cProfile
+    cProfile.run("main(sys.argv[1:])", profile)
+else:
+    sys.exit(main(sys.argv[1:]))
+'''
+
+
+class Terminal:
+    """A child process on a pseudo-terminal of a given size, with its output read as
+    it comes (a real terminal would read it too: an unread pty blocks the writer)."""
+
+    def __init__(self, argv: list[str], *, size: tuple[int, int], env: dict[str, str]):
+        import fcntl
+        import struct
+        import termios
+        self.master, slave = os.openpty()
+        cols, rows = size
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the child: the pty is its controlling terminal
+            try:
+                os.setsid()
+                fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+                for fd in (0, 1, 2):
+                    os.dup2(slave, fd)
+                os.close(self.master)
+                os.chdir(ROOT)
+                os.execve(argv[0], argv, env)
+            finally:
+                os._exit(127)
+        os.close(slave)
+        self.pid = pid
+        self.buffer = bytearray()
+
+    def read(self, timeout: float) -> bytes:
+        """What arrives within `timeout` seconds (b"" if nothing)."""
+        ready, _, _ = select.select([self.master], [], [], max(timeout, 0))
+        if not ready:
+            return b""
+        try:
+            chunk = os.read(self.master, 1 << 16)
+        except OSError:  # the child is gone
+            return b""
+        self.buffer += chunk
+        return chunk
+
+    def cpu_seconds(self) -> float:
+        """CPU time the child has used so far (all its threads), from /proc."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def wait_for(self, marker: bytes, timeout: float = 60.0) -> float:
+        """Seconds from the start of the process until `marker` was in its output (and
+        the CPU time the process had used by then, in `self.cpu`)."""
+        deadline = time.perf_counter() + timeout
+        seen = 0
+        while time.perf_counter() < deadline:
+            before = len(self.buffer)
+            if self.read(deadline - time.perf_counter()):
+                if marker in self.buffer[max(seen - len(marker), 0):]:
+                    elapsed = time.perf_counter() - self.started
+                    self.cpu = self.cpu_seconds()
+                    return elapsed
+                seen = before
+        raise TimeoutError(f"no {marker!r} within {timeout} s; output ends with "
+                           f"{bytes(self.buffer[-300:])!r}")
+
+    def settle(self, quiet: float = 0.3, limit: float = 10.0) -> None:
+        """Read until the output has been quiet for `quiet` seconds."""
+        end = time.perf_counter() + limit
+        while time.perf_counter() < end and self.read(quiet):
+            pass
+
+    def key_latency(self, key: bytes, quiet: float = 0.05) -> float:
+        """Seconds from writing a key to the first byte of the repaint it causes; then
+        what follows is read until the output is quiet again."""
+        self.settle(quiet, limit=5)
+        os.write(self.master, key)
+        sent = time.perf_counter()
+        while not self.read(5.0):
+            if time.perf_counter() - sent > 5:
+                raise TimeoutError(f"no repaint after {key!r}")
+        latency = time.perf_counter() - sent
+        return latency
+
+    def key_until(self, key: bytes, marker: bytes, timeout: float = 30.0) -> float:
+        """Seconds from writing a key until `marker` shows."""
+        self.settle(0.2, limit=5)
+        mark = len(self.buffer)
+        os.write(self.master, key)
+        sent = time.perf_counter()
+        while time.perf_counter() - sent < timeout:
+            self.read(timeout)
+            if marker in self.buffer[mark:]:
+                return time.perf_counter() - sent
+        raise TimeoutError(f"no {marker!r} after {key!r}")
+
+    def close(self) -> None:
+        try:
+            os.write(self.master, QUIT)
+        except OSError:
+            pass
+        end = time.perf_counter() + 5
+        while time.perf_counter() < end:
+            self.read(0.05)
+            done, _ = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                break
+        else:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.master)
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """As a user's shell would have it. Compiled modules are cached (in WORK, not in the
+    source tree) as an installed program has them: Textual's come compiled with it, and
+    PYTHONDONTWRITEBYTECODE would make the project alone compile on every start."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MILESTONES_", "TEXTUAL", "BENCH_", "PYTHONDONTWRITE"))}
+    env.update(TERM="xterm-256color", COLORTERM="truecolor",
+               PYTHONPYCACHEPREFIX=str(WORK / "pycache"), **extra)
+    return env
+
+
+def project_argv(url: str, login: str) -> list[str]:
+    return [PYTHON, "-c", PROJECT_APP, "--db", url, "--as", login, "--sweep-every", "0"]
+
+
+MINIMAL = ([PYTHON, "-c", MINIMAL_APP], b"Row 01 marker", {})
+
+
+# --- the data ----------------------------------------------------------------------------
+
+def schema_key() -> str:
+    from models.base import database
+    from models.db import open_database
+    db = open_database("sqlite:///:memory:")
+    text = "\n".join(f"{t} {n} {s}" for t, n, s in db.execute_sql(
+        "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))
+    database.close()
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+ROOM_TITLE = "Two hundred steps"
+
+
+def prepare(contracts: int, seed: int, rebuild: bool) -> dict:
+    """The demo database and the big one (with the 200-milestone room), cached in WORK
+    by schema, builder version, size, seed and day (countdowns read the real clock)."""
+    from models.base import database
+    from models.db import open_database, sqlite_url
+    from rules.queries import find_account, list_contracts
+    WORK.mkdir(parents=True, exist_ok=True)
+    day = dt.date.today().isoformat()
+    key = f"{schema_key()}-v{BUILDER_VERSION}-{day}"
+    demo = WORK / f"tui-demo-{key}.db"
+    big = WORK / f"tui-{contracts}c-s{seed}-{key}.db"
+    if rebuild or not demo.exists():
+        log(f"building the demo database {demo.name}")
+        tmp = demo.with_name(demo.name + ".building")
+        for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+            p.unlink(missing_ok=True)
+        open_database(sqlite_url(tmp))
+        from rules.demo import fill_demo
+        fill_demo()
+        database.close()
+        tmp.rename(demo)
+    if rebuild or not big.exists():
+        log(f"building {contracts:,} contracts in {big.name}")
+        t0 = time.perf_counter()
+        tmp = big.with_name(big.name + ".building")
+        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        build_contracts(tmp, contracts, seed=seed, now=now)
+        open_database(sqlite_url(tmp))
+        build_room(ROOM_TITLE)
+        database.close()
+        tmp.rename(big)
+        log(f"  built in {time.perf_counter() - t0:.1f} s")
+    out = {"demo": demo, "big": big}
+    for name, login in (("demo", "ada"), ("big", "agent")):
+        open_database(sqlite_url(out[name]), create=False)
+        first = list_contracts(find_account(login), limit=1)[0]
+        out[f"{name}_marker"] = first.title[:10].encode()
+        if name == "big":
+            from models.contracts import Contract
+            out["room"] = Contract.get(Contract.title == ROOM_TITLE).id
+        database.close()
+    return out
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the runs ----------------------------------------------------------------------------
+
+def start_up(runs: int, size: tuple[int, int], data: dict) -> dict[str, list[float]]:
+    """Process start to the first frame showing data, each app `runs` times, in turns."""
+    cases = {
+        "minimal": MINIMAL,
+        "demo": (project_argv(sqlite_url_of(data["demo"]), "ada"), data["demo_marker"], {}),
+        "big": (project_argv(sqlite_url_of(data["big"]), "agent"), data["big_marker"], {}),
+    }
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    times |= {f"{name}_cpu": [] for name in cases}
+    for run in range(runs + 1):  # the first round warms the caches: not counted
+        for name, (argv, marker, extra) in cases.items():
+            term = Terminal(argv, size=size, env=child_env(**extra))
+            try:
+                seconds = term.wait_for(marker)
+            finally:
+                term.close()
+            if run:
+                times[name].append(seconds)
+                times[f"{name}_cpu"].append(term.cpu)
+    return times
+
+
+def sqlite_url_of(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+def keypresses(presses: int, size: tuple[int, int], data: dict) -> dict[str, list[float]]:
+    """Key to repaint: the cursor moving down and up a table, in each app."""
+    big = sqlite_url_of(data["big"])
+    cases = {
+        "minimal": MINIMAL,
+        "list": (project_argv(big, "agent"), data["big_marker"], {}),
+        "room": (project_argv(big, "room-client"), ROOM_TITLE.encode(),
+                 {"BENCH_ROOM": str(data["room"])}),
+    }
+    times: dict[str, list[float]] = {}
+    for name, (argv, marker, extra) in cases.items():
+        term = Terminal(argv, size=size, env=child_env(**extra))
+        try:
+            term.wait_for(marker)
+            term.settle(0.5)
+            for _ in range(3):  # warm up: the first moves fill caches
+                term.key_latency(DOWN)
+                term.key_latency(UP)
+            found = []
+            for i in range(presses):
+                found.append(term.key_latency(DOWN if (i // 5) % 2 == 0 else UP))
+            times[name] = found
+        finally:
+            term.close()
+    return times
+
+
+def scrolling(presses: int, size: tuple[int, int], data: dict) -> dict[str, object]:
+    """The 10,000-contract list: page down through it (pages load as the cursor nears
+    the end), then a sort and a filter, each timed until its result shows."""
+    from models.base import database
+    from models.db import open_database, sqlite_url
+    from rules.queries import find_account, list_contracts
+    open_database(sqlite_url(data["big"]), create=False)
+    agent = find_account("agent")
+    by_title = list_contracts(agent, sort="title", limit=1)[0].title[:10].encode()
+    matching = list_contracts(agent, search="Freelancer 7", sort="title",
+                              limit=1)[0].title[:10].encode()
+    database.close()
+    term = Terminal(project_argv(sqlite_url_of(data["big"]), "agent"), size=size,
+                    env=child_env())
+    out: dict[str, object] = {}
+    try:
+        term.wait_for(data["big_marker"])
+        term.settle(0.5)
+        out["page_down"] = [term.key_latency(PAGE_DOWN, quiet=0.02) for _ in range(presses)]
+        out["sort"] = term.key_until(b"s", by_title)
+        term.key_latency(b"/")
+        term.settle(0.3)
+        for ch in b"Freelancer 7"[:-1]:
+            os.write(term.master, bytes([ch]))
+        out["filter"] = term.key_until(b"7", matching)
+    finally:
+        term.close()
+    return out
+
+
+# --- the report ----------------------------------------------------------------------------
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f}"
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def report(start: dict, keys: dict, scroll: dict, args, data: dict) -> int:
+    targets_missed = 0
+    print(f"\nMilestones TUI benchmark · {args.size[0]}x{args.size[1]} pseudo-terminal · "
+          f"demo database and {args.contracts:,} contracts (agent: all of them)")
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load "
+          f"{os.getloadavg()[0]:.1f} · medians of {args.runs} start-ups and "
+          f"{args.presses} keys\n")
+    print(f"{'':44}{'median ms':>10}{'min ms':>10}{'ratio':>8}{'target':>8}")
+    print("Start-up: process start to the first frame with data")
+    floor = median(start["minimal"])
+    rows = [("  minimal Textual app, 20-row DataTable", start["minimal"], None),
+            ("  contract list, demo database (ada)", start["demo"], 1.5),
+            (f"  contract list, {args.contracts:,} contracts (agent)", start["big"], 1.5)]
+    for label, values, target in rows:
+        ratio = median(values) / floor
+        missed = target is not None and ratio > target
+        targets_missed += missed
+        print(f"{label:44}{ms(median(values)):>10}{ms(min(values)):>10}"
+              f"{ratio:7.2f}x{'' if target is None else f'{target:6.1f}x':>8}"
+              f"{'  MISSED' if missed else ''}")
+    floor = median(start["minimal_cpu"])
+    print("  the same, in CPU time of the process (steadier on a busy machine):")
+    for label, key in (("    minimal", "minimal"), ("    demo", "demo"),
+                       (f"    {args.contracts:,} contracts", "big")):
+        values = start[f"{key}_cpu"]
+        print(f"{label:44}{ms(median(values)):>10}{ms(min(values)):>10}"
+              f"{median(values) / floor:7.2f}x")
+    print("Keypress: key written to the first byte of its repaint (down/up)")
+    floor = median(keys["minimal"])
+    rows = [("  minimal Textual app, DataTable cursor", keys["minimal"], None),
+            (f"  contract list, {args.contracts:,} contracts", keys["list"], 2.0),
+            ("  contract room, 200 milestones", keys["room"], 2.0)]
+    for label, values, target in rows:
+        ratio = median(values) / floor
+        missed = target is not None and ratio > target
+        targets_missed += missed
+        print(f"{label:44}{ms(median(values)):>10}{ms(min(values)):>10}"
+              f"{ratio:7.2f}x{'' if target is None else f'{target:6.1f}x':>8}"
+              f"{'  MISSED' if missed else ''}")
+    pd = sorted(scroll["page_down"])
+    p95 = pd[min(len(pd) - 1, int(len(pd) * 0.95))]
+    print(f"Scrolling {args.contracts:,} contracts: page down x{len(pd)} "
+          f"(about {len(pd) * (args.size[1] - 10):,} rows, pages loading on the way)")
+    print(f"  key to repaint: median {median(pd) * 1000:.1f} ms "
+          f"({median(pd) / floor:.2f}x the floor), 95th percentile {p95 * 1000:.1f} ms, "
+          f"slowest {pd[-1] * 1000:.1f} ms")
+    print(f"Sort (s: by title) until the first sorted row shows: "
+          f"{scroll['sort'] * 1000:.0f} ms")
+    print(f"Filter (the last letter typed) until the first match shows: "
+          f"{scroll['filter'] * 1000:.0f} ms (of which {150} ms is the typing debounce)")
+    print("\nTargets: start-up within 1.5x of the minimal app, keypresses within 2x.")
+    print(f"{'All targets met.' if not targets_missed else f'{targets_missed} missed.'}")
+    return targets_missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=7, help="start-ups of each app")
+    parser.add_argument("--presses", type=int, default=60, help="keys per table")
+    parser.add_argument("--scroll", type=int, default=60, help="page downs in the list")
+    parser.add_argument("--size", type=lambda s: tuple(int(x) for x in s.split("x")),
+                        default=(80, 24), help="terminal size, e.g. 120x40")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--rebuild", action="store_true", help="build the databases again")
+    parser.add_argument("--quick", action="store_true", help="3 start-ups, 20 keys")
+    parser.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.runs, args.presses, args.scroll = 3, 20, 20
+    data = prepare(args.contracts, args.seed, args.rebuild)
+    log("measuring start-up")
+    start = start_up(args.runs, args.size, data)
+    log("measuring keypresses")
+    keys = keypresses(args.presses, args.size, data)
+    log("measuring scrolling, sorting and filtering")
+    scroll = scrolling(args.scroll, args.size, data)
+    missed = report(start, keys, scroll, args, data)
+    return 2 if (missed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -18,7 +18,7 @@ from typing import Callable
 
 from peewee import Database, IntegerField, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import parse as parse_url
-from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
 from models.accounts import SYSTEM_LOGIN, Account
 from models.audit import AuditRecord
@@ -89,8 +89,16 @@ def _append_only_audit(migrator: SchemaMigrator) -> None:
     guard_audit_log(migrator.database)
 
 
-MIGRATIONS: dict[int, Migration] = {2: _append_only_audit}
-SCHEMA_VERSION = 2
+def _contract_list_indexes(migrator: SchemaMigrator) -> None:
+    """Schema 3: the contract list sorts by per-contract figures (rules.queries)."""
+    for table, columns in (("deadline", ("contract_id", "status", "due_at")),
+                           ("ledger_entry", ("contract_id", "account", "amount_cents"))):
+        if columns not in {tuple(i.columns) for i in migrator.database.get_indexes(table)}:
+            migrate(migrator.add_index(table, columns))
+
+
+MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes}
+SCHEMA_VERSION = 3
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

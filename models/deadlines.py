@@ -33,4 +33,5 @@ class Deadline(BaseModel):
             (("status", "due_at"), False),
             (("status", "remind_at"), False),
             (("contract", "status"), False),
+            (("contract", "status", "due_at"), False),  # the contract list's next deadline
         )

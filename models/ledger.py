@@ -31,4 +31,6 @@ class LedgerEntry(BaseModel):
         indexes = (
             (("contract", "account"), False),
             (("milestone", "account"), False),
+            # Covering: a contract's balances without reading the rows (contract list).
+            (("contract", "account", "amount_cents"), False),
         )

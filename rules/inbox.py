@@ -50,8 +50,6 @@ CANCELLED_BY = {
     "end_contract": "the contract ended",
     "complete_order": "the order was completed",
 }
-ANSWERED_BY = ("approve_milestone_change", "reject_milestone_change", "accept_proposal",
-               "decline_proposal", "withdraw_milestone_change")
 
 
 @dataclass(frozen=True)
@@ -343,24 +341,27 @@ def _changes(row: dict, payload: dict) -> tuple[MilestoneDiff, ...]:
 
 
 def _answer_event(row: dict, events: dict) -> tuple[str, dict] | None:
-    """(kind, details) of the event that answered or cancelled this request."""
-    found = events.get((row["contract"], row["answered_at"]), [])
+    """(kind, details) of the event that answered or cancelled this request. Other
+    events may share its instant (a funding, the request itself): only the kinds that
+    can end a request count, the latest of them."""
     wanted = {CS.APPROVED: ("approve_milestone_change", "accept_proposal"),
               CS.REJECTED: ("reject_milestone_change", "decline_proposal"),
               CS.WITHDRAWN: ("withdraw_milestone_change",),
-              CS.EXPIRED: ("expire_milestone_change",)}.get(row["status"])
-    for m, kind, details in found:
-        if wanted is not None and kind not in wanted:
+              CS.EXPIRED: ("expire_milestone_change",),
+              CS.CANCELLED: tuple(CANCELLED_BY)}.get(row["status"], ())
+    found = None
+    for m, kind, details in events.get((row["contract"], row["answered_at"]), []):
+        if kind not in wanted:
             continue
         if row["milestone"] is not None and m is not None and m != row["milestone"]:
             continue
-        if wanted is None and kind in ANSWERED_BY:
-            continue
-        try:
-            return kind, json.loads(details or "{}")
-        except ValueError:
-            return kind, {}
-    return None
+        found = (kind, details)
+    if found is None:
+        return None
+    try:
+        return found[0], json.loads(found[1] or "{}")
+    except ValueError:
+        return found[0], {}
 
 
 def _outcome(row: dict, now: arrow.Arrow, events: dict, funds_needed: int) -> tuple[str, str]:

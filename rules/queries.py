@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import arrow
-from peewee import SQL, Case, Desc, NodeList, Value, fn
+from peewee import SQL, Asc, Case, Desc, NodeList, Value, fn
 
 from models.accounts import Account
 from models.base import database
@@ -56,13 +56,12 @@ class ContractSummary:
     next_deadline_at: arrow.Arrow | None
 
 
-# Sort keys of the contract list: one per column, plus the contract number and age.
-# Text sorts ignore case; a missing value (no current milestone, no open deadline)
-# comes last in either direction; the contract number breaks ties, so a page boundary
-# never splits or repeats rows.
-SORT_KEYS = ("id", "created", "title", "counterpart", "policy", "status", "current",
-             "escrow", "paid", "deadline")
-SORTS = SORT_KEYS  # the old name
+# Sort keys of the contract list: one per column of the table, and the contract number
+# (the default: the order they were made in). Text sorts ignore (ASCII) case; a missing value (no current milestone, no
+# open deadline) comes last in either direction; the contract number breaks ties, so
+# pages follow each other without a gap or a repeat.
+SORT_KEYS = ("id", "title", "counterpart", "policy", "status", "current", "escrow", "paid",
+             "deadline")
 
 
 def _visible(actor: Account):
@@ -96,55 +95,70 @@ def _with_parties(q):
             .join(Freelancer, on=(Contract.freelancer == Freelancer.id)).switch(Contract))
 
 
-def _ledger_sum(account: str):
-    """The contract's balance on one ledger account: a correlated subquery (indexed by
-    ledger_entry (contract, account)), evaluated only when a page is sorted by it."""
+def _balance_of_contract(account: str):
+    """The contract's balance on one ledger account, as a correlated subquery (answered
+    from the covering index ledger_entry (contract, account, amount))."""
     return (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
             .where((LedgerEntry.contract == Contract.id) & (LedgerEntry.account == account)))
 
 
-def _sort_columns(sort: str, actor: Account) -> tuple[list, object | None]:
-    """The ORDER BY terms of a sort key, and the one that may be NULL (sorted last)."""
-    if sort == "created":
-        return [Contract.created_at], None
+def _sort_terms(sort: str, actor: Account) -> list[tuple[object, bool]]:
+    """The ORDER BY terms of a sort key, each with whether it may be NULL."""
     if sort == "title":
-        return [fn.LOWER(Contract.title)], None
+        return [(fn.LOWER(Contract.title), False)]
     if sort == "counterpart":  # as the column reads for this actor
         if actor.role == Role.CLIENT:
-            return [fn.LOWER(Freelancer.display_name)], None
+            return [(fn.LOWER(Freelancer.display_name), False)]
         if actor.role == Role.FREELANCER:
-            return [fn.LOWER(Client.display_name)], None
-        return [fn.LOWER(Client.display_name.concat(" / ").concat(Freelancer.display_name))], None
+            return [(fn.LOWER(Client.display_name), False)]
+        both = Client.display_name.concat(" / ").concat(Freelancer.display_name)
+        return [(fn.LOWER(both), False)]
     if sort == "policy":
-        return [Contract.policy], None
+        return [(Contract.policy, False)]
     if sort == "status":
-        return [Contract.status], None
+        return [(Contract.status, False)]
     if sort == "current":
-        # What _current_milestones picks: the active milestone, else the first planned.
+        # The milestone _current_milestones shows: the active one, else the first planned.
         title = (Milestone.select(fn.LOWER(Milestone.title))
                  .where((Milestone.contract == Contract.id)
                         & Milestone.status.in_([MilestoneStatus.PLANNED, *ACTIVE_STATUSES]))
                  .order_by(Milestone.status == MilestoneStatus.PLANNED, Milestone.position)
                  .limit(1))
-        return [title], title
+        return [(title, True)]
     if sort == "escrow":
-        return [_ledger_sum(A.ESCROW)], None
-    if sort == "paid":
+        return [(_balance_of_contract(A.ESCROW), False)]
+    if sort == "paid":  # released, then the budget: the column reads "released / budget"
         budget = (Milestone.select(fn.COALESCE(fn.SUM(Milestone.amount_cents), 0))
                   .where((Milestone.contract == Contract.id)
                          & (Milestone.status != MilestoneStatus.CANCELLED)))
-        return [_ledger_sum(A.FREELANCER), budget], None
-    if sort == "deadline":
+        return [(_balance_of_contract(A.FREELANCER), False), (budget, False)]
+    if sort == "deadline":  # answered from the index deadline (contract, status, due_at)
         due = (Deadline.select(fn.MIN(Deadline.due_at))
                .where((Deadline.contract == Contract.id)
                       & (Deadline.status == DeadlineStatus.OPEN)))
-        return [due], due
-    return [], None  # "id", and anything unknown: by number
+        return [(due, True)]
+    if sort != "id":
+        raise ValueError(f"no such sort: {sort!r} (one of {', '.join(SORT_KEYS)})")
+    return []
+
+
+def _ordered_ids(actor: Account, search: str | None, sort: str, descending: bool):
+    """The ids of the contracts `actor` may see, matching `search`, in list order. Only
+    the contract table unless the search or the sort needs the parties' names."""
+    q = _visible(actor).select(Contract.id)
+    searching = bool(search and search.strip())
+    if searching or sort == "counterpart":
+        q = _with_parties(q)
+    order = []
+    for term, nullable in [*_sort_terms(sort, actor), (Contract.id, False)]:
+        last = "LAST" if nullable else None
+        order.append(Desc(term, nulls=last) if descending else Asc(term, nulls=last))
+    return _search(q, search).order_by(*order)
 
 
 def count_contracts(actor: Account, search: str | None = None) -> int:
-    """How many contracts `actor` may see (that match `search`). Without a search no
-    join: a count of an index."""
+    """How many contracts `actor` may see (that match `search`). Without a search, a
+    count of one index, no join."""
     actor = load_actor(actor)
     q = _visible(actor)
     if search and search.strip():
@@ -155,57 +169,81 @@ def count_contracts(actor: Account, search: str | None = None) -> int:
 def list_contracts(actor: Account, *, search: str | None = None, sort: str = "id",
                    descending: bool = False, offset: int = 0, limit: int = 50
                    ) -> list[ContractSummary]:
-    """A page of the contracts `actor` may see, with their totals, sorted by `sort` (one
-    of SORT_KEYS) in SQL, so that pages follow each other. A fixed number of queries,
-    whatever the size of the page."""
+    """A page of the contracts `actor` may see, with their totals, sorted in SQL by
+    `sort` (one of SORT_KEYS) so that pages follow each other. A fixed number of
+    queries whatever the size of the page (never one per row)."""
     actor = load_actor(actor)
-    terms, nullable = _sort_columns(sort, actor)
-    order = [*terms, Contract.id]
-    order = [Desc(t) for t in order] if descending else list(order)
-    if nullable is not None:
-        order.insert(0, NodeList((nullable, SQL("IS NULL"))))  # last, either way
+    q = _ordered_ids(actor, search, sort, descending).offset(offset).limit(limit)
+    return _summaries(actor, [i for (i,) in q.tuples()])
+
+
+def contract_order(actor: Account, *, search: str | None = None, sort: str = "id",
+                   descending: bool = False) -> list[int]:
+    """The ids of every contract `actor` may see, in list order: one query. A screen
+    keeps them and asks `contract_summaries` for pages, so that the sort (which may
+    need every contract's totals) is computed once, not again for every page."""
+    actor = load_actor(actor)
+    return [i for (i,) in _ordered_ids(actor, search, sort, descending).tuples()]
+
+
+def contract_summaries(actor: Account, ids: list[int]) -> list[ContractSummary]:
+    """The summaries of these contracts, in the order given. Those `actor` may not see
+    (G-07), or that are gone, are left out."""
+    return _summaries(load_actor(actor), ids)
+
+
+def _summaries(actor: Account, ids: list[int]) -> list[ContractSummary]:
+    if not ids:
+        return []
     q = _with_parties(_visible(actor).select(
         Contract.id, Contract.title, Contract.policy, Contract.status, Contract.client,
-        Contract.freelancer, Client.display_name.alias("client_name"),
-        Freelancer.display_name.alias("freelancer_name")))
-    rows = list(_search(q, search).order_by(*order).offset(offset).limit(limit).dicts())
-    ids = [r["id"] for r in rows]
-    totals = contract_totals(ids)
+        Contract.freelancer, Client.display_name, Freelancer.display_name))
+    found = {r[0]: r for r in q.where(Contract.id.in_(ids)).tuples()}
+    ids = [i for i in ids if i in found]
+    plan = _milestone_figures(ids)
+    totals = contract_totals(ids, plan)
     current = _current_milestones(ids)
-    counts = dict(Milestone.select(Milestone.contract, fn.COUNT(Milestone.id))
-                  .where(Milestone.contract.in_(ids)).group_by(Milestone.contract).tuples())
     deadlines = _next_deadlines(ids)
     out = []
-    for r in rows:
-        counterpart = r["freelancer_name"] if actor.id == r["client"] else (
-            r["client_name"] if actor.id == r["freelancer"]
-            else f"{r['client_name']} / {r['freelancer_name']}")
-        cur = current.get(r["id"])
-        dl = deadlines.get(r["id"])
+    for i in ids:
+        _, title, policy, status, client, freelancer, client_name, freelancer_name = found[i]
+        counterpart = freelancer_name if actor.id == client else (
+            client_name if actor.id == freelancer else f"{client_name} / {freelancer_name}")
+        cur = current.get(i)
+        dl = deadlines.get(i)
         out.append(ContractSummary(
-            id=r["id"], title=r["title"], policy=r["policy"],
-            policy_label=get_policy(r["policy"]).label, status=r["status"],
-            client_name=r["client_name"], freelancer_name=r["freelancer_name"],
-            counterpart=counterpart, milestone_count=counts.get(r["id"], 0),
+            id=i, title=title, policy=policy, policy_label=get_policy(policy).label,
+            status=status, client_name=client_name, freelancer_name=freelancer_name,
+            counterpart=counterpart, milestone_count=plan.get(i, (0, 0, 0))[2],
             current_title=cur[0] if cur else None, current_status=cur[1] if cur else None,
-            totals=totals.get(r["id"], Totals()),
-            next_deadline_kind=dl[0] if dl else None,
+            totals=totals[i], next_deadline_kind=dl[0] if dl else None,
             next_deadline_at=arrow.get(dl[1]) if dl else None))
     return out
 
 
-def contract_totals(contract_ids: list[int]) -> dict[int, Totals]:
-    """Budget, funded, in escrow, released, project funds and remaining per contract, in
-    two grouped queries."""
-    if not contract_ids:
+def _milestone_figures(ids: list[int]) -> dict[int, tuple[int, int, int]]:
+    """Per contract: budget (milestones not cancelled), remaining (planned and active:
+    still to be paid) and the number of milestones, in one grouped query."""
+    if not ids:
         return {}
     live = Milestone.status != MilestoneStatus.CANCELLED
     unpaid = Milestone.status.in_([MilestoneStatus.PLANNED, *ACTIVE_STATUSES])
-    plan = {c: (b, r) for c, b, r in Milestone.select(
+    return {c: (int(b or 0), int(r or 0), n) for c, b, r, n in Milestone.select(
         Milestone.contract,
         fn.SUM(Case(None, [(live, Milestone.amount_cents)], 0)),
-        fn.SUM(Case(None, [(unpaid, Milestone.amount_cents)], 0)))
-        .where(Milestone.contract.in_(contract_ids)).group_by(Milestone.contract).tuples()}
+        fn.SUM(Case(None, [(unpaid, Milestone.amount_cents)], 0)),
+        fn.COUNT(Milestone.id))
+        .where(Milestone.contract.in_(ids)).group_by(Milestone.contract).tuples()}
+
+
+def contract_totals(contract_ids: list[int],
+                    plan: dict[int, tuple[int, int, int]] | None = None) -> dict[int, Totals]:
+    """Budget, funded, in escrow, released, project funds and remaining per contract, in
+    two grouped queries (one when `plan` is already known)."""
+    if not contract_ids:
+        return {}
+    if plan is None:
+        plan = _milestone_figures(contract_ids)
     money: dict[int, dict[str, int]] = {}
     for c, account, total, inflow in (LedgerEntry.select(
             LedgerEntry.contract, LedgerEntry.account, fn.SUM(LedgerEntry.amount_cents),
@@ -217,13 +255,13 @@ def contract_totals(contract_ids: list[int]) -> dict[int, Totals]:
             money[c]["funded"] = int(inflow or 0)
     out = {}
     for c in contract_ids:
-        b, r = plan.get(c, (0, 0))
+        budget, remaining, _ = plan.get(c, (0, 0, 0))
         m = money.get(c, {})
-        out[c] = Totals(budget_cents=int(b or 0), funded_cents=m.get("funded", 0),
+        out[c] = Totals(budget_cents=budget, funded_cents=m.get("funded", 0),
                         in_escrow_cents=m.get(A.ESCROW, 0),
                         released_cents=m.get(A.FREELANCER, 0),
                         project_funds_cents=m.get(A.PROJECT_FUNDS, 0),
-                        remaining_cents=int(r or 0))
+                        remaining_cents=remaining)
     return out
 
 

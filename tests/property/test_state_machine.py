@@ -39,6 +39,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+import arrow
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
 from hypothesis import event as _event
@@ -62,7 +63,8 @@ from models.vocabulary import (ACTIVE_STATUSES, FINAL_STATUSES, ChangeRequestKin
                                LedgerAccount, MilestoneStatus, RefundSource, RefundStatus,
                                Role, SubmissionStatus)
 from rules import (change_requests, contracts, deadlines, orders, payments, planning,
-                   refunds, support, work)
+                   queries, refunds, support, work)
+from rules.calendar import add_business_days, add_days
 from rules.clock import FrozenClock
 from rules.errors import RuleError
 from rules.invariants import ledger_problems
@@ -89,8 +91,8 @@ START_DATE = dt.date(2026, 3, 2)
 BOGUS_ID = 987_654
 
 PROFILES = {
-    # Fast enough for every `make test` (well under a minute), deep enough to matter.
-    "default": settings(max_examples=60, stateful_step_count=40, deadline=None,
+    # Fast enough for every `make test` (about 35 s of CPU), deep enough to matter.
+    "default": settings(max_examples=50, stateful_step_count=40, deadline=None,
                         suppress_health_check=list(HealthCheck)),
     # Local bug hunting: HYPOTHESIS_PROFILE=long.
     "long": settings(max_examples=1000, stateful_step_count=80, deadline=None,
@@ -285,6 +287,7 @@ class MilestonesMachine(RuleBasedStateMachine):
         assert not self.db.in_transaction(), f"{label} left a transaction open"
         assert not stranger, f"{label} by someone not party to the contract succeeded (G-07)"
         self.check_journal(label, args[0] if args else None, dump)
+        self.check_money(label, result, before["balances"])
         note(f"{label}: ok -> {result!r}")
         event(f"{label}: ok")
         self.outcomes[(label, "ok")] += 1
@@ -325,6 +328,56 @@ class MilestonesMachine(RuleBasedStateMachine):
                     .where(Notification.event == ev.id).tuples()}
             assert told == {c.client_id, c.freelancer_id} - {ev.actor_id}, (
                 f"{label}: event “{ev.summary}” told {told}")
+
+    def check_money(self, label: str, result, balances_before: list) -> None:
+        """The money a release or a funding moved is what it says it moved (beyond the
+        ledger balancing): U-25..U-28 for a release, U-03/U-04/U-05 for a funding."""
+        if not isinstance(result, (payments.ReleaseResult, Milestone)):
+            return
+        before: Counter = Counter()
+        for c, m, account, total in balances_before:
+            before[(c, m, account)] += int(total)
+        after: Counter = Counter()
+        for c, m, account, total in (LedgerEntry.select(
+                LedgerEntry.contract, LedgerEntry.milestone, LedgerEntry.account,
+                fn.SUM(LedgerEntry.amount_cents)).group_by(
+                LedgerEntry.contract, LedgerEntry.milestone, LedgerEntry.account).tuples()):
+            after[(c, m, account)] += int(total)
+        m = Milestone.get_by_id(result.milestone_id if isinstance(result, payments.ReleaseResult)
+                                else result.id)
+        c = m.contract_id
+
+        def delta(account: str, milestone: int | None | bool = False) -> int:
+            keys = {k for k in set(before) | set(after) if k[0] == c and k[2] == account
+                    and (milestone is False or k[1] == milestone)}
+            return sum(after[k] - before[k] for k in keys)
+
+        if isinstance(result, payments.ReleaseResult):
+            held = before[(c, m.id, LedgerAccount.ESCROW)]
+            assert result.released_cents + result.to_project_funds_cents == (
+                held + result.extra_charged_cents), (label, result, held)
+            assert delta(LedgerAccount.FREELANCER, m.id) == (
+                result.released_cents + result.bonus_cents), (label, result)
+            assert after[(c, m.id, LedgerAccount.ESCROW)] == 0, (label, result)
+            assert delta(LedgerAccount.CLIENT_PAYMENT) == -(
+                result.extra_charged_cents + result.bonus_cents), (label, result)
+            if not result.contract_ended:
+                assert delta(LedgerAccount.PROJECT_FUNDS) == result.to_project_funds_cents
+                # U-30: "the last milestone" means nothing is left to fund.
+                assert result.is_last == (next_planned(c) is None), (label, result)
+        elif label == "fund_next":
+            funds = sum(v for k, v in before.items()
+                        if k[0] == c and k[2] == LedgerAccount.PROJECT_FUNDS)
+            from_funds = min(funds, m.amount_cents)
+            fee = 0
+            fees_before = sum(v for k, v in before.items()
+                              if k[0] == c and k[2] == LedgerAccount.PLATFORM_FEES)
+            if fees_before == 0:  # U-05: with the first funding only
+                fee = Contract.get_by_id(c).initiation_fee_cents
+            assert after[(c, m.id, LedgerAccount.ESCROW)] == m.amount_cents, (label, m.id)
+            assert delta(LedgerAccount.PROJECT_FUNDS) == -from_funds, (label, funds)
+            assert delta(LedgerAccount.PLATFORM_FEES) == fee, (label, fee)
+            assert delta(LedgerAccount.CLIENT_PAYMENT) == -(m.amount_cents - from_funds + fee)
 
     # --- contracts ----------------------------------------------------------------
 
@@ -580,6 +633,46 @@ class MilestonesMachine(RuleBasedStateMachine):
         self.attempt("cancel_milestone", support.cancel_milestone,
                      self.actor(role, self.contract_of_milestone(mid)), mid, reason,
                      clock=self.clock)
+
+    # --- looking (read-only) ---------------------------------------------------------
+
+    @probe(data=st.data(), role=who("client"))
+    def view_contract(self, data, role):
+        """G-07: the parties and agents see a contract, nobody else; looking writes
+        nothing; what the screens show of money is what the ledger holds."""
+        cid = self.choose(data, self.ids(Contract.select()), [])
+        contract = Contract.get_or_none(Contract.id == cid)
+        viewer = self.actor(role, contract)
+        stranger, self._stranger = self._stranger, False
+        dump = full_dump()
+        try:
+            detail = queries.contract_detail(viewer, cid)
+            timeline, _ = queries.timeline_page(viewer, cid)
+        except RuleError as exc:
+            assert full_dump() == dump, "looking at a contract wrote something"
+            assert exc.message.strip()
+            may_see = contract is not None and not stranger and role != "system"
+            assert not may_see, f"{role} may see contract {cid} but was refused: {exc!r}"
+            assert exc.rule_id in ("G-07", "not-found"), repr(exc)
+            self.outcomes[("view_contract", exc.rule_id)] += 1
+            return
+        self.outcomes[("view_contract", "ok")] += 1
+        assert full_dump() == dump, "looking at a contract wrote something"
+        assert not stranger and role != "system", f"{role} saw contract {cid} (G-07)"
+        escrow = self.sums_by_milestone(LedgerAccount.ESCROW)
+        for mv in detail.milestones:
+            assert mv.escrow_cents == escrow.get(mv.id, 0), (mv.id, mv.escrow_cents)
+        assert detail.totals.in_escrow_cents == sum(escrow.get(mv.id, 0)
+                                                    for mv in detail.milestones)
+        assert detail.totals.project_funds_cents == balance(
+            LedgerAccount.PROJECT_FUNDS, contract_id=cid)
+        assert detail.totals.released_cents == balance(LedgerAccount.FREELANCER,
+                                                       contract_id=cid)
+        assert len(timeline) == min(20, Event.select().where(Event.contract == cid).count())
+        listed = {s.id for s in queries.list_contracts(viewer, limit=500)}
+        visible = {c.id for c in Contract.select() if viewer.role == Role.AGENT
+                   or viewer.id in (c.client_id, c.freelancer_id)}
+        assert listed == visible, (viewer.login, listed, visible)
 
     # --- client change requests on the active milestone (U-20..U-24) ---------------
 
@@ -1081,6 +1174,7 @@ class MilestonesMachine(RuleBasedStateMachine):
             return
         ms = self.milestone_rows()
         contracts_ = dict(Contract.select(Contract.id, Contract.status).tuples())
+        policies = dict(Contract.select(Contract.id, Contract.policy).tuples())
         crs = dict(ChangeRequest.select(ChangeRequest.id, ChangeRequest.status).tuples())
         rrs = {r["id"]: r for r in RefundRequest.select().dicts()}
         windows = list(Deadline.select().where(Deadline.status == DeadlineStatus.OPEN).dicts())
@@ -1096,6 +1190,18 @@ class MilestonesMachine(RuleBasedStateMachine):
                 "start_next": lambda: True,
             }[d["kind"]]()
             assert waiting, f"open {d['kind']} window {d['id']} waits on nothing"
+            # G-08: N days are N x 24 hours from the stored event; U-33 in business days.
+            policy = get_policy(policies[d["contract"]])
+            opened = arrow.get(d["opened_at"])
+            expected = {
+                "review": lambda: add_days(opened, policy.review_days),
+                "change_request": lambda: add_days(opened, policy.change_request_expiry_days),
+                "refund_answer": lambda: add_days(opened, policy.refund_answer_days),
+                "dispute_response": lambda: add_business_days(
+                    opened, policy.dispute_response_business_days),
+                "start_next": lambda: add_days(opened, policy.start_next_days or 0),
+            }[d["kind"]]()
+            assert arrow.get(d["due_at"]) == expected, (d["kind"], d["opened_at"], d["due_at"])
         open_windows = Counter((d["kind"], d["milestone"], d["change_request"],
                                 d["refund_request"]) for d in windows)
         reviews = Counter(d["milestone"] for d in windows if d["kind"] == "review")
@@ -1171,6 +1277,8 @@ class MilestonesMachine(RuleBasedStateMachine):
                     assert m["finished_at"] is not None, m
                 if m["status"] in ACTIVE_STATUSES:
                     assert m["funded_at"] is not None, m
+                if m["revisions_allowed"] is not None:  # F-06
+                    assert 0 <= m["revisions_used"] <= m["revisions_allowed"], m
             if c["status"] != ContractStatus.OPEN:
                 assert c["ended_at"] is not None, c
                 assert all(m["status"] in FINAL_STATUSES for m in ms), (
@@ -1179,6 +1287,10 @@ class MilestonesMachine(RuleBasedStateMachine):
             assert fees.get(c["id"], 0) <= 1, f"contract {c['id']}: initiation fee charged twice"
         per_party = Counter(Feedback.select(Feedback.contract, Feedback.author).tuples())
         assert all(n == 1 for n in per_party.values()), per_party
+        parties = {c["id"]: (c["client"], c["freelancer"]) for c in Contract.select().dicts()}
+        for fb in Feedback.select().dicts():  # G-04: by one party, about the other
+            assert {fb["author"], fb["subject"]} == set(parties[fb["contract"]]), fb
+            assert 1 <= fb["stars"] <= 5, fb
 
     @invariant()
     def stored_strings_fit_their_columns(self):
@@ -1201,10 +1313,13 @@ class MilestonesMachine(RuleBasedStateMachine):
     def audit_log_is_a_chain(self):
         if self.unchanged_since_checked("audit_log_is_a_chain"):
             return
+        roles = dict(Account.select(Account.id, Account.role).tuples())
         prev = ""
-        for prev_hash, hash_ in AuditRecord.select(AuditRecord.prev_hash, AuditRecord.hash
-                                                   ).order_by(AuditRecord.id).tuples():
+        for actor, role, prev_hash, hash_ in AuditRecord.select(
+                AuditRecord.actor, AuditRecord.actor_role, AuditRecord.prev_hash,
+                AuditRecord.hash).order_by(AuditRecord.id).tuples():
             assert prev_hash == prev
+            assert role == roles[actor], (actor, role)  # G-05: who, in which capacity
             prev = hash_
 
 

@@ -125,6 +125,17 @@ def test_history_says_how_each_request_ended(active, make_contract, client, free
     assert all(v.answers == () for v in history.values())
 
 
+def test_U23_the_cause_is_found_among_other_events_of_the_same_instant(active, client,
+                                                                        freelancer, clock):
+    """Funding, the request and the submission all at one instant: still the submission."""
+    c, m = active
+    cr = request_milestone_change(client, m.id, {"title": "S"}, clock=clock)
+    submit_work(freelancer, m.id, "Done", clock=clock)
+    assert request_view(client, cr.id, clock=clock).outcome == (
+        "Cancelled automatically: the freelancer submitted work while it was pending "
+        "(U-23).")
+
+
 def test_U24_an_expired_request_not_yet_swept_can_no_longer_be_answered(active, client,
                                                                         freelancer, clock):
     c, m = active

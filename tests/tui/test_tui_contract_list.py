@@ -1,6 +1,9 @@
 """The contract list: what each role sees, filtering, sorting, paging, totals."""
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 from textual.widgets import Input, Label, Static
 
 from models.accounts import Account
@@ -12,8 +15,26 @@ from tui.widgets.contract_table import ContractTable
 from tui.widgets.totals import TotalsPanel
 
 
+def bench_builder():
+    """bench/tui.py's builder of big databases (raw SQL into the real schema)."""
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("bench_tui", root / "bench" / "tui.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.build_contracts
+
+
 def shown_ids(pilot) -> list[int]:
     return [s.id for s in pilot.app.screen.query_one(ContractTable).summaries]
+
+
+def row_text(table: ContractTable, row: int) -> list[str]:
+    return [str(cell) for cell in table.get_row_at(row)]
+
+
+def headings(pilot) -> list[str]:
+    table = pilot.app.screen.query_one(ContractTable)
+    return [column.label.plain for column in table.ordered_columns]
 
 
 def table_keys(pilot) -> list[int]:
@@ -47,7 +68,7 @@ def test_freelancer_sees_their_contracts_with_the_client_as_counterpart(make_app
         assert table_keys(pilot) == [world.website.id, world.logo.id, world.pipeline.id]
         table = pilot.app.screen.query_one(ContractTable)
         assert {s.counterpart for s in table.summaries} == {"Ada Client", "Cy Client"}
-        assert "Ada Client" in table.get_row_at(0)  # the wide layout has the column
+        assert "Ada Client" in row_text(table, 0)  # the wide layout has the column
 
     drive(make_app(world.bo), scenario, size=(120, 24))
 
@@ -105,17 +126,83 @@ def test_a_user_without_contracts_gets_an_empty_state(make_app, world, drive):
     drive(make_app(newcomer), scenario)
 
 
-def test_s_cycles_the_sort_column(make_app, world, drive):
+def test_s_cycles_through_the_columns_shown_and_the_heading_says_so(make_app, world, drive):
     async def scenario(pilot):
+        info = pilot.app.screen.query_one("#list-info", Label)
+        assert "by number" in text_of(info)
+        assert not any("▲" in h or "▼" in h for h in headings(pilot))
         await press(pilot, "s")
         assert table_keys(pilot) == [world.logo.id, world.mobile.id, world.website.id]
-        info = pilot.app.screen.query_one("#list-info", Label)
-        assert "by title" in text_of(info)
-        await press(pilot, "s", "s", "s")  # status, policy, then newest first
-        assert "by newest" in text_of(info)
+        assert "Title ▲" in headings(pilot)
+        assert text_of(info) == "3 contracts · by title, A to Z"
+        await press(pilot, "s")  # status (the other party's column is not shown at 80)
+        assert "Status ▲" in headings(pilot) and "by status" in text_of(info)
+        await press(pilot, "s")  # the current milestone
         assert table_keys(pilot) == [world.mobile.id, world.logo.id, world.website.id]
-        await press(pilot, "s")  # and round again
+        await press(pilot, "s")  # escrow, the most first
+        assert "In escrow ▼" in headings(pilot)
+        assert text_of(info).endswith("by escrow, most first")
+        assert table_keys(pilot) == [world.website.id, world.logo.id, world.mobile.id]
+        await press(pilot, "s")  # the next deadline, the soonest first; none last
+        assert "Next deadline ▲" in headings(pilot)
+        assert table_keys(pilot) == [world.website.id, world.logo.id, world.mobile.id]
+        await press(pilot, "s")  # and round to the number again
         assert "by number" in text_of(info)
+        assert table_keys(pilot) == [world.website.id, world.logo.id, world.mobile.id]
+
+    drive(make_app(world.ada), scenario)
+
+
+def test_shift_s_reverses_the_sort(make_app, world, drive):
+    async def scenario(pilot):
+        await press(pilot, "s", "S")
+        assert table_keys(pilot) == [world.website.id, world.mobile.id, world.logo.id]
+        assert "Title ▼" in headings(pilot)
+        info = text_of(pilot.app.screen.query_one("#list-info", Label))
+        assert info.endswith("by title, Z to A")
+        await press(pilot, "S")
+        assert table_keys(pilot) == [world.logo.id, world.mobile.id, world.website.id]
+        await press(pilot, "s", "s", "s", "s", "s", "S")  # by number, last first
+        assert table_keys(pilot) == [world.mobile.id, world.logo.id, world.website.id]
+
+    drive(make_app(world.ada), scenario)
+
+
+def test_a_wide_terminal_sorts_by_its_extra_columns_too(make_app, world, drive):
+    async def scenario(pilot):
+        screen = pilot.app.screen
+        assert screen.sort_cycle() == ["title", "counterpart", "policy", "status", "current",
+                                       "escrow", "paid", "deadline", "id"]
+        await press(pilot, "s", "s")
+        assert "Other party ▲" in headings(pilot)
+        # Sam sees "client / freelancer": by the client, then the freelancer.
+        assert table_keys(pilot) == [world.website.id, world.logo.id, world.mobile.id,
+                                     world.pipeline.id, world.translation.id]
+        await press(pilot, "S")
+        assert table_keys(pilot) == [world.translation.id, world.pipeline.id,
+                                     world.mobile.id, world.logo.id, world.website.id]
+
+    drive(make_app(world.sam), scenario, size=(140, 30))
+
+
+def test_s_is_a_letter_in_the_filter(make_app, world, drive):
+    async def scenario(pilot):
+        await pilot.press("slash", "s", "S")
+        await pilot.pause(contract_list.DEBOUNCE + 0.1)
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#filter", Input).value == "sS"
+        assert "by number" in text_of(pilot.app.screen.query_one("#list-info", Label))
+
+    drive(make_app(world.ada), scenario)
+
+
+def test_sorting_is_in_the_palette_and_the_help(make_app, world, drive):
+    from tui.commands import entries
+
+    async def scenario(pilot):
+        found = {e.action: e for _, group in entries(pilot.app.screen) for e in group}
+        assert found["cycle_sort"].key == "s" and found["cycle_sort"].enabled
+        assert found["reverse_sort"].key == "S" and found["reverse_sort"].label == "Reverse"
 
     drive(make_app(world.ada), scenario)
 
@@ -147,14 +234,74 @@ def test_rows_load_page_by_page(make_app, world, drive, monkeypatch):
     drive(make_app(world.ada), scenario)
 
 
-
-
 def test_countdowns_follow_the_app_clock_without_a_query(make_app, world, drive, app_clock):
     async def scenario(pilot):
         table = pilot.app.screen.query_one(ContractTable)
-        assert table.get_cell(str(world.website.id), "deadline") == "in 8 days 4 h"
+        assert str(table.get_cell(str(world.website.id), "deadline")) == "in 8 days 4 h"
         app_clock.advance(days=2)
         pilot.app.screen._tick()
-        assert table.get_cell(str(world.website.id), "deadline") == "in 6 days 4 h"
+        assert str(table.get_cell(str(world.website.id), "deadline")) == "in 6 days 4 h"
 
     drive(make_app(world.ada), scenario)
+
+
+def test_pages_follow_the_sort(make_app, world, drive, monkeypatch):
+    monkeypatch.setattr(contract_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
+
+    async def scenario(pilot):
+        await press(pilot, "s", "S")  # by title, Z to A
+        assert shown_ids(pilot) == [world.website.id, world.mobile.id]
+        await press(pilot, "down")
+        await press(pilot, "down", "down")
+        assert shown_ids(pilot) == [s.id for s in list_contracts(
+            world.sam, sort="title", descending=True, limit=100)]
+        assert len(shown_ids(pilot)) == 5
+
+    drive(make_app(world.sam), scenario)
+
+
+def test_a_deadline_applied_elsewhere_redraws_its_row_in_place(make_app, world, drive):
+    from rules.payments import release
+    from rules.queries import contract_detail
+
+    async def scenario(pilot):
+        screen = pilot.app.screen
+        await press(pilot, "down", "down")
+        wireframes = contract_detail(world.ada, world.website.id).milestones[0]
+        release(world.ada, wireframes.id, clock=pilot.app.clock)
+        screen.data_changed({world.website.id})
+        await settle(pilot)
+        table = screen.query_one(ContractTable)
+        assert table.cursor_row == 2  # where it was
+        assert str(table.get_cell(str(world.website.id), "escrow")) == "$0.00"
+        assert str(table.get_cell(str(world.website.id), "current")).startswith(
+            "Visual design")
+
+    drive(make_app(world.ada), scenario)
+
+
+def test_thousands_of_contracts_load_page_by_page_without_redrawing(make_app, world, drive,
+                                                                      tmp_path):
+    """Rows are added a page at a time and never rebuilt, whatever the widths do."""
+    built = bench_builder()(tmp_path / "test.db", 1000, fresh=False)
+    agent = Account.get_by_id(built["agent"])
+
+    async def scenario(pilot):
+        table = pilot.app.screen.query_one(ContractTable)
+        rebuilds = []
+        original = table._rebuild
+        table._rebuild = lambda *a: (rebuilds.append(a), original(*a))[1]
+        assert len(table.summaries) == contract_list.PAGE_SIZE
+        info = text_of(pilot.app.screen.query_one("#list-info", Label))
+        assert info.startswith("1,005 contracts")
+        for _ in range(3):
+            await press(pilot, "end")
+        assert len(table.summaries) == table.row_count == 4 * contract_list.PAGE_SIZE
+        assert table.cursor_row == 3 * contract_list.PAGE_SIZE - 1  # each end: one page more
+        assert rebuilds == []
+        assert [s.id for s in table.summaries] == list(range(1, 401))
+        await press(pilot, "s")  # a new sort starts again from the top
+        assert table.cursor_row == 0 and len(table.summaries) == contract_list.PAGE_SIZE
+
+    drive(make_app(agent), scenario)

@@ -2,7 +2,6 @@
 delete, undo, Show changes, save as one batch, proposals, and the refusals."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from textual.widgets import Input, Static

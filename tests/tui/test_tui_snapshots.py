@@ -29,6 +29,19 @@ def test_contract_list(snap_compare, make_app, world, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_contract_list_sorted(snap_compare, make_app, world, size):
+    """By escrow, the most first: ▼ on the heading, the words on the info line."""
+    keys = ("s",) * (4 if size == (80, 24) else 5)  # 120 columns show the other party
+    assert snap_compare(make_app(world.sam), terminal_size=size, run_before=after(*keys))
+
+
+def test_contract_list_sorted_in_16_colours(snap_compare, make_app, world):
+    """By the next deadline in a 16-colour terminal: the arrow and words carry it."""
+    assert snap_compare(make_app(world.sam, theme="ansi-dark"), terminal_size=(80, 24),
+                        run_before=after("s", "s", "s", "s", "s"))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_contract_screen(snap_compare, make_app, world, size):
     assert snap_compare(make_app(world.ada), terminal_size=size, run_before=after("enter"))
 

@@ -1,8 +1,15 @@
-"""Home: the acting user's contracts (an agent: all of them), filtered, sorted, paged."""
+"""Home: the acting user's contracts (an agent: all of them), filtered, sorted, paged.
+
+Loading, at any size: one worker asks `rules.queries.contract_order` for the ids of the
+whole list in order (the sort is done once, in SQL) and the first page of summaries;
+as the cursor nears the end of what is loaded, the next page of summaries is read by
+id. The count is the length of the order: no second query.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,13 +20,14 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from models.vocabulary import Role
-from rules.queries import ContractSummary, count_contracts, list_contracts
+from rules.queries import ContractSummary, contract_order, contract_summaries
 from tui.commands import command
+from tui.format import format_money
 from tui.screens.base import BaseScreen
 from tui.screens.contract import ContractScreen
-from tui.widgets.contract_table import ContractTable
+from tui.widgets.contract_table import COLUMNS, ContractTable
 from tui.widgets.header import ActingHeader
-from tui.widgets.totals import TotalsPanel
+from tui.widgets.totals import LAYOUT, TotalsPanel
 from tui.workers import db_work
 
 PAGE_SIZE = 100        # rows per query; the next page loads as the cursor nears the end
@@ -27,23 +35,64 @@ MORE_WHEN_WITHIN = 20  # rows from the end of what is loaded
 DEBOUNCE = 0.15        # seconds of quiet typing before the filter queries
 TICK = 60              # seconds between countdown refreshes (no query: from memory)
 
-# (sort key for rules.queries.list_contracts, descending, what the info line says)
-SORTS = (
-    ("id", False, "number"),
-    ("title", False, "title"),
-    ("status", False, "status"),
-    ("policy", False, "policy"),
-    ("created", True, "newest"),
-)
+NUMBER = "id"          # the default order: by contract number, as they were made
+# Which way each sort starts when `s` reaches it (True: descending): the most money and
+# the soonest deadline first; text from A.
+STARTS_DESCENDING = {"escrow": True, "paid": True}
+# What the info line says of each sort, ascending and descending: in words, so that the
+# direction does not depend on seeing the arrow.
+SORT_WORDS = {
+    "id": ("by number", "by number, last first"),
+    "title": ("by title, A to Z", "by title, Z to A"),
+    "counterpart": ("by party, A to Z", "by party, Z to A"),
+    "policy": ("by policy, A to Z", "by policy, Z to A"),
+    "status": ("by status, A to Z", "by status, Z to A"),
+    "current": ("by milestone, A to Z", "by milestone, Z to A"),
+    "escrow": ("by escrow, least first", "by escrow, most first"),
+    "paid": ("by paid, least first", "by paid, most first"),
+    "deadline": ("by deadline, soonest first", "by deadline, latest first"),
+}
+
+
+def summary_text(s: ContractSummary) -> Text:
+    """The panel under the table: which contract, and its money in the columns of
+    `tui.widgets.totals.totals_table`. Plain text, not a Rich table: it is drawn again
+    on every cursor move, and a table costs ten times as much to measure and draw."""
+    lines = [Text(f"#{s.id} {s.title} · {s.status} · {s.policy_label}"),
+             Text(f"Client {s.client_name} · Freelancer {s.freelancer_name}")]
+    groups = list(zip(*LAYOUT))  # the columns of label and amount pairs
+    amounts = [[format_money(getattr(s.totals, field)) for _, field in group]
+               for group in groups]
+    label_width = [max(len(label) for label, _ in group) for group in groups]
+    amount_width = [max(len(a) for a in column) for column in amounts]
+    for row, pairs in enumerate(LAYOUT):
+        line = Text()
+        for g, (label, _) in enumerate(pairs):
+            if g:
+                line.append("   ")  # the grid's gap column between its cell padding
+            line.append(label.ljust(label_width[g]), style="dim")
+            line.append(" ")
+            line.append(amounts[g][row].rjust(amount_width[g]), style="bold")
+        lines.append(line)
+    text = Text("\n", no_wrap=True, overflow="ellipsis", end="").join(lines)
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
 
 
 @dataclass
 class ContractsLoaded(Message):
     """A page of contracts came back from the database."""
     generation: int
-    offset: int
+    start: int                   # where the page starts in the order
     rows: list[ContractSummary]
-    total: int | None  # counted with the first page only
+    order: list[int] | None      # the whole order, with the first page only
+
+
+@dataclass
+class ContractsRefreshed(Message):
+    """Fresh summaries of rows already shown."""
+    generation: int
+    rows: list[ContractSummary]
 
 
 class ContractListScreen(BaseScreen):
@@ -54,7 +103,10 @@ class ContractListScreen(BaseScreen):
         command("slash", "filter", "Filter",
                 "Narrow the list by title, party, policy or status.", key_display="/"),
         command("s", "cycle_sort", "Sort",
-                "Sort by number, title, status, policy, or newest first."),
+                "Sort by the next column (the heading shows ▲ or ▼), then by number."),
+        command("S", "reverse_sort", "Reverse",
+                "Reverse the order of the sort: Z to A, most first, latest first.",
+                show=False),
         command("r", "refresh", "Refresh", "Read the list again from the database.",
                 show=False),
         command("escape", "clear_filter", "Clear filter",
@@ -65,9 +117,11 @@ class ContractListScreen(BaseScreen):
         super().__init__()
         self._generation = 0   # bumped by every reload; older pages are dropped
         self._loading = False
-        self._has_more = False
-        self._sort = 0
-        self._total: int | None = None
+        self._order: list[int] = []
+        self._next = 0         # where the next page starts in the order
+        self._loaded = False   # the first page of this generation has arrived
+        self.sort_key = NUMBER
+        self.descending = False
         self._debounce: Timer | None = None
         self._page_worker: Worker | None = None
 
@@ -89,6 +143,13 @@ class ContractListScreen(BaseScreen):
         self.query_one(ContractTable).focus()
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        # Back from a contract, where money may have moved: the rows on screen again.
+        if self._loaded and self.table.summaries:
+            top = self.table.scroll_offset.y
+            shown = self.table.summaries[max(top - 1, 0): top + self.table.size.height]
+            self._refresh_rows(self._generation, self.app.actor, [s.id for s in shown])
+
     # --- loading -----------------------------------------------------------------
 
     @property
@@ -102,41 +163,63 @@ class ContractListScreen(BaseScreen):
     def reload(self) -> None:
         """Start again from the first page (new user, filter, or sort)."""
         self._generation += 1
-        self._start_loading(0)
+        self._loaded = False
+        self._loading = True
+        self._page_worker = self._load_first(self._generation, self.app.actor, self.search,
+                                             self.sort_key, self.descending)
 
     def _load_more(self) -> None:
-        if not self._loading and self._has_more:
-            self._start_loading(len(self.table.summaries))
-
-    def _start_loading(self, offset: int) -> None:
-        self._loading = True
-        key, descending, _ = SORTS[self._sort]
-        self._page_worker = self._load_page(self._generation, offset, self.app.actor,
-                                            self.search, key, descending)
+        if self._loaded and not self._loading and self._next < len(self._order):
+            self._loading = True
+            ids = self._order[self._next:self._next + PAGE_SIZE]
+            self._page_worker = self._load_page(self._generation, self._next,
+                                                self.app.actor, ids)
 
     @db_work("contracts")
-    def _load_page(self, generation: int, offset: int, actor: Account, search: str,
-                   sort: str, descending: bool) -> None:
-        rows = list_contracts(actor, search=search or None, sort=sort, descending=descending,
-                              offset=offset, limit=PAGE_SIZE)
-        total = count_contracts(actor, search or None) if offset == 0 else None
-        self.post_message(ContractsLoaded(generation, offset, rows, total))
+    def _load_first(self, generation: int, actor: Account, search: str, sort: str,
+                    descending: bool) -> None:
+        order = contract_order(actor, search=search or None, sort=sort,
+                               descending=descending)
+        rows = contract_summaries(actor, order[:PAGE_SIZE])
+        self.post_message(ContractsLoaded(generation, 0, rows, order))
+
+    @db_work("contracts")
+    def _load_page(self, generation: int, start: int, actor: Account, ids: list[int]) -> None:
+        self.post_message(ContractsLoaded(generation, start, contract_summaries(actor, ids),
+                                          None))
+
+    @db_work("contract-rows", exclusive=False)
+    def _refresh_rows(self, generation: int, actor: Account, ids: list[int]) -> None:
+        self.post_message(ContractsRefreshed(generation, contract_summaries(actor, ids)))
 
     @on(ContractsLoaded)
     def _show_page(self, message: ContractsLoaded) -> None:
         if message.generation != self._generation:
             return  # an answer to a question nobody asks any more
         self._loading = False
-        self._has_more = len(message.rows) == PAGE_SIZE
-        if message.total is not None:
-            self._total = message.total
-        self.table.show(message.rows, self.app.clock.now(), append=message.offset > 0)
+        if message.order is not None:
+            self._order = message.order
+            self._loaded = True
+        self._next = message.start + PAGE_SIZE
+        sort = None if self.sort_key == NUMBER else (self.sort_key, self.descending)
+        self.table.show(message.rows, self.app.clock.now(), append=message.start > 0,
+                        sort=sort)
         self._show_state()
+        if message.start > 0 and self.table.cursor_row >= (len(self.table.summaries)
+                                                           - MORE_WHEN_WITHIN):
+            self._load_more()  # the cursor ran ahead while this page was read
+
+    @on(ContractsRefreshed)
+    def _show_refreshed(self, message: ContractsRefreshed) -> None:
+        if message.generation == self._generation and message.rows:
+            self.table.replace_rows(message.rows)
+            self._show_totals()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._page_worker and event.state in (WorkerState.ERROR,
                                                                  WorkerState.CANCELLED):
-            self._loading = False  # BaseScreen's handler reports the error itself
+            self._loading = False
+        super().on_worker_state_changed(event)
 
     # --- what the screen says around the table -------------------------------------
 
@@ -149,15 +232,18 @@ class ContractListScreen(BaseScreen):
             empty.update(self._empty_text())
         elif self.focused is None:
             table.focus()  # it was hidden while the list was empty
-        _, _, sort_label = SORTS[self._sort]
-        total = self._total if self._total is not None else len(table.summaries)
+        self._show_info()
+        self._show_totals()
+        self.refresh_bindings()
+
+    def _show_info(self) -> None:
+        total = len(self._order)
         if self.search:
             noun = "match" if total == 1 else "matches"
         else:
             noun = "contract" if total == 1 else "contracts"
-        self.query_one("#list-info", Label).update(f"{total} {noun} · by {sort_label}")
-        self._show_totals()
-        self.refresh_bindings()
+        words = SORT_WORDS[self.sort_key][self.descending]
+        self.query_one("#list-info", Label).update(f"{total:,} {noun} · {words}")
 
     def _empty_text(self) -> str:
         if self.search:
@@ -169,12 +255,14 @@ class ContractListScreen(BaseScreen):
                 "Press u to act as someone else.")
 
     def _show_totals(self) -> None:
+        """The highlighted contract under the table. On every cursor move: the panel's
+        height is fixed (screens.css), so it is redrawn without a layout of the screen."""
         panel = self.query_one(TotalsPanel)
         s = self.table.highlighted()
-        panel.display = s is not None
+        if panel.display != (s is not None):
+            panel.display = s is not None
         if s is not None:
-            panel.show(f"#{s.id} {s.title} · {s.status} · {s.policy_label}\n"
-                       f"Client {s.client_name} · Freelancer {s.freelancer_name}", s.totals)
+            panel.update(summary_text(s), layout=False)
 
     def _tick(self) -> None:
         if self.table.summaries:
@@ -183,10 +271,12 @@ class ContractListScreen(BaseScreen):
     # --- events ----------------------------------------------------------------------
 
     def data_changed(self, contract_ids: set[int], *, time_moved: bool = False) -> None:
-        """The deadline sweep changed contracts (or the demo clock moved): show it."""
-        if contract_ids & {s.id for s in self.table.summaries}:
-            self.reload()
-        elif time_moved:
+        """The deadline sweep changed contracts (or the demo clock moved): the rows
+        shown that changed are read again, in place (the cursor stays)."""
+        shown = [s.id for s in self.table.summaries if s.id in contract_ids]
+        if shown:
+            self._refresh_rows(self._generation, self.app.actor, shown)
+        if time_moved:
             self._tick()
 
     def on_resize(self) -> None:
@@ -223,6 +313,8 @@ class ContractListScreen(BaseScreen):
             return not filter_box.has_focus
         if action == "clear_filter":
             return bool(filter_box.value) or filter_box.has_focus
+        if action in ("cycle_sort", "reverse_sort"):
+            return not filter_box.has_focus  # there, s and S are letters of the filter
         return True
 
     def action_open_contract(self) -> None:
@@ -243,9 +335,31 @@ class ContractListScreen(BaseScreen):
             self.reload()
         self.table.focus()
 
+    def sort_cycle(self) -> list[str]:
+        """What `s` goes through: the columns shown at this width, then the number."""
+        shown = {c.key for c in self.table.columns_now} or {c.key for c in COLUMNS
+                                                             if not c.shown_from}
+        return [c.key for c in COLUMNS if c.key in shown] + [NUMBER]
+
     def action_cycle_sort(self) -> None:
-        self._sort = (self._sort + 1) % len(SORTS)
+        cycle = self.sort_cycle()
+        at = cycle.index(self.sort_key) if self.sort_key in cycle else -1
+        self.sort_key = cycle[(at + 1) % len(cycle)]
+        self.descending = STARTS_DESCENDING.get(self.sort_key, False)
+        self._announce_sort()
         self.reload()
+
+    def action_reverse_sort(self) -> None:
+        self.descending = not self.descending
+        self._announce_sort()
+        self.reload()
+
+    def _announce_sort(self) -> None:
+        """The heading and the info line follow the key at once, before the rows."""
+        sort = None if self.sort_key == NUMBER else (self.sort_key, self.descending)
+        self.table.show_sort(sort)
+        self._show_info()
 
     def action_refresh(self) -> None:
         self.reload()
+

@@ -9,7 +9,7 @@ amount (the client, U-22). Refusals from the rules are shown inline.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.table import Table
 from rich.text import Text
@@ -18,11 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static, Tab, Tabs
+from textual.widgets import Footer, Label, OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from dataclasses import replace
 from models.accounts import Account
 from models.base import database
 from rules.change_requests import (accept_proposal, approve_milestone_change, decline_proposal,
@@ -128,6 +127,9 @@ def prompt(view: RequestView, now, width: int) -> Table:
     grid.add_row(Text(" · ".join(when), style="dim"))
     for line in changes_lines(view, CHANGES_SHOWN):
         grid.add_row(Text("  " + clip(line, max(width - 4, 10))))
+    if not view.is_pending or view.funds_needed_cents:
+        outcome = view.outcome + (f" “{view.answer_message}”" if view.answer_message else "")
+        grid.add_row(Text("  " + clip(outcome, max(width - 4, 10)), style="italic"))
     return grid
 
 
@@ -154,8 +156,10 @@ class AnswerActions:
         return view is not None and any(a in view.answers for a in answers)
 
     def _say(self, text: str, *, error: bool = False) -> None:
+        """What an answer did, or the rules' refusal, inline under the list."""
         status = self.query_one("#answer-status", Static)
         status.update(text)
+        status.display = bool(text)
         status.set_class(error, "-error")
 
     def action_approve(self) -> None:
@@ -295,10 +299,11 @@ class InboxScreen(AnswerActions, BaseScreen):
         yield Tabs(*(Tab(BOX_LABELS[b], id=f"box-{b}") for b in BOXES), active=f"box-{self.box}")
         yield RequestList(id="requests")
         yield Static("", id="empty")
-        yield Static("", id="answer-status")
+        yield Static("", id="answer-status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#answer-status").display = False
         self.query_one(Tabs).can_focus = False  # left and right switch boxes from the list
         self.query_one(OptionList).focus()
         self.set_interval(TICK, self._render_list)
@@ -460,11 +465,13 @@ class RequestScreen(AnswerActions, BaseScreen):
         yield ActingHeader(f"Change request #{self.request_id}")
         with VerticalScroll(id="request-body"):
             yield Static("Loading…", id="request-facts")
+            yield Label("Changes, per milestone and field", classes="section")
             yield Static("", id="request-changes")
-        yield Static("", id="answer-status")
+        yield Static("", id="answer-status", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#answer-status").display = False
         self.query_one("#request-body").focus()
         self.set_interval(TICK, self._show_view)
         self.reload()
@@ -475,6 +482,11 @@ class RequestScreen(AnswerActions, BaseScreen):
     @db_work("request")
     def _load(self, actor: Account, request_id: int) -> None:
         self.post_message(RequestLoaded(request_view(actor, request_id, clock=self.app.clock)))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Not this user's to see (G-07), or gone: BaseScreen has said why.
+        if event.state == WorkerState.ERROR and event.worker.group == "request":
+            self.dismiss()
 
     @on(RequestLoaded)
     def _loaded(self, message: RequestLoaded) -> None:

@@ -589,8 +589,12 @@ def diff_view(saved: list[PlanRow], rows: list[PlanRow], changes: list[PlanChang
     money = max((len(format_money(r.amount_cents)) for r in [*saved, *rows]), default=5)
     number = len(str(max(len(saved), len(rows), 1)))
 
+    marks_width = max([len(", ".join(m)) for m in marks.values()] + [len("removed")])
+    longest = max((len(r.title) for r in [*saved, *rows]), default=4)
+    # Titles as wide as the longest (a wide terminal need not spread the columns).
+    title_room = max(min(col - number - money - marks_width - 3, longest), 4)
+
     def line(pos: int, r: PlanRow, mark: str) -> Text:
-        title_room = max(col - number - money - len(mark) - 3, 4)
         text = Text(f"{pos:>{number}} ")
         text.append(clip(r.title, title_room).ljust(title_room),
                     style="strike" if mark == "removed" else "")

@@ -139,7 +139,6 @@ class ReorderList(ScrollView, can_focus=True):
         self._bounds = (0, 0)
         self._widths: list[int] = [len(c.label) for c in self.columns]
         self._number = 1
-        self._moved_by_mouse = False
 
     # --- data ------------------------------------------------------------------------
 
@@ -309,14 +308,11 @@ class ReorderList(ScrollView, can_focus=True):
         if not 0 <= index < len(self.items):
             return
         self.focus()
-        self.move_cursor(index)
+        self.move_cursor(index)  # a locked row is only highlighted: a click is no drag
         if self.reorderable and not self.items[index].locked:
             self.capture_mouse()  # moves outside the list still reach it
-            self._moved_by_mouse = False
             if self.grab():
                 self.state = DRAGGING
-        elif self.reorderable:
-            self.post_message(self.Blocked(self.items[index].key, self.items[index]))
         event.stop()
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
@@ -324,12 +320,10 @@ class ReorderList(ScrollView, can_focus=True):
             return
         lo, hi = self._bounds
         target = self._row_at(event.y)
+        # Dragged past a locked row, the row stops at it, as with the keys.
         clamped = min(max(target, lo), hi)
         if clamped != self.cursor:
-            self._moved_by_mouse = True
             self.carry(clamped - self.cursor)
-        if target != clamped and 0 <= target < len(self.items) and self.items[target].locked:
-            pass  # pressing against a locked row: it stays put, as with the keys
         event.stop()
 
     def on_mouse_up(self, event: events.MouseUp) -> None:

@@ -63,9 +63,10 @@ class RefundDialog(RoomDialog[RefundAsk]):
             text = self.draft.amount_text if self.draft else amount_text(self.paid_cents)
             yield field("Amount", Label("$", classes="unit"), MoneyInput(text=text, id="amount"),
                         Label(f"at most {format_money(self.paid_cents)}", classes="field-note"))
-        yield field("Reason", TextArea(self.draft.reason if self.draft else "", id="reason",
-                                       compact=True, soft_wrap=True,
-                                       placeholder="optional"))
+        spacer = [] if self.of_escrow else [Label("", classes="unit")]  # under the amount
+        yield field("Reason", *spacer, TextArea(self.draft.reason if self.draft else "",
+                                                id="reason", compact=True, soft_wrap=True,
+                                                placeholder="optional"))
 
     def button_row(self) -> Iterable[Button]:
         yield button("Ask for the refund", "ask", variant="primary")

@@ -52,9 +52,10 @@ class ResolveDisputeDialog(RoomDialog[Split]):
         yield field(f"To {self.freelancer}", Label("$", classes="unit"),
                     MoneyInput(text=text, id="to-freelancer", allow_zero=True))
         yield Static("", id="to-client")
-        yield field("Reason", TextArea(self.draft.reason if self.draft else "", id="reason",
-                                       compact=True, soft_wrap=True,
-                                       placeholder="required: why this split"))
+        yield field("Reason", Label("", classes="unit"),
+                    TextArea(self.draft.reason if self.draft else "", id="reason",
+                             compact=True, soft_wrap=True,
+                             placeholder="required: why this split"))
 
     def button_row(self) -> Iterable[Button]:
         yield button("Resolve", "resolve", variant="primary")

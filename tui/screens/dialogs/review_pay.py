@@ -146,7 +146,8 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
             with VerticalScroll(id="submission-message", can_focus=False):
                 yield Static(Text(sub["message"]))
             if sub.get("link"):
-                yield Static(Text(f"Link: {sub['link']}", overflow="fold"), id="submission-link")
+                yield Static(Text(f"Link: {sub['link']}", overflow="fold"),
+                             id="submission-link")
         else:
             before = ("The last submission was sent back for changes" if
                       r.milestone.status == "changes_requested" else
@@ -155,7 +156,8 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
                               "for work delivered outside the workroom (U-19)."),
                          id="no-submission")
         yield Static("", id="auto-release")
-        amount = MoneyInput(text=self.draft.amount, id="amount", disabled=not r.policy.partial_release)
+        amount = MoneyInput(text=self.draft.amount, id="amount",
+                            disabled=not r.policy.partial_release)
         yield field("Amount to release", Label("$", classes="unit"), amount,
                     Label(f"funded {format_money(r.held)}", classes="field-note"))
         yield Static("", id="difference")
@@ -164,8 +166,9 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
                     Label("", id="bonus-note", classes="field-note"), id="bonus-row")
         if r.changes:
             word = "Revision wanted" if r.fiverr else "Changes wanted"
-            yield field(word, TextArea(self.draft.message, id="changes", compact=True,
-                                       soft_wrap=True, placeholder="what needs changing"))
+            yield field(word, Label("", classes="unit"),
+                        TextArea(self.draft.message, id="changes", compact=True,
+                                 soft_wrap=True, placeholder="what needs changing"))
             if r.milestone.revisions_allowed is not None:
                 yield Static(f"{r.milestone.revisions_used} of "
                              f"{r.milestone.revisions_allowed} revisions used (F-06).",
