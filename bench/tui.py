@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import random
+import select
+import signal
 import sqlite3
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -215,11 +219,6 @@ def build_room(contract_title: str, milestones: int = 200, *, done: int = 60) ->
 
 # --- measuring: processes under a pseudo-terminal --------------------------------------
 
-import os  # noqa: E402 - the measuring half needs no project import
-import select  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-
 PYTHON = sys.executable
 DOWN, UP, PAGE_DOWN = b"\x1b[B", b"\x1b[A", b"\x1b[6~"
 QUIT = b"\x11"  # ctrl+q
@@ -246,6 +245,9 @@ class Minimal(App):
 
 Minimal().run()
 '''
+
+# The same with 10,000 rows put in the DataTable at once: the floor for paging down.
+MINIMAL_BIG_APP = MINIMAL_APP.replace("range(20)", "range(10_000)")
 
 # The project's app, as `milestones --db URL --as LOGIN` starts it (without the
 # background deadline sweep: the data would change between runs); optionally straight
@@ -442,7 +444,7 @@ def prepare(contracts: int, seed: int, rebuild: bool) -> dict:
         log(f"building {contracts:,} contracts in {big.name}")
         t0 = time.perf_counter()
         tmp = big.with_name(big.name + ".building")
-        now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
         build_contracts(tmp, contracts, seed=seed, now=now)
         open_database(sqlite_url(tmp))
         build_room(ROOM_TITLE)
@@ -512,9 +514,11 @@ def keypresses(presses: int, size: tuple[int, int], data: dict) -> dict[str, lis
                 term.key_latency(DOWN)
                 term.key_latency(UP)
             found = []
+            cpu = term.cpu_seconds()
             for i in range(presses):
                 found.append(term.key_latency(DOWN if (i // 5) % 2 == 0 else UP))
             times[name] = found
+            times[f"{name}_cpu"] = [(term.cpu_seconds() - cpu) / presses]
         finally:
             term.close()
     return times
@@ -532,9 +536,17 @@ def scrolling(presses: int, size: tuple[int, int], data: dict) -> dict[str, obje
     matching = list_contracts(agent, search="Freelancer 7", sort="title",
                               limit=1)[0].title[:10].encode()
     database.close()
+    out: dict[str, object] = {}
+    floor = Terminal([PYTHON, "-c", MINIMAL_BIG_APP], size=size, env=child_env())
+    try:
+        floor.wait_for(b"Row 01 marker")
+        floor.settle(0.5)
+        out["page_down_floor"] = [floor.key_latency(PAGE_DOWN, quiet=0.02)
+                                  for _ in range(presses)]
+    finally:
+        floor.close()
     term = Terminal(project_argv(sqlite_url_of(data["big"]), "agent"), size=size,
                     env=child_env())
-    out: dict[str, object] = {}
     try:
         term.wait_for(data["big_marker"])
         term.settle(0.5)
@@ -599,13 +611,24 @@ def report(start: dict, keys: dict, scroll: dict, args, data: dict) -> int:
         print(f"{label:44}{ms(median(values)):>10}{ms(min(values)):>10}"
               f"{ratio:7.2f}x{'' if target is None else f'{target:6.1f}x':>8}"
               f"{'  MISSED' if missed else ''}")
-    pd = sorted(scroll["page_down"])
-    p95 = pd[min(len(pd) - 1, int(len(pd) * 0.95))]
-    print(f"Scrolling {args.contracts:,} contracts: page down x{len(pd)} "
-          f"(about {len(pd) * (args.size[1] - 10):,} rows, pages loading on the way)")
-    print(f"  key to repaint: median {median(pd) * 1000:.1f} ms "
-          f"({median(pd) / floor:.2f}x the floor), 95th percentile {p95 * 1000:.1f} ms, "
-          f"slowest {pd[-1] * 1000:.1f} ms")
+    floor = keys["minimal_cpu"][0]
+    print("  CPU time per key, all it causes (every frame, the panel under the list):")
+    for label, key in (("    minimal", "minimal"), ("    contract list", "list"),
+                       ("    contract room", "room")):
+        value = keys[f"{key}_cpu"][0]
+        print(f"{label:44}{ms(value):>10}{'':>10}{value / floor:7.2f}x")
+    print(f"Scrolling: page down, key to the first byte of its repaint "
+          f"(x{len(scroll['page_down'])}: about "
+          f"{len(scroll['page_down']) * (args.size[1] - 10):,} rows)")
+    floor = median(scroll["page_down_floor"])
+    for label, values in (("  minimal app, 10,000 rows in a DataTable",
+                           scroll["page_down_floor"]),
+                          (f"  contract list, {args.contracts:,} contracts, paged",
+                           scroll["page_down"])):
+        pd = sorted(values)
+        p95 = pd[min(len(pd) - 1, int(len(pd) * 0.95))]
+        print(f"{label:44}{ms(median(pd)):>10}{ms(pd[0]):>10}{median(pd) / floor:7.2f}x"
+              f"   95%: {p95 * 1000:.0f} ms, slowest {pd[-1] * 1000:.0f} ms")
     print(f"Sort (s: by title) until the first sorted row shows: "
           f"{scroll['sort'] * 1000:.0f} ms")
     print(f"Filter (the last letter typed) until the first match shows: "

@@ -55,11 +55,13 @@ BACKENDS = ("sqlite", "postgres")
 BOTH_DATABASES = {
     "tests/rules/test_access.py",
     "tests/rules/test_amounts.py",
+    "tests/rules/test_availability.py",
     "tests/rules/test_change_requests.py",
     "tests/rules/test_contracts.py",
     "tests/rules/test_deadline_races.py",
     "tests/rules/test_deadlines.py",
     "tests/rules/test_funding.py",
+    "tests/rules/test_inbox.py",
     "tests/rules/test_payments.py",
     "tests/rules/test_planning.py",
     "tests/rules/test_refunds.py",

@@ -19,18 +19,23 @@ import pytest
 
 from models.accounts import Account, system_account
 from models.base import database
-from models.db import open_database, sqlite_url
 from models.contracts import Contract
+from models.db import open_database, sqlite_url
 from models.milestones import Milestone
 from models.vocabulary import ACTIVE_STATUSES, FINAL_STATUSES, MilestoneStatus, Role
 from rules.clock import FrozenClock
 from rules.contracts import create_contract, end_contract
 from rules.errors import RuleError
 from rules.ledger import A, balance
-from rules.plan import AddMilestone
-from rules.queries import (SORT_KEYS, contract_order, contract_summaries, count_contracts,
-                           list_contracts)
 from rules.payments import fund_next_milestone, release
+from rules.plan import AddMilestone
+from rules.queries import (
+    SORT_KEYS,
+    contract_order,
+    contract_summaries,
+    count_contracts,
+    list_contracts,
+)
 from rules.refunds import request_refund
 from rules.work import request_changes, submit_work
 

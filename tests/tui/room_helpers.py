@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from textual import events
 from textual.pilot import Pilot
 from textual.worker import WorkerFailed, WorkerState
 
@@ -78,8 +79,15 @@ async def open_room(pilot: Pilot, account: Account, contract: Contract | int) ->
 
 
 async def type_in(pilot: Pilot, text: str) -> None:
-    """Type into the focused field, key by key."""
+    """Type into the focused field, key by key (amounts: short)."""
     await pilot.press(*text)
+    await settle(pilot)
+
+
+async def paste(pilot: Pilot, text: str) -> None:
+    """Paste into the focused field, as a terminal does (messages: long)."""
+    assert pilot.app.screen.focused is not None, "nothing has focus to paste into"
+    pilot.app.post_message(events.Paste(text))  # the app hands it to the focused widget
     await settle(pilot)
 
 
@@ -120,5 +128,5 @@ def transfers(contract: Contract, kind: str) -> list[int]:
                    & (LedgerEntry.amount_cents > 0)).order_by(LedgerEntry.id)]
 
 
-__all__ = ["new_contract", "detail", "open_room", "type_in", "press", "settle", "notes",
+__all__ = ["new_contract", "detail", "open_room", "type_in", "paste", "press", "settle", "notes",
            "milestone", "stored", "transfers"]

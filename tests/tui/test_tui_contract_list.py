@@ -5,11 +5,11 @@ import importlib.util
 from pathlib import Path
 
 from textual.widgets import Input, Label, Static
+from tui_helpers import press, settle, text_of
 
 from models.accounts import Account
 from models.vocabulary import Role
 from rules.queries import list_contracts, unread_count
-from tui_helpers import press, settle, text_of
 from tui.screens import contract_list
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.totals import TotalsPanel

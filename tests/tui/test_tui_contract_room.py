@@ -15,12 +15,12 @@ from models.contracts import Contract
 from models.refunds import RefundRequest
 from rules.change_requests import approve_milestone_change, request_milestone_change
 from rules.queries import contract_totals
-from room_helpers import (detail, milestone, new_contract, notes, open_room, press,
-                          stored, transfers, type_in)
+from room_helpers import (detail, milestone, new_contract, notes, open_room, paste,
+                          press, stored, transfers, type_in)
 from tui.screens.contract import ContractScreen, UnavailableCommands
 from tui.screens.dialogs.cancel import CancelDialog
-from tui.screens.dialogs.confirm import ConfirmDialog
-from tui.screens.dialogs.message import MessageDialog
+from tui.screens.dialogs.confirm import ReadBackDialog
+from tui.screens.dialogs.message import SendMessageDialog
 from tui.screens.dialogs.refund import RefundDialog
 from tui.screens.dialogs.resolve_dispute import ResolveDisputeDialog
 from tui.screens.help import HelpScreen
@@ -32,7 +32,12 @@ def shown(screen) -> str:
 
 
 def footer(screen) -> list[str]:
-    return [k.description for k in screen.query(FooterKey)]
+    """The labels of the footer, after checking that none is cut off (80 columns)."""
+    keys = list(screen.query(FooterKey))
+    palette = next(k for k in keys if k.has_class("-command-palette"))
+    assert all(k.region.right <= palette.region.x for k in keys if k is not palette), \
+        [(k.description, k.region) for k in keys]
+    return [k.description for k in keys]
 
 
 def test_G07_U03_each_role_is_offered_what_it_may_do_and_the_palette_says_why_not(
@@ -105,7 +110,7 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
         await press(pilot, "x")
         assert isinstance(app.screen, RefundDialog)
         assert "The whole escrow, $250.00, is asked back." in shown(app.screen)
-        await type_in(pilot, "Not what we agreed")
+        await paste(pilot, "Not what we agreed")
         await press(pilot, "f2")
         rr = RefundRequest.get(RefundRequest.milestone == wireframes.id)
         assert (rr.status, rr.amount_cents, rr.reason) == ("pending", 250_00,
@@ -116,11 +121,11 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
         room = await open_room(pilot, world.bo, world.website)
         assert {"Agree", "Dispute"} <= set(footer(room))
         await press(pilot, "d")
-        assert isinstance(app.screen, MessageDialog)
+        assert isinstance(app.screen, SendMessageDialog)
         await press(pilot, "f2")
-        assert isinstance(app.screen, MessageDialog)
+        assert isinstance(app.screen, SendMessageDialog)
         assert app.screen.error_text == "A message explaining the dispute is required (U-33)."
-        await type_in(pilot, "Delivered as specified")
+        await paste(pilot, "Delivered as specified")
         await press(pilot, "f2")
         assert RefundRequest.get_by_id(rr.id).status == "disputed"
 
@@ -129,7 +134,7 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
         assert "Respond" in footer(room)
         await press(pilot, "s")
         assert "Client's" not in shown(app.screen)
-        await type_in(pilot, "The pages are missing")
+        await paste(pilot, "The pages are missing")
         await press(pilot, "f2")
         assert RefundRequest.get_by_id(rr.id).status == "in_support"
         assert milestone(world.website, 0).status == "in_support"
@@ -142,7 +147,7 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
         await type_in(pilot, "100")
         assert "Ada Client gets the other $150.00." in shown(app.screen)
         await press(pilot, "tab")
-        await type_in(pilot, "Half the pages were delivered")
+        await paste(pilot, "Half the pages were delivered")
         await press(pilot, "f2")
         assert RefundRequest.get_by_id(rr.id).status == "resolved"
         assert milestone(world.website, 0).status == "resolved"
@@ -175,7 +180,7 @@ def test_U22_top_up_then_G03_end_with_project_funds_and_F08_cancel(
         # Cy ends the pipeline: the confirmation says what returns to her (G-03, U-04).
         room = await open_room(pilot, world.cy, world.pipeline)
         await press(pilot, "e")
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ReadBackDialog)
         readback = shown(app.screen)
         assert "$50.00 of project funds return to you (U-04)." in readback
         assert "1 future milestone is closed." in readback
@@ -188,10 +193,10 @@ def test_U22_top_up_then_G03_end_with_project_funds_and_F08_cancel(
         await open_room(pilot, world.sam, world.website)
         await press(pilot, "k")
         assert isinstance(app.screen, CancelDialog)
-        assert "$250.00 in escrow returns to Ada Client" in str(
-            app.screen.query_one("#one").label)
+        # The highlighted milestone is chosen first; the line says what it does.
+        assert "$250.00 in escrow returns to Ada Client." in shown(app.screen)
         await press(pilot, "tab")  # the milestone is chosen; on to the reason
-        await type_in(pilot, "Client and freelancer both asked")
+        await paste(pilot, "Client and freelancer both asked")
         await press(pilot, "f2")
         assert milestone(world.website, 0).status == "cancelled"
         assert transfers(world.website, "cancel_to_client") == [250_00]

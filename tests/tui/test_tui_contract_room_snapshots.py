@@ -38,15 +38,10 @@ def test_room_as_the_freelancer(snap_compare, make_app, world, clock, size):
                         run_before=room(world.website.id))
 
 
-def test_room_in_16_colours(snap_compare, make_app, world):
-    """A 16-colour terminal gets the ANSI theme: statuses are words, styles only help."""
-    assert snap_compare(make_app(world.ada, theme="ansi-dark"), terminal_size=(80, 24),
-                        run_before=room(world.website.id))
-
-
 def test_room_without_colour(snap_compare, make_app, world, monkeypatch):
     """NO_COLOR: no colour at all (the snapshot shows it in greys); the overdue date,
-    the statuses and the cursor row still read."""
+    the statuses and the cursor row still read. (The room in the 16-colour ANSI theme
+    is test_tui_snapshots.py::test_contract_screen_in_16_colours.)"""
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
                         run_before=room(world.website.id))

@@ -34,7 +34,7 @@ def test_enter_opens_the_contract_with_its_milestones_deadlines_and_timeline(
         heading = text_of(screen.query_one("#contract-heading", Static))
         assert heading == "#1 Website redesign · open · Upwork fixed price"
         parties = text_of(screen.query_one("#contract-parties", Static))
-        assert "Client Ada Client · Freelancer Bo Freelancer" in parties
+        assert "Client Ada Client (you) · Freelancer Bo Freelancer" in parties
         assert "$1,950.00" in text_of(screen.query_one("#contract-totals", Static))
         # U-06: the review window of the submission, with its countdown.
         deadlines = text_of(screen.query_one("#deadlines", Static))

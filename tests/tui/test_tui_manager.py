@@ -376,3 +376,14 @@ def test_the_palette_and_help_list_the_managers_keys(make_app, world, drive):
         assert "Add" not in names
 
     drive(make_app(world.ada), scenario)
+
+
+def test_U07_a_fiverr_order_keeps_its_plan_and_says_why(make_app, world, drive):
+    async def scenario(pilot):
+        screen = await open_manager(pilot, world.logo)
+        note = text_of(screen.query_one("#plan-note", Static))
+        assert "A Fiverr order keeps the milestones of its Gig or custom offer" in note
+        assert "(U-07)" in note
+        assert not {"grab", "add", "edit", "delete", "save"} & footer_actions(screen)
+
+    drive(make_app(world.ada), scenario)

@@ -11,10 +11,11 @@ from textual.widgets import Button, Input, Static
 from models.contracts import Feedback
 from models.milestones import Submission
 from rules.queries import contract_totals
-from room_helpers import (milestone, new_contract, notes, open_room, press, stored,
-                          transfers, type_in)
+from rules.work import submit_work
+from room_helpers import (detail, milestone, new_contract, notes, open_room, paste, press,
+                          stored, transfers, type_in)
 from tui.screens.contract import ContractScreen
-from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
 from tui.screens.dialogs.feedback import FeedbackDialog
 from tui.screens.dialogs.review_pay import ReviewPayDialog
@@ -38,7 +39,7 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
         # Ada funds the first milestone; the confirmation says what is charged (U-05).
         await open_room(pilot, world.ada, brand)
         await press(pilot, "f")
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ReadBackDialog)
         assert "You are charged $304.95 now, with the one-time contract initiation fee " \
                "of $4.95 (U-05)." in shown(app.screen)
         await press(pilot, "y")
@@ -48,9 +49,9 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
         await open_room(pilot, world.bo, brand)
         await press(pilot, "w")
         assert isinstance(app.screen, SubmitWorkDialog)
-        await type_in(pilot, "First draft")
+        await paste(pilot, "First draft")
         await press(pilot, "tab")
-        await type_in(pilot, "https://example.com/v1")
+        await paste(pilot, "https://example.com/v1")
         await press(pilot, "f2")
         assert milestone(brand, 0).status == "submitted"
 
@@ -63,7 +64,7 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
         assert "Paid automatically 2026-03-24 12:00 (in 14 days) unless you act first " \
                "(U-06)." in shown(dialog)
         await press(pilot, "tab", "tab")  # amount → bonus → changes wanted
-        await type_in(pilot, "Darker palette")
+        await paste(pilot, "Darker palette")
         await press(pilot, "f3")
         assert isinstance(app.screen, ContractScreen)
         m = milestone(brand, 0)
@@ -72,7 +73,7 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
         # Bo submits again: a new review window (U-18).
         await open_room(pilot, world.bo, brand)
         await press(pilot, "w")
-        await type_in(pilot, "Second draft")
+        await paste(pilot, "Second draft")
         await press(pilot, "f2")
         assert milestone(brand, 0).status == "submitted"
         assert Submission.select().where(Submission.milestone == m.id).count() == 2
@@ -85,7 +86,7 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
         assert "the other $50.00 stays as project funds for the next milestone (U-26)" \
                in shown(app.screen)
         await press(pilot, "enter")
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ReadBackDialog)
         readback = shown(app.screen)
         assert "Release $250.00 to Bo Freelancer for “Style guide”." in readback
         assert "The other $50.00 of the $300.00 in escrow stays as project funds (U-26)." \
@@ -142,7 +143,7 @@ def test_U28_U30_G04_full_release_with_a_bonus_ends_the_contract_then_feedback(
         assert isinstance(app.screen, FeedbackDialog)
         await press(pilot, "down", "enter")  # from five stars to four
         await press(pilot, "tab")
-        await type_in(pilot, "Great icons")
+        await paste(pilot, "Great icons")
         await press(pilot, "f2")
         fb = Feedback.get(Feedback.contract == icons.id)
         assert (fb.stars, fb.comment, fb.author_id) == (4, "Great icons", world.ada.id)
@@ -152,7 +153,7 @@ def test_U28_U30_G04_full_release_with_a_bonus_ends_the_contract_then_feedback(
 
 
 def test_U19_release_without_a_submission_keeps_the_contract_open(
-        make_app, world, clock, drive):
+        make_app, world, clock, app_clock, drive):
     handoff = new_contract(world, clock, "Server handoff", ("Handoff", 400_00, "2026-04-01"),
                            fund=True)
 
@@ -171,6 +172,24 @@ def test_U19_release_without_a_submission_keeps_the_contract_open(
         await press(pilot, "y")
         assert milestone(handoff, 0).status == "released"
         assert type(handoff).get_by_id(handoff.id).status == "open"
+
+        # On Fiverr a milestone is paid by accepting its delivery: no key before it.
+        room = await open_room(pilot, world.ada, world.logo)
+        assert not room.check_action("review_pay", ())
+        assert room.verdict("review_pay").rule_id == "U-19"
+        # Once delivered: accepted in full, no bonus, a revision instead of changes.
+        concepts = detail(world.ada, world.logo).milestones[0]
+        submit_work(world.bo, concepts.id, "Three concepts", clock=app_clock)
+        await press(pilot, "r", "p")
+        dialog = app.screen
+        assert dialog.query_one("#amount", Input).disabled
+        assert dialog.query_one("#bonus", Input).disabled
+        text = shown(dialog)
+        assert "Fiverr Gig milestones: the funded $80.00 is paid in full (U-25)." in text
+        assert "no bonuses on Fiverr Gig milestones (U-28)" in text
+        assert "0 of 2 revisions used (F-06)." in text
+        assert str(dialog.query_one("#send-back", Button).label) == "Request a revision"
+        await press(pilot, "escape")
 
     drive(make_app(world.ada), scenario)
 

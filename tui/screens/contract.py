@@ -93,7 +93,7 @@ class UnavailableCommands(Provider):
 
     def _explain(self, binding: Binding, verdict: Verdict):
         return partial(self.app.notify, verdict.reason, title=f"{binding.description}: not now",
-                       severity="warning", timeout=8)
+                       severity="warning", timeout=8, markup=False)
 
     async def discover(self) -> Hits:
         for binding, verdict in self._hidden():
@@ -231,10 +231,12 @@ class ContractScreen(RoomActions, BaseScreen):
             (f"#{d.id} {d.title}", "bold"), " · ",
             Content.from_rich_text(status_badge(d.status)), " · ", d.policy_label))
         until = f" to {date_text(d.end_date)}" if d.end_date else ""
+        you = {"client": ("", " (you)", ""), "freelancer": ("", "", " (you)")}.get(
+            d.capacity, (" · you: support", "", ""))
         self.query_one("#contract-parties", Static).update(
-            f"Client [b]{_escape(d.client.display_name)}[/b] · Freelancer "
-            f"[b]{_escape(d.freelancer.display_name)}[/b] · from {date_text(d.starts_on)}"
-            f"{until} · you: {d.capacity}")
+            f"Client [b]{_escape(d.client.display_name)}[/b]{you[1]} · Freelancer "
+            f"[b]{_escape(d.freelancer.display_name)}[/b]{you[2]} · from "
+            f"{date_text(d.starts_on)}{until}{you[0]}")
         self.query_one("#contract-totals", Static).update(totals_table(d.totals))
         table.show(d.milestones, now, next_to_fund_id=d.next_to_fund_id,
                    platform=get_policy(d.policy).platform)

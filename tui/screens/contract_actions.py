@@ -24,21 +24,21 @@ from rules.money import format_money
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import get_policy
 from rules.queries import ContractDetail, MilestoneView
-from rules.refunds import agree_refund, dispute_refund, request_refund, resolve_dispute, \
-    respond_to_dispute
+from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
+                           respond_to_dispute)
 from rules.support import cancel_milestone, cancel_order
 from rules.work import request_changes, submit_work
 from tui.format import countdown, local_time
 from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.cancel import CancelDialog
-from tui.screens.dialogs.confirm import ConfirmDialog
+from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
 from tui.screens.dialogs.feedback import FeedbackDialog
-from tui.screens.dialogs.message import MessageDialog
+from tui.screens.dialogs.message import SendMessageDialog
 from tui.screens.dialogs.refund import RefundDialog
 from tui.screens.dialogs.resolve_dispute import ResolveDisputeDialog
-from tui.screens.dialogs.review_pay import ChangesDecision, Review, ReviewPayDialog, \
-    pay_readback
+from tui.screens.dialogs.review_pay import (ChangesDecision, Review, ReviewPayDialog,
+                                           pay_readback)
 from tui.screens.dialogs.submit_work import SubmitWorkDialog
 from tui.workers import db_work
 
@@ -88,11 +88,12 @@ class RoomActions:
         return await self.app.push_screen_wait(dialog)
 
     def succeeded(self, text: str) -> None:
-        self.notify(text, timeout=5)
+        self.notify(text, timeout=5, markup=False)  # titles are the users' own words
         self.action_refresh()
 
     def refused_by_rules(self, refusal: RuleError) -> None:
-        self.notify(refusal_text(refusal), title="Not done", severity="warning", timeout=8)
+        self.notify(refusal_text(refusal), title="Not done", severity="warning", timeout=8,
+                    markup=False)
         self.action_refresh()  # the room may be out of date: that is often why
 
     def _names(self) -> tuple[str, str]:
@@ -124,7 +125,7 @@ class RoomActions:
         lines.append(f"You are charged {format_money(charged)} now" + (
             f", with the one-time contract initiation fee of {format_money(fee)} (U-05)."
             if fee else "."))
-        if not await self.ask(ConfirmDialog(f"{verb} the next milestone", lines,
+        if not await self.ask(ReadBackDialog(f"{verb} the next milestone", lines,
                                              f"{verb} it")):
             return
         out = await self.call_rules(fund_next_milestone, d.id, milestone_id=m.id)
@@ -144,7 +145,7 @@ class RoomActions:
                  f"{format_money(m.escrow_cents)} (U-22).",
                  f"Add the missing {format_money(missing)}: {format_money(from_funds)} from "
                  f"project funds, {format_money(missing - from_funds)} charged to you now."]
-        if not await self.ask(ConfirmDialog("Top up the escrow", lines, "Add the funds")):
+        if not await self.ask(ReadBackDialog("Top up the escrow", lines, "Add the funds")):
             return
         out = await self.call_rules(add_escrow_funds, m.id)
         if out.refusal:
@@ -210,7 +211,7 @@ class RoomActions:
                     end = await self.ask(EndOrKeepDialog(review, decision))
                     if end is None:
                         continue  # back to the review, as it was
-                if not await self.ask(ConfirmDialog(
+                if not await self.ask(ReadBackDialog(
                         "Pay now?", pay_readback(review, decision, end),
                         f"Pay {format_money(decision.amount_cents + decision.bonus_cents)}")):
                     continue
@@ -240,7 +241,7 @@ class RoomActions:
             lines.append(f"{m.revisions_used} of {m.revisions_allowed} revisions used (F-06).")
         text, error = "", None
         while True:
-            text = await self.ask(MessageDialog(
+            text = await self.ask(SendMessageDialog(
                 f"Request {what} · “{m.title}”", lines, label="Changes wanted",
                 send=f"Request {what}", text=text, placeholder="what needs changing",
                 error=error))
@@ -290,7 +291,7 @@ class RoomActions:
                  f"Agreeing returns it to {client} from {where} (U-29)."]
         if rr.reason:
             lines.insert(1, f"Their reason: {rr.reason}")
-        if not await self.ask(ConfirmDialog("Agree to the refund", lines,
+        if not await self.ask(ReadBackDialog("Agree to the refund", lines,
                                             f"Refund {format_money(rr.amount_cents)}")):
             return
         out = await self.call_rules(agree_refund, rr.id)
@@ -341,7 +342,7 @@ class RoomActions:
                             call: Callable, done: str) -> None:
         text, error = "", None
         while True:
-            text = await self.ask(MessageDialog(title, lines, label=label, send=send,
+            text = await self.ask(SendMessageDialog(title, lines, label=label, send=send,
                                                 text=text, error=error))
             if text is None:
                 return
@@ -389,11 +390,12 @@ class RoomActions:
         d = self.detail
         client = d.client.display_name
         held = sum(x.escrow_cents for x in d.milestones)
-        one_effect = (f"{format_money(m.escrow_cents)} in escrow returns to {client}"
-                      if m is not None and m.escrow_cents else "it will not be funded")
-        order_effect = (f"every unfinished milestone ends; {format_money(held)} in escrow "
-                        f"and {format_money(d.totals.project_funds_cents)} of project funds "
-                        f"return to {client}")
+        one_effect = (f"{format_money(m.escrow_cents)} in escrow returns to {client}."
+                      if m is not None and m.escrow_cents else
+                      "It is closed and will not be funded.")
+        order_effect = (f"Every unfinished milestone ends; {format_money(held)} in escrow and "
+                        f"{format_money(d.totals.project_funds_cents)} of project funds "
+                        f"return to {client}.")
         draft = error = None
         while True:
             draft = await self.ask(CancelDialog(m.title if m else None, one_effect,
@@ -431,7 +433,7 @@ class RoomActions:
             lines.append(f"{planned} future milestone{'s' if planned != 1 else ''} "
                          f"{'are' if planned != 1 else 'is'} closed.")
         lines.append("Each party can then leave feedback once (G-04).")
-        if not await self.ask(ConfirmDialog(f"End “{d.title}”?", lines, "End the contract")):
+        if not await self.ask(ReadBackDialog(f"End “{d.title}”?", lines, "End the contract")):
             return
         out = await self.call_rules(end_contract, d.id)
         if out.refusal:

@@ -1,18 +1,20 @@
 """Home: the acting user's contracts (an agent: all of them), filtered, sorted, paged.
 
-Loading, at any size: one worker asks `rules.queries.contract_order` for the ids of the
-whole list in order (the sort is done once, in SQL) and the first page of summaries;
-as the cursor nears the end of what is loaded, the next page of summaries is read by
-id. The count is the length of the order: no second query.
+Loading, at any size: the first page is one sorted LIMIT query and a count, so the
+list shows as soon as possible. When the cursor nears the end of what is loaded, a
+worker asks `rules.queries.contract_order` once for the ids of the whole list in order
+(a sort by totals reads every contract: done once, not again for every page), then each
+page is read by id. Rows already shown are never read twice.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import islice
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Static
@@ -20,11 +22,16 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from models.vocabulary import Role
-from rules.queries import ContractSummary, contract_order, contract_summaries
+from rules.queries import (
+    ContractSummary,
+    contract_order,
+    contract_summaries,
+    count_contracts,
+    list_contracts,
+)
 from tui.commands import command
 from tui.format import format_money
 from tui.screens.base import BaseScreen
-from tui.screens.contract import ContractScreen
 from tui.widgets.contract_table import COLUMNS, ContractTable
 from tui.widgets.header import ActingHeader
 from tui.widgets.totals import LAYOUT, TotalsPanel
@@ -54,38 +61,37 @@ SORT_WORDS = {
 }
 
 
-def summary_text(s: ContractSummary) -> Text:
+def summary_text(s: ContractSummary) -> Content:
     """The panel under the table: which contract, and its money in the columns of
-    `tui.widgets.totals.totals_table`. Plain text, not a Rich table: it is drawn again
-    on every cursor move, and a table costs ten times as much to measure and draw."""
-    lines = [Text(f"#{s.id} {s.title} · {s.status} · {s.policy_label}"),
-             Text(f"Client {s.client_name} · Freelancer {s.freelancer_name}")]
+    `tui.widgets.totals.totals_table`. Plain content, not a Rich table: it is drawn
+    again on every cursor move, and a table costs many times as much to measure and
+    draw. (Lines too long for the panel end in an ellipsis: screens.css.)"""
+    parts: list[str | tuple[str, str]] = [
+        (f"#{s.id} {s.title} · {s.status} · {s.policy_label}\n"
+         f"Client {s.client_name} · Freelancer {s.freelancer_name}")]
     groups = list(zip(*LAYOUT))  # the columns of label and amount pairs
     amounts = [[format_money(getattr(s.totals, field)) for _, field in group]
                for group in groups]
     label_width = [max(len(label) for label, _ in group) for group in groups]
     amount_width = [max(len(a) for a in column) for column in amounts]
     for row, pairs in enumerate(LAYOUT):
-        line = Text()
+        parts.append("\n")
         for g, (label, _) in enumerate(pairs):
             if g:
-                line.append("   ")  # the grid's gap column between its cell padding
-            line.append(label.ljust(label_width[g]), style="dim")
-            line.append(" ")
-            line.append(amounts[g][row].rjust(amount_width[g]), style="bold")
-        lines.append(line)
-    text = Text("\n", no_wrap=True, overflow="ellipsis", end="").join(lines)
-    text.no_wrap, text.overflow = True, "ellipsis"
-    return text
+                parts.append("   ")  # the grid's gap column between its cell padding
+            parts += [(label.ljust(label_width[g]), "dim"), " ",
+                      (amounts[g][row].rjust(amount_width[g]), "bold")]
+    return Content.assemble(*parts)
 
 
 @dataclass
 class ContractsLoaded(Message):
     """A page of contracts came back from the database."""
     generation: int
-    start: int                   # where the page starts in the order
+    first: bool                  # the first page: the rows shown so far are replaced
     rows: list[ContractSummary]
-    order: list[int] | None      # the whole order, with the first page only
+    total: int | None = None     # how many there are (the first page, and with `order`)
+    order: list[int] | None = None  # every id in list order, read with the second page
 
 
 @dataclass
@@ -117,13 +123,15 @@ class ContractListScreen(BaseScreen):
         super().__init__()
         self._generation = 0   # bumped by every reload; older pages are dropped
         self._loading = False
-        self._order: list[int] = []
-        self._next = 0         # where the next page starts in the order
+        self._order: list[int] | None = None  # read with the second page
+        self._total = 0
         self._loaded = False   # the first page of this generation has arrived
         self.sort_key = NUMBER
         self.descending = False
         self._debounce: Timer | None = None
         self._page_worker: Worker | None = None
+        self._totals_due = False  # the panel is to be drawn after the next frame
+        self._query: tuple[Account, str, str, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield ActingHeader("Contracts")
@@ -165,28 +173,42 @@ class ContractListScreen(BaseScreen):
         self._generation += 1
         self._loaded = False
         self._loading = True
-        self._page_worker = self._load_first(self._generation, self.app.actor, self.search,
-                                             self.sort_key, self.descending)
+        self._order = None
+        # What every page of this generation is read with (the filter box may change
+        # before the next page is asked for: the debounce then reloads).
+        self._query = (self.app.actor, self.search, self.sort_key, self.descending)
+        self._page_worker = self._load_first(self._generation, *self._query)
 
     def _load_more(self) -> None:
-        if self._loaded and not self._loading and self._next < len(self._order):
+        shown = len(self.table.summaries)
+        if self._loaded and not self._loading and shown < self._total:
             self._loading = True
-            ids = self._order[self._next:self._next + PAGE_SIZE]
-            self._page_worker = self._load_page(self._generation, self._next,
-                                                self.app.actor, ids)
+            self._page_worker = self._load_page(self._generation, *self._query, self._order,
+                                                {s.id for s in self.table.summaries})
 
     @db_work("contracts")
     def _load_first(self, generation: int, actor: Account, search: str, sort: str,
                     descending: bool) -> None:
-        order = contract_order(actor, search=search or None, sort=sort,
-                               descending=descending)
-        rows = contract_summaries(actor, order[:PAGE_SIZE])
-        self.post_message(ContractsLoaded(generation, 0, rows, order))
+        rows = list_contracts(actor, search=search or None, sort=sort,
+                              descending=descending, limit=PAGE_SIZE)
+        total = count_contracts(actor, search or None)
+        self.post_message(ContractsLoaded(generation, True, rows, total=total))
 
     @db_work("contracts")
-    def _load_page(self, generation: int, start: int, actor: Account, ids: list[int]) -> None:
-        self.post_message(ContractsLoaded(generation, start, contract_summaries(actor, ids),
-                                          None))
+    def _load_page(self, generation: int, actor: Account, search: str, sort: str,
+                   descending: bool, order: list[int] | None, shown: set[int]) -> None:
+        fresh = order is None
+        if fresh:
+            order = contract_order(actor, search=search or None, sort=sort,
+                                   descending=descending)
+        # By position, skipping what is shown: should contracts have come or gone since
+        # the first page, none is shown twice.
+        ids = islice((i for i in islice(order, max(len(shown) - PAGE_SIZE, 0), None)
+                      if i not in shown), PAGE_SIZE)
+        rows = contract_summaries(actor, list(ids))
+        self.post_message(ContractsLoaded(generation, False, rows,
+                                          total=len(order) if fresh else None,
+                                          order=order if fresh else None))
 
     @db_work("contract-rows", exclusive=False)
     def _refresh_rows(self, generation: int, actor: Account, ids: list[int]) -> None:
@@ -197,16 +219,20 @@ class ContractListScreen(BaseScreen):
         if message.generation != self._generation:
             return  # an answer to a question nobody asks any more
         self._loading = False
+        self._loaded = True
         if message.order is not None:
             self._order = message.order
-            self._loaded = True
-        self._next = message.start + PAGE_SIZE
+        if message.total is not None:
+            self._total = message.total
         sort = None if self.sort_key == NUMBER else (self.sort_key, self.descending)
-        self.table.show(message.rows, self.app.clock.now(), append=message.start > 0,
+        self.table.show(message.rows, self.app.clock.now(), append=not message.first,
                         sort=sort)
-        self._show_state()
-        if message.start > 0 and self.table.cursor_row >= (len(self.table.summaries)
-                                                           - MORE_WHEN_WITHIN):
+        if message.first or message.total is not None:
+            self._show_state()  # a further page changes neither the count nor the keys
+        if not message.rows:
+            self._total = len(self.table.summaries)  # the end came sooner: gone since
+        elif not message.first and self.table.cursor_row >= (len(self.table.summaries)
+                                                              - MORE_WHEN_WITHIN):
             self._load_more()  # the cursor ran ahead while this page was read
 
     @on(ContractsRefreshed)
@@ -218,8 +244,7 @@ class ContractListScreen(BaseScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self._page_worker and event.state in (WorkerState.ERROR,
                                                                  WorkerState.CANCELLED):
-            self._loading = False
-        super().on_worker_state_changed(event)
+            self._loading = False  # BaseScreen's handler reports the error itself
 
     # --- what the screen says around the table -------------------------------------
 
@@ -237,7 +262,7 @@ class ContractListScreen(BaseScreen):
         self.refresh_bindings()
 
     def _show_info(self) -> None:
-        total = len(self._order)
+        total = self._total
         if self.search:
             noun = "match" if total == 1 else "matches"
         else:
@@ -257,6 +282,7 @@ class ContractListScreen(BaseScreen):
     def _show_totals(self) -> None:
         """The highlighted contract under the table. On every cursor move: the panel's
         height is fixed (screens.css), so it is redrawn without a layout of the screen."""
+        self._totals_due = False
         panel = self.query_one(TotalsPanel)
         s = self.table.highlighted()
         if panel.display != (s is not None):
@@ -285,7 +311,11 @@ class ContractListScreen(BaseScreen):
 
     @on(DataTable.RowHighlighted, "#contracts")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_totals()
+        # The cursor is drawn first; the panel under the table follows in the next
+        # frame (once, however many moves a held key made in between).
+        if not self._totals_due:
+            self._totals_due = True
+            self.call_after_refresh(self._show_totals)
         if event.cursor_row >= len(self.table.summaries) - MORE_WHEN_WITHIN:
             self._load_more()
 
@@ -320,6 +350,9 @@ class ContractListScreen(BaseScreen):
     def action_open_contract(self) -> None:
         summary = self.table.highlighted()
         if summary is not None:
+            # Imported when first opened: the room and its dialogs are a good part of
+            # what the program imports, and the list is what it starts with.
+            from tui.screens.contract import ContractScreen
             self.app.push_screen(ContractScreen(summary.id))
 
     def action_filter(self) -> None:

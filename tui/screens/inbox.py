@@ -368,6 +368,8 @@ class InboxScreen(AnswerActions, BaseScreen):
         empty = self.query_one("#empty", Static)
         empty.display = self._loaded and not items
         options.display = bool(items)
+        if items and self.focused is None:
+            options.focus()  # hidden while its box was empty, it lost the focus
         empty.update({
             "incoming": "Nothing waits for you: requests to answer arrive here.",
             "outgoing": "None of your requests is waiting for an answer.",

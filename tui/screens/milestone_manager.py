@@ -39,6 +39,7 @@ from rules.queries import ContractDetail, contract_detail
 from tui.commands import command
 from tui.format import clip, date_text, format_money, status_text
 from tui.screens.base import BaseScreen
+from tui.screens.inbox import RequestScreen
 from tui.screens.milestone_form import (ConfirmDialog, MessageDialog, MilestoneDraft,
                                         MilestoneForm, refusal_text)
 from tui.widgets.header import ActingHeader
@@ -138,6 +139,7 @@ class MilestoneManagerScreen(BaseScreen):
         self.note = ""
         self._refs = 0
         self._saving = False
+        self._done = False
         self._unavailable = False
 
     def compose(self) -> ComposeResult:
@@ -256,7 +258,10 @@ class MilestoneManagerScreen(BaseScreen):
                 self.dismiss(False)
 
     def on_screen_resume(self) -> None:
-        if self._unavailable:
+        # It was saved, or failed to load, while help or a dialog was on top.
+        if self._done:
+            self.dismiss(True)
+        elif self._unavailable:
             self.dismiss(False)
 
     def data_changed(self, contract_ids: set[int], *, time_moved: bool = False) -> None:
@@ -462,8 +467,10 @@ class MilestoneManagerScreen(BaseScreen):
     # --- save, propose, leave ----------------------------------------------------------
 
     def action_save(self) -> None:
+        if self._saving:
+            return  # one save at a time: the first is still being written
         if self.capacity == "freelancer":
-            self.action_propose()
+            self._ask_and_propose()
             return
         if not self.ops:
             self._say("Nothing to save: the plan is as saved.")
@@ -481,7 +488,7 @@ class MilestoneManagerScreen(BaseScreen):
             return
         self.post_message(PlanSaved(self._summary(), proposed=False))
 
-    def action_propose(self) -> None:
+    def _ask_and_propose(self) -> None:
         if not self.ops:
             self._say("Nothing to propose yet: a adds, e edits, d deletes.")
             return
@@ -519,7 +526,9 @@ class MilestoneManagerScreen(BaseScreen):
             self.notify(f"Proposal sent to the client: {message.summary}.", timeout=5)
         else:
             self.notify(f"Saved: {message.summary}.", timeout=5)
-        self.dismiss(True)
+        self._done = True
+        if self.is_current:
+            self.dismiss(True)
 
     @on(PlanRefused)
     def _refused(self, message: PlanRefused) -> None:
@@ -529,7 +538,6 @@ class MilestoneManagerScreen(BaseScreen):
     def action_open_proposal(self) -> None:
         if self.proposal is None:
             return
-        from tui.screens.inbox import RequestScreen
         self.app.push_screen(RequestScreen(self.proposal.id), lambda _r: self.reload())
 
     def action_back(self) -> None:

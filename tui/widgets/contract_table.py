@@ -16,8 +16,8 @@ the clock only changes widths and redraws what is on screen.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 import arrow
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -29,8 +29,15 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from rules.queries import ContractSummary
-from tui.format import (clip, countdown, deadline_text, format_money, money_pair,
-                        policy_short, status_text)
+from tui.format import (
+    clip,
+    countdown,
+    deadline_text,
+    format_money,
+    money_pair,
+    policy_short,
+    status_text,
+)
 
 WIDE_FROM = 140      # columns: from this, the deadline column names its kind
 CELL_PADDING = 1     # DataTable's padding on each side of a cell
@@ -217,7 +224,7 @@ class ContractCell:
     the moment and the table's clock. Measuring it costs nothing (it is as wide as its
     column), so adding a page of rows does not render them."""
 
-    __slots__ = ("table", "summary", "key")
+    __slots__ = ("key", "summary", "table")
 
     def __init__(self, table: ContractTable, summary: ContractSummary, key: str) -> None:
         self.table, self.summary, self.key = table, summary, key

@@ -29,7 +29,8 @@ def refusal_text(error: RuleError | str | None) -> str:
 
 def field(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
     """One labelled row of a form: the label column lines the fields up."""
-    return Horizontal(Label(label, classes="field-label"), *widgets, classes="field", id=id)
+    return Horizontal(Label(Text(label), classes="field-label"), *widgets, classes="field",
+                      id=id)
 
 
 def buttons(*items: Button) -> Horizontal:
@@ -41,8 +42,9 @@ def button(label: str, id: str, *, variant: str = "default") -> Button:
 
 
 class RoomDialog(BaseModal[ResultT]):
-    """Subclasses give `body()` (inside the box, before the error line) and
-    `buttons()`; escape cancels (None), `Cancel` and `Go back` buttons too."""
+    """Subclasses give `title_text()`, `body()` (inside the box, before the error line)
+    and `button_row()`; escape cancels (None), as does a button with id `cancel`.
+    Text from users (titles, names) is passed as `Text`, never as markup."""
 
     TITLE_TEXT = ""
 
@@ -61,9 +63,11 @@ class RoomDialog(BaseModal[ResultT]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog room-dialog"):
-            yield Label(self.title_text(), classes="dialog-title")
+            title = self.title_text()
+            yield Label(Text(title) if isinstance(title, str) else title,
+                        classes="dialog-title")
             yield from self.body()
-            yield Static(self.initial_error, id=ERROR_ID, classes="dialog-error")
+            yield Static(Text(self.initial_error), id=ERROR_ID, classes="dialog-error")
             yield buttons(*self.button_row())
         yield Footer(compact=True)
 
@@ -74,12 +78,12 @@ class RoomDialog(BaseModal[ResultT]):
         """The refusal inline, in words (and a style); None clears it."""
         line = self.query_one(f"#{ERROR_ID}", Static)
         words = refusal_text(text)
-        line.update(Text(f"⚠ {words}") if words else "")
+        line.update(Text(words) if words else "")  # bold and coloured by screens.css
         line.display = bool(words)
 
     @property
     def error_text(self) -> str:
-        return str(self.query_one(f"#{ERROR_ID}", Static).content).removeprefix("⚠ ")
+        return str(self.query_one(f"#{ERROR_ID}", Static).content)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

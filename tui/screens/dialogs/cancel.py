@@ -29,11 +29,11 @@ class CancelDialog(RoomDialog[Cancellation]):
 
     def __init__(self, milestone: str | None, milestone_effect: str, order_effect: str, *,
                  draft: Cancellation | None = None, error=None) -> None:
-        """`milestone` None: only the whole order can be cancelled."""
+        """`milestone` None: only the whole order can be cancelled. The effects say
+        what happens to the money, in a sentence each."""
         super().__init__(error=error)
         self.milestone = milestone
-        self.milestone_effect = milestone_effect
-        self.order_effect = order_effect
+        self.effects = {"one": milestone_effect, "whole": order_effect}
         self.draft = draft
 
     def title_text(self) -> str:
@@ -43,11 +43,11 @@ class CancelDialog(RoomDialog[Cancellation]):
         whole = self.milestone is None or (self.draft is not None and self.draft.whole_order)
         choices = []
         if self.milestone is not None:
-            choices.append(RadioButton(f"Only “{self.milestone}”: {self.milestone_effect}",
-                                       value=not whole, id="one"))
-        choices.append(RadioButton(f"The whole order: {self.order_effect}", value=whole,
-                                   id="whole"))
+            choices.append(RadioButton(Text(f"Only “{self.milestone}”"), value=not whole,
+                                       id="one"))
+        choices.append(RadioButton("The whole order", value=whole, id="whole"))
         yield RadioSet(*choices, id="scope")
+        yield Static("", id="cancel-effect", classes="dialog-text")
         yield field("Reason", TextArea(self.draft.reason if self.draft else "", id="reason",
                                        compact=True, soft_wrap=True,
                                        placeholder="required: recorded with the audit"))
@@ -58,12 +58,24 @@ class CancelDialog(RoomDialog[Cancellation]):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._show_effect()
         self.query_one(RadioSet).focus()
 
-    def action_cancel_it(self) -> None:
+    @property
+    def whole_order(self) -> bool:
         pressed = self.query_one(RadioSet).pressed_button
-        whole = pressed is None or pressed.id == "whole"
-        self.dismiss(Cancellation(whole, self.query_one("#reason", TextArea).text))
+        return pressed is None or pressed.id == "whole"
+
+    def _show_effect(self) -> None:
+        self.query_one("#cancel-effect", Static).update(
+            Text(self.effects["whole" if self.whole_order else "one"]))
+
+    @on(RadioSet.Changed)
+    def _chosen(self) -> None:
+        self._show_effect()
+
+    def action_cancel_it(self) -> None:
+        self.dismiss(Cancellation(self.whole_order, self.query_one("#reason", TextArea).text))
 
     @on(Button.Pressed, "#cancel-it")
     def _pressed(self) -> None:

@@ -13,7 +13,7 @@ from tui.commands import command
 from tui.screens.dialogs.base import RoomDialog, button
 
 
-class ConfirmDialog(RoomDialog[bool]):
+class ReadBackDialog(RoomDialog[bool]):
     """Dismisses True on confirm; None on escape or "Go back"."""
 
     BINDINGS = [

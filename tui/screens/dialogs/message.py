@@ -14,7 +14,7 @@ from tui.commands import command
 from tui.screens.dialogs.base import RoomDialog, button, field
 
 
-class MessageDialog(RoomDialog[str]):
+class SendMessageDialog(RoomDialog[str]):
     BINDINGS = [
         command("f2", "send", "Send", "Send the message (the button does the same).",
                 priority=True),

@@ -50,7 +50,8 @@ class ResolveDisputeDialog(RoomDialog[Split]):
                           f"(G-02).{self.claims}"), classes="dialog-text")
         text = self.draft.amount_text if self.draft else ""
         yield field(f"To {self.freelancer}", Label("$", classes="unit"),
-                    MoneyInput(text=text, id="to-freelancer", allow_zero=True))
+                    MoneyInput(text=text, id="to-freelancer", allow_zero=True,
+                               placeholder=""))
         yield Static("", id="to-client")
         yield field("Reason", Label("", classes="unit"),
                     TextArea(self.draft.reason if self.draft else "", id="reason",
@@ -72,7 +73,9 @@ class ResolveDisputeDialog(RoomDialog[Split]):
     def _show_rest(self) -> None:
         cents, problem = self._read()
         line = self.query_one("#to-client", Static)
-        if problem:
+        if not self.query_one("#to-freelancer", MoneyInput).value.strip():
+            line.update(Text(f"Type what {self.freelancer} gets; {self.client} gets the rest."))
+        elif problem:
             line.update(Text(problem, style="bold"))
         elif cents > self.disputed:
             line.update(Text(f"More than the {format_money(self.disputed)} disputed (G-02).",
