@@ -24,6 +24,12 @@ def parse_duration(spec: str) -> int:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
+def _put(key: str, value: str) -> None:
+    """Insert or update a setting (an upsert both SQLite and PostgreSQL understand)."""
+    (Setting.insert(key=key, value=value)
+     .on_conflict(conflict_target=[Setting.key], update={Setting.value: value}).execute())
+
+
 def stored_offset() -> float:
     row = Setting.get_or_none(Setting.key == KEY)
     return float(row.value) if row else 0.0
@@ -49,13 +55,13 @@ def advance(spec: str) -> OffsetClock:
     seconds = parse_duration(spec)
     with database.atomic():
         offset = stored_offset() + seconds
-        Setting.insert(key=KEY, value=str(offset)).on_conflict_replace().execute()
+        _put(KEY, str(offset))
     return OffsetClock(offset)
 
 
 def mark_demo() -> None:
     """Remember that this database holds demo data: the TUI then offers time travel."""
-    Setting.insert(key=DEMO_KEY, value="1").on_conflict_replace().execute()
+    _put(DEMO_KEY, "1")
 
 
 def is_demo() -> bool:

@@ -16,9 +16,19 @@ from models.deadlines import Deadline
 from models.ledger import LedgerEntry
 from models.milestones import Milestone, Submission
 from models.refunds import RefundRequest
-from models.vocabulary import (ChangeRequestKind, ChangeRequestStatus, ContractStatus,
-                               DeadlineKind, DeadlineStatus, LedgerAccount, MilestoneStatus,
-                               RefundSource, RefundStatus, Role, SubmissionStatus)
+from models.vocabulary import (
+    ChangeRequestKind,
+    ChangeRequestStatus,
+    ContractStatus,
+    DeadlineKind,
+    DeadlineStatus,
+    LedgerAccount,
+    MilestoneStatus,
+    RefundSource,
+    RefundStatus,
+    Role,
+    SubmissionStatus,
+)
 
 
 def fields():

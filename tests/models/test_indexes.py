@@ -47,9 +47,8 @@ def test_every_declared_index_exists(db):
 def test_a_second_ledger_transfer_with_the_same_once_key_is_refused(db, make_contract):
     contract = make_contract("upwork")
     LedgerTransfer.create(contract=contract.id, kind="release", once_key="m:1:escrow")
-    with pytest.raises(IntegrityError):
-        with db.atomic():
-            LedgerTransfer.create(contract=contract.id, kind="release", once_key="m:1:escrow")
+    with pytest.raises(IntegrityError), db.atomic():
+        LedgerTransfer.create(contract=contract.id, kind="release", once_key="m:1:escrow")
     # Transfers that need no backstop carry no key, and NULLs never collide.
     LedgerTransfer.create(contract=contract.id, kind="top_up", once_key=None)
     LedgerTransfer.create(contract=contract.id, kind="top_up", once_key=None)
@@ -59,16 +58,14 @@ def test_a_second_ledger_transfer_with_the_same_once_key_is_refused(db, make_con
 def test_a_second_feedback_by_the_same_party_is_refused(db, make_contract, client, freelancer):
     contract = make_contract("upwork")
     Feedback.create(contract=contract.id, author=client.id, subject=freelancer.id, stars=5)
-    with pytest.raises(IntegrityError):
-        with db.atomic():
-            Feedback.create(contract=contract.id, author=client.id, subject=freelancer.id,
-                            stars=1)
+    with pytest.raises(IntegrityError), db.atomic():
+        Feedback.create(contract=contract.id, author=client.id, subject=freelancer.id,
+                        stars=1)
     Feedback.create(contract=contract.id, author=freelancer.id, subject=client.id, stars=4)
     assert Feedback.select().count() == 2
 
 
 def test_a_second_account_with_the_same_login_is_refused(db, client):
-    with pytest.raises(IntegrityError):
-        with db.atomic():
-            Account.create(login=client.login, display_name="Impostor", role=Role.CLIENT)
+    with pytest.raises(IntegrityError), db.atomic():
+        Account.create(login=client.login, display_name="Impostor", role=Role.CLIENT)
     assert Account.select().where(Account.login == client.login).count() == 1

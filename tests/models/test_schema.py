@@ -9,8 +9,14 @@ import pytest
 from peewee import IntegrityError
 
 from models.accounts import SYSTEM_LOGIN, Account, system_account
-from models.db import (ALL_MODELS, SCHEMA_VERSION, SchemaVersion, open_database,
-                       schema_version, sqlite_url)
+from models.db import (
+    ALL_MODELS,
+    SCHEMA_VERSION,
+    SchemaVersion,
+    open_database,
+    schema_version,
+    sqlite_url,
+)
 from models.milestones import Milestone
 from models.vocabulary import Role
 

@@ -17,7 +17,7 @@ from rules.change_requests import approve_milestone_change, request_milestone_ch
 from rules.queries import contract_totals
 from room_helpers import (detail, milestone, new_contract, notes, open_room, paste,
                           press, stored, transfers, type_in)
-from tui.screens.contract import ContractScreen, UnavailableCommands
+from tui.screens.contract import UnavailableCommands
 from tui.screens.dialogs.cancel import CancelDialog
 from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.message import SendMessageDialog
@@ -217,8 +217,11 @@ class FakeManager(Screen):
         self.dismiss()
 
 
-def test_C_and_m_open_the_screens_of_the_change_requests_and_the_plan(
+def test_C_m_h_other_screens_and_the_timeline_beside_or_below(
         make_app, world, clock, drive, monkeypatch):
+    """C and m open the change-request flow and the milestone manager (other parts of
+    the app, faked here); h hides the timeline, which is beside the milestones from
+    SIDE_PANEL_FROM columns and below them under it (U-31)."""
     handoff = new_contract(world, clock, "Server handoff", ("Handoff", 400_00, "2026-04-01"),
                            fund=True)
     asked: list[tuple] = []
@@ -249,12 +252,7 @@ def test_C_and_m_open_the_screens_of_the_change_requests_and_the_plan(
         assert notes(app)[-1] == "Managing milestones is not available yet."
         assert not isinstance(app.screen, ModalScreen)
 
-    drive(make_app(world.ada), scenario)
-
-
-def test_U31_the_timeline_is_beside_the_milestones_when_wide_below_when_narrow(
-        make_app, world, drive):
-    async def scenario(pilot):
+        # U-31: the timeline below the milestones at 80 columns, beside them when wide.
         room = await open_room(pilot, world.ada, world.website)
         panel = room.query_one("#timeline-panel")
         main = room.query_one("#room-main")
@@ -270,3 +268,4 @@ def test_U31_the_timeline_is_beside_the_milestones_when_wide_below_when_narrow(
         assert panel.region.x >= main.region.right and panel.region.y == main.region.y
 
     drive(make_app(world.ada), scenario)
+

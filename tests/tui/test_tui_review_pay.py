@@ -2,8 +2,8 @@
 
 Fund → submit → request changes → resubmit → partial release → the remainder funds the
 next milestone; a full release with a bonus on the last milestone (ending the
-contract, then feedback); a release without a submission; and refusals shown inline
-with nothing written."""
+contract, then feedback); a release without a submission; Fiverr's accept-in-full; and
+refusals shown inline with nothing written."""
 from __future__ import annotations
 
 from textual.widgets import Button, Input, Static
@@ -109,10 +109,14 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
     drive(make_app(world.ada), scenario)
 
 
-def test_U28_U30_G04_full_release_with_a_bonus_ends_the_contract_then_feedback(
-        make_app, world, clock, drive):
+def test_U28_U30_G04_U19_full_release_with_a_bonus_ending_the_contract_or_without_work(
+        make_app, world, clock, app_clock, drive):
+    """A full release with a bonus on the last milestone, ending the contract, then
+    feedback; a release without a submission keeping the contract open; Fiverr."""
     icons = new_contract(world, clock, "Icon set", ("Icons", 250_00, "2026-04-01"),
                          fund=True, submit="All 40 icons")
+    handoff = new_contract(world, clock, "Server handoff", ("Handoff", 400_00, "2026-04-01"),
+                           fund=True)
 
     async def scenario(pilot):
         app = pilot.app
@@ -149,16 +153,7 @@ def test_U28_U30_G04_full_release_with_a_bonus_ends_the_contract_then_feedback(
         assert (fb.stars, fb.comment, fb.author_id) == (4, "Great icons", world.ada.id)
         assert not pilot.app.screen.check_action("leave_feedback", ())  # once (G-04)
 
-    drive(make_app(world.ada), scenario)
-
-
-def test_U19_release_without_a_submission_keeps_the_contract_open(
-        make_app, world, clock, app_clock, drive):
-    handoff = new_contract(world, clock, "Server handoff", ("Handoff", 400_00, "2026-04-01"),
-                           fund=True)
-
-    async def scenario(pilot):
-        app = pilot.app
+        # U-19: paid without a submission, for work delivered outside the workroom.
         await open_room(pilot, world.ada, handoff)
         await press(pilot, "p")
         dialog = app.screen

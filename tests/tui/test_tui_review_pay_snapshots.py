@@ -39,12 +39,6 @@ def test_review_and_pay(snap_compare, make_app, world, size):
                         run_before=review(world.website.id))
 
 
-def test_review_and_pay_partial_amount(snap_compare, make_app, world):
-    """U-26: less than the escrow; the bonus field waits for the full amount (U-28)."""
-    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
-                        run_before=review(world.website.id, amount="200"))
-
-
 @pytest.mark.parametrize("size", SIZES)
 def test_pay_confirmation(snap_compare, make_app, world, size):
     """The confirmation reads the amounts back: $275.00 released, $25.00 charged."""

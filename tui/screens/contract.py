@@ -5,7 +5,8 @@ may take now, by key.
 
 Which actions are offered comes from `rules.availability` (the same checks as the
 actions themselves): one not allowed now is hidden (`check_action`), and the command
-palette lists it with the reason. The actions themselves live in `contract_actions.py`.
+palette lists it with the reason. The actions themselves live in `contract_actions.py`
+and `contract_refunds.py`.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from tui.commands import bindings_of, command
 from tui.format import countdown, date_text, local_time
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
+from tui.screens.contract_refunds import RefundActions
 from tui.widgets.header import ActingHeader
 from tui.widgets.milestone_table import MilestoneTable
 from tui.widgets.status_badge import status_badge
@@ -114,7 +116,7 @@ class UnavailableCommands(Provider):
                           help=verdict.reason)
 
 
-class ContractScreen(RoomActions, BaseScreen):
+class ContractScreen(RoomActions, RefundActions, BaseScreen):
     COMMANDS = {UnavailableCommands}
     BINDINGS = [
         command("escape", "back", "Back", "Go back to the previous screen.", show=False),
@@ -175,6 +177,7 @@ class ContractScreen(RoomActions, BaseScreen):
         self.availability: Availability | None = None
         self.paid: dict[int, int] = {}
         self._unavailable = False
+        self._keys_shown: tuple[bool, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield ActingHeader(f"Contract #{self.contract_id}")
@@ -243,7 +246,7 @@ class ContractScreen(RoomActions, BaseScreen):
         table.select(self._current_milestone(d) if first else keep)
         self._show_deadlines(d, now, tz)
         self.query_one(Timeline).show(message.entries, message.has_more, tz)
-        self.refresh_bindings()
+        self._refresh_keys()
 
     @staticmethod
     def _current_milestone(d: ContractDetail) -> int | None:
@@ -276,7 +279,7 @@ class ContractScreen(RoomActions, BaseScreen):
     def _show_older(self, message: OlderTimelineLoaded) -> None:
         self.query_one(Timeline).show(message.entries, message.has_more,
                                       self.app.actor.timezone, append=True)
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # BaseScreen's handler (Textual runs it too) has told the user why.
@@ -299,7 +302,7 @@ class ContractScreen(RoomActions, BaseScreen):
             # A window that closed meanwhile changes what may be done (U-06, U-32, ...).
             self.availability = availability(self.detail, self.detail.capacity, now,
                                              paid_cents=self.paid)
-            self.refresh_bindings()
+            self._refresh_keys()
 
     def data_changed(self, contract_ids: set[int], *, time_moved: bool = False) -> None:
         """The deadline sweep changed contracts (or the demo clock moved): reload if ours."""
@@ -319,9 +322,17 @@ class ContractScreen(RoomActions, BaseScreen):
 
     @on(DataTable.RowHighlighted, "#milestones")
     def _milestone_highlighted(self) -> None:
-        self.refresh_bindings()  # most actions act on the highlighted milestone
+        self._refresh_keys()  # most actions act on the highlighted milestone
 
     # --- what may be done now ------------------------------------------------------------
+
+    def _refresh_keys(self) -> None:
+        """Show the keys that may be used now. The footer is rebuilt only when that set
+        changed: moving the cursor or reloading often leaves it as it was."""
+        keys = tuple(bool(self.check_action(b.action, ())) for b in bindings_of(self))
+        if keys != self._keys_shown:
+            self._keys_shown = keys
+            self.refresh_bindings()
 
     @property
     def target(self) -> MilestoneView | None:

@@ -81,7 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     report: dict = {"pid": os.getpid(), "applied": [], "error": None}
     try:
-        result = rules.deadlines.sweep(clock=FrozenClock(args.now), batch_size=args.batch_size)
+        # Batches bounded by count only, so a killed run leaves whole batches behind.
+        result = rules.deadlines.sweep(clock=FrozenClock(args.now), batch_size=args.batch_size,
+                                       batch_seconds=3600)
     except OperationalError as exc:  # e.g. "database is locked": waited past the busy timeout
         report["error"] = f"{type(exc).__name__}: {exc}"
     else:
