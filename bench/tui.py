@@ -565,10 +565,88 @@ def scrolling(presses: int, size: tuple[int, int], data: dict) -> dict[str, obje
         term.key_latency(b"/")
         term.settle(0.3)
         os.write(term.master, FILTER[:-1].encode())
+        term.settle(1.0)  # what the text so far matches is shown: one change measured
         out["filter"] = term.key_until(FILTER[-1].encode(), matching)
     finally:
         term.close()
     return out
+
+
+def query_layer(contracts: int, seed: int, rebuild: bool, repeat: int = 3) -> dict:
+    """rules.queries on `contracts` contracts, in this process: the list's first page, a
+    page deep in the list, the whole order, for every sort, as the agent (every
+    contract) and as a client; the count and the filter. Beside a floor: one page of
+    contract rows by number with raw sqlite3. Best of `repeat`."""
+    from models.base import database
+    from models.db import open_database, sqlite_url
+    from rules.queries import SORT_KEYS, count_contracts, find_account, list_contracts
+    WORK.mkdir(parents=True, exist_ok=True)
+    path = WORK / f"queries-{contracts}c-s{seed}-{schema_key()}-v{BUILDER_VERSION}.db"
+    if rebuild or not path.exists():
+        log(f"building {contracts:,} contracts in {path.name}")
+        tmp = path.with_name(path.name + ".building")
+        build_contracts(tmp, contracts, seed=seed)
+        tmp.rename(path)
+    open_database(sqlite_url(path), create=False)
+
+    def best(call) -> float:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    raw = sqlite3.connect(path)
+    floor = best(lambda: raw.execute("SELECT * FROM contract ORDER BY id LIMIT 100")
+                 .fetchall())
+    raw.close()
+    out: dict = {"floor": floor, "contracts": contracts, "rows": []}
+    agent, client = find_account("agent"), find_account("c1")
+    deep = contracts // 2
+    for sort in SORT_KEYS:
+        for descending in (False, True):
+            out["rows"].append((sort, descending, sort_figures(
+                best, agent, client, sort, descending, deep)))
+    out["count"] = best(lambda: count_contracts(agent))
+    out["count_client"] = best(lambda: count_contracts(client))
+    out["search"] = best(lambda: count_contracts(agent, FILTER))
+    out["search_page"] = best(lambda: list_contracts(agent, search=FILTER, limit=100))
+    database.close()
+    return out
+
+
+def sort_figures(best, agent, client, sort: str, descending: bool, deep: int) -> dict:
+    from rules.queries import contract_order, contract_summaries, list_contracts
+    order = contract_order(agent, sort=sort, descending=descending)
+    return {
+        "first": best(lambda: list_contracts(agent, sort=sort, descending=descending,
+                                             limit=100)),
+        "deep": best(lambda: list_contracts(agent, sort=sort, descending=descending,
+                                            offset=deep, limit=100)),
+        "order": best(lambda: contract_order(agent, sort=sort, descending=descending)),
+        "by_id": best(lambda: contract_summaries(agent, order[deep:deep + 100])),
+        "client": best(lambda: list_contracts(client, sort=sort, descending=descending,
+                                              limit=100)),
+    }
+
+
+def report_queries(q: dict) -> None:
+    floor = q["floor"]
+    print(f"\nQuery layer, {q['contracts']:,} contracts, in-process (best of 3). Floor: "
+          f"100 contract rows by number, raw sqlite3: {floor * 1000:.2f} ms")
+    print(f"{'sort':<22}{'first page':>12}{'page at half':>14}{'whole order':>13}"
+          f"{'page by id':>12}{'a client':>10}")
+    for sort, descending, t in q["rows"]:
+        label = f"{sort} {'desc' if descending else 'asc'}"
+        print(f"{label:<22}" + "".join(
+            f"{t[k] * 1000:>{w}.1f}" for k, w in (("first", 12), ("deep", 14),
+                                                 ("order", 13), ("by_id", 12),
+                                                 ("client", 10))))
+    print(f"count: agent {q['count'] * 1000:.1f} ms, a client {q['count_client'] * 1000:.2f} ms"
+          f"; filter \"{FILTER}\": count {q['search'] * 1000:.0f} ms, first page "
+          f"{q['search_page'] * 1000:.0f} ms (ms; the floor page is "
+          f"{floor * 1000:.2f} ms)")
 
 
 # --- the report ----------------------------------------------------------------------------
@@ -654,12 +732,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     parser.add_argument("--quick", action="store_true", help="3 start-ups, 20 keys")
     parser.add_argument("--strict", action="store_true", help="exit 2 when a target is missed")
-    parser.add_argument("--only", choices=("startup", "keys", "scroll"),
+    parser.add_argument("--only", choices=("startup", "keys", "scroll", "queries"),
                         help="measure one part only (and print what it gives)")
+    parser.add_argument("--query-contracts", type=int, default=100_000,
+                        help="contracts for the query layer's figures")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.presses, args.scroll = 3, 20, 20
-    data = prepare(args.contracts, args.seed, args.rebuild)
+    data = prepare(args.contracts, args.seed, args.rebuild) if args.only != "queries" else {}
     start = keys = scroll = None
     if args.only in (None, "startup"):
         log("measuring start-up")
@@ -670,7 +750,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "scroll"):
         log("measuring scrolling, sorting and filtering")
         scroll = scrolling(args.scroll, args.size, data)
-    missed = report(start, keys, scroll, args, data)
+    queries = None
+    if args.only in (None, "queries"):
+        log(f"measuring the query layer on {args.query_contracts:,} contracts")
+        queries = query_layer(args.query_contracts, args.seed, args.rebuild)
+    missed = 0
+    if args.only != "queries":
+        missed = report(start, keys, scroll, args, data)
+    if queries:
+        report_queries(queries)
     return 2 if (missed and args.strict) else 0
 
 
