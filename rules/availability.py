@@ -14,7 +14,7 @@ as rules/calendar.py does, so this module stays free of the models package.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
 import arrow
@@ -90,34 +90,20 @@ def _no(rule_id: str, text: str) -> _Refused:
     return _Refused(refused(rule_id, text))
 
 
+@dataclass(frozen=True)
 class Availability:
-    """Every action's verdict: on the contract, and on each milestone by id. A
-    milestone's verdicts are worked out when first asked for: a screen asks about the
-    highlighted milestone, not all two hundred."""
-
-    def __init__(self, ctx: _Context) -> None:
-        self._ctx = ctx
-        self.contract: Mapping[str, Verdict] = {a: ctx.judge(a, None)
-                                                for a in CONTRACT_ACTIONS}
-        self._milestones = {m.id: m for m in ctx.detail.milestones}
-        self._verdicts: dict[int, dict[str, Verdict]] = {}
-
-    def milestone(self, milestone_id: int) -> Mapping[str, Verdict]:
-        """The verdict of every milestone action on one milestone of the contract."""
-        if milestone_id not in self._verdicts:
-            m = self._milestones[milestone_id]
-            self._verdicts[milestone_id] = {a: self._ctx.judge(a, m)
-                                            for a in MILESTONE_ACTIONS}
-        return self._verdicts[milestone_id]
+    """Every action's verdict: on the contract, and on each milestone by id."""
+    contract: Mapping[str, Verdict]
+    milestones: Mapping[int, Mapping[str, Verdict]] = field(default_factory=dict)
 
     def of(self, action: str, milestone_id: int | None = None) -> Verdict:
         if action in self.contract:
             return self.contract[action]
         if action not in MILESTONE_ACTIONS:
             raise KeyError(action)
-        if milestone_id is None or milestone_id not in self._milestones:
+        if milestone_id is None or milestone_id not in self.milestones:
             return refused(INPUT, "Choose a milestone first")
-        return self.milestone(milestone_id)[action]
+        return self.milestones[milestone_id][action]
 
 
 def availability(detail: ContractDetail, capacity: str, now: arrow.Arrow, *,
@@ -127,7 +113,11 @@ def availability(detail: ContractDetail, capacity: str, now: arrow.Arrow, *,
     `paid_cents` (milestone id -> what the freelancer still holds of its payment) makes
     the verdict on a refund of a paid amount exact; without it a released milestone is
     taken to have something left to ask back."""
-    return Availability(_Context(detail, capacity, arrow.get(now), paid_cents or {}))
+    ctx = _Context(detail, capacity, arrow.get(now), paid_cents or {})
+    return Availability(
+        contract={a: ctx.judge(a, None) for a in CONTRACT_ACTIONS},
+        milestones={m.id: {a: ctx.judge(a, m) for a in MILESTONE_ACTIONS}
+                    for m in detail.milestones})
 
 
 def release_terms(policy: Policy | str, held_cents: int, amount_cents: int,

@@ -224,9 +224,6 @@ def test_refusals_are_shown_in_the_dialog_and_nothing_is_written(
         assert isinstance(again, ReviewPayDialog)
         assert again.error_text == "A message saying what needs changing is required (U-18)."
         assert again.query_one("#amount", Input).value == "200"
-        assert again.focused.id == "changes"  # back where the message is missing
-        await press(pilot, "shift+tab")  # to the amount (the bonus is off: partial)
-        assert again.focused.id == "amount"
 
         # U-06: the review window closes while the dialog is open; paying is refused.
         app_clock.set("2026-03-18T17:00:00+00:00")

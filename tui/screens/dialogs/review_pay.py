@@ -51,12 +51,10 @@ class Review:
 
 @dataclass(frozen=True)
 class ReviewDraft:
-    """What was typed, to open the dialog again as it was after a refusal (with the
-    cursor where the refused attempt was made)."""
+    """What was typed, to open the dialog again as it was after a refusal."""
     amount: str
     bonus: str
     message: str
-    focus: str = "amount"  # "amount" (paying) or "changes" (sending back)
 
 
 @dataclass(frozen=True)
@@ -192,10 +190,7 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         self._show_difference()
         self.set_interval(TICK, self._show_countdown)
         first = self.query_one("#amount", MoneyInput)
-        if self.draft.focus == "changes" and self.query("#changes"):
-            self.query_one("#changes", TextArea).focus()
-        else:
-            (first if not first.disabled else self.query_one("#pay", Button)).focus()
+        (first if not first.disabled else self.query_one("#pay", Button)).focus()
 
     def _now(self) -> arrow.Arrow:
         clock = getattr(self.app, "clock", None)
@@ -260,11 +255,11 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
 
     # --- what it returns -------------------------------------------------------------
 
-    def _draft(self, focus: str = "amount") -> ReviewDraft:
+    def _draft(self) -> ReviewDraft:
         changes = self.query("#changes")
         return ReviewDraft(self.query_one("#amount", MoneyInput).value,
                            self.query_one("#bonus", MoneyInput).value,
-                           changes.first(TextArea).text if changes else "", focus)
+                           changes.first(TextArea).text if changes else "")
 
     def action_pay(self) -> None:
         """Check what was typed as rules/ will (G-01, U-25, U-28); then return it."""
@@ -287,7 +282,7 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         if not self.review.changes:
             self.show_error(self.review.changes.reason)
             return
-        draft = self._draft(focus="changes")
+        draft = self._draft()
         self.dismiss(ChangesDecision(draft.message, draft))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
