@@ -77,17 +77,20 @@ def _visible(actor: Account):
 
 def _search(q, text: str | None):
     """Contracts whose title, parties, policy or status contain `text`, in any case. The
-    text is matched literally: a typed % or _ is not a wildcard."""
+    text is matched literally: a typed % or _ is not a wildcard. The parties are found
+    among the accounts first (far fewer rows than contracts), so no join is needed."""
     if not text or not text.strip():
         return q
     escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = Value(f"%{escaped}%")
-    clause = None
-    for f in (Contract.title, Client.display_name, Freelancer.display_name, Contract.policy,
-              Contract.status):
-        match = NodeList((fn.LOWER(f), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
-        clause = match if clause is None else (clause | match)
-    return q.where(clause)
+
+    def contains(f):
+        return NodeList((fn.LOWER(f), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
+
+    named = Account.select(Account.id).where(contains(Account.display_name))
+    return q.where(contains(Contract.title) | contains(Contract.policy)
+                   | contains(Contract.status) | Contract.client.in_(named)
+                   | Contract.freelancer.in_(named))
 
 
 def _with_parties(q):
@@ -144,10 +147,9 @@ def _sort_terms(sort: str, actor: Account) -> list[tuple[object, bool]]:
 
 def _ordered_ids(actor: Account, search: str | None, sort: str, descending: bool):
     """The ids of the contracts `actor` may see, matching `search`, in list order. Only
-    the contract table unless the search or the sort needs the parties' names."""
+    the contract table, unless the sort is by the parties' names."""
     q = _visible(actor).select(Contract.id)
-    searching = bool(search and search.strip())
-    if searching or sort == "counterpart":
+    if sort == "counterpart":
         q = _with_parties(q)
     order = []
     for term, nullable in [*_sort_terms(sort, actor), (Contract.id, False)]:
@@ -158,12 +160,8 @@ def _ordered_ids(actor: Account, search: str | None, sort: str, descending: bool
 
 def count_contracts(actor: Account, search: str | None = None) -> int:
     """How many contracts `actor` may see (that match `search`). Without a search, a
-    count of one index, no join."""
-    actor = load_actor(actor)
-    q = _visible(actor)
-    if search and search.strip():
-        q = _search(_with_parties(q), search)
-    return q.count()
+    count of one index."""
+    return _search(_visible(load_actor(actor)), search).count()
 
 
 def list_contracts(actor: Account, *, search: str | None = None, sort: str = "id",

@@ -382,6 +382,15 @@ def test_count_is_one_query_on_an_index_without_a_search(many):
     assert len(counted) == 1 and "JOIN" not in counted[0].upper()
 
 
+def test_the_filter_finds_the_parties_among_the_accounts_without_a_join(many):
+    """Names are matched once in the account table, not once per contract."""
+    with statements() as seen:
+        found = count_contracts(many["agent"], "Freelancer 7")
+    assert found and "JOIN" not in seen[-1].upper()
+    plan = plan_of(seen[-1])  # sqlite3 traces statements with their values in place
+    assert "LIST SUBQUERY" in plan, plan
+
+
 # --- the plans stay indexed where it matters -------------------------------------------
 
 def plan_of(sql: str) -> str:

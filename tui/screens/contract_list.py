@@ -1,7 +1,8 @@
 """Home: the acting user's contracts (an agent: all of them), filtered, sorted, paged.
 
 Loading, at any size: the first page is one sorted LIMIT query and a count, so the
-list shows as soon as possible. When the cursor nears the end of what is loaded, a
+list shows as soon as possible (filtered, the order of every match is read at once: the
+filter reads every contract anyway). When the cursor nears the end of what is loaded, a
 worker asks `rules.queries.contract_order` once for the ids of the whole list in order
 (a sort by totals reads every contract: done once, not again for every page), then each
 page is read by id. Rows already shown are never read twice.
@@ -102,6 +103,7 @@ class ContractsRefreshed(Message):
 
 
 class ContractListScreen(BaseScreen):
+    AUTO_FOCUS = "#contracts"  # focused once, as the screen starts: keys go to the list
     BINDINGS = [
         command("enter", "open_contract", "Open",
                 "Open the highlighted contract: milestones, deadlines, timeline.",
@@ -148,7 +150,6 @@ class ContractListScreen(BaseScreen):
         self.query_one("#filter", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
         self.watch(self.app, "actor", lambda _actor: self.reload(), init=False)
         self.set_interval(TICK, self._tick)
-        self.query_one(ContractTable).focus()
         self.reload()
 
     def on_screen_resume(self) -> None:
@@ -189,9 +190,14 @@ class ContractListScreen(BaseScreen):
     @db_work("contracts")
     def _load_first(self, generation: int, actor: Account, search: str, sort: str,
                     descending: bool) -> None:
-        rows = list_contracts(actor, search=search or None, sort=sort,
-                              descending=descending, limit=PAGE_SIZE)
-        total = count_contracts(actor, search or None)
+        if search:  # the filter reads every contract anyway: once, for the order too
+            order = contract_order(actor, search=search, sort=sort, descending=descending)
+            rows = contract_summaries(actor, order[:PAGE_SIZE])
+            self.post_message(ContractsLoaded(generation, True, rows, total=len(order),
+                                              order=order))
+            return
+        rows = list_contracts(actor, sort=sort, descending=descending, limit=PAGE_SIZE)
+        total = count_contracts(actor)  # one index, counted
         self.post_message(ContractsLoaded(generation, True, rows, total=total))
 
     @db_work("contracts")
