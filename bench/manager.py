@@ -14,8 +14,9 @@ SQLite file. The app runs headless at 80x24 with its real CSS. Then:
    `pilot.pause()`, whose idle waits cost far more than a key press (DESIGN.md).
 3. **Floor**: a 200-row Textual `DataTable` (cursor on rows, same app, same size) gets
    199 presses of `down`, timed the same way.
-4. **Save**: `ctrl+s` until the manager has closed (one `rules.planning.save_plan`
-   transaction in a thread worker); the new order is checked in the database.
+4. **Save**: `f2` (the footer's key; ctrl+s too) until the manager has closed (one
+   `rules.planning.save_plan` transaction in a thread worker); the new order is checked
+   in the database.
 
 Prints the median, mean and 95th percentile per step of both, their ratio (target: the
 manager's step within 2x of the floor's) and the time to save. Exit status 1 when the
@@ -161,7 +162,7 @@ async def run_round(actor: Account, contract_id: int) -> dict:
         out["steps"] = steps
         # --- save ---
         start = time.perf_counter()
-        app.post_message(events.Key("ctrl+s", None))
+        app.post_message(events.Key("f2", None))
         await until(lambda: app.screen is not manager)
         out["save"] = time.perf_counter() - start
         await quiet(pilot)
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio manager / floor: {ratio:.2f}x median, {s_mean / f_mean:.2f}x mean "
           f"(target within {TARGET_RATIO:.0f}x): {'ok' if ratio <= TARGET_RATIO else 'MISSED'}")
     print(f"  open the manager: {ms(statistics.median(opens))} (median)")
-    print(f"  save the batch (ctrl+s until the screen closed): {ms(statistics.median(saves))} "
+    print(f"  save the batch (f2 until the screen closed): {ms(statistics.median(saves))} "
           "(median)")
     print("  saved order checked in the database: the last milestone is first, the others "
           "follow in order")

@@ -660,8 +660,13 @@ def main() -> int:
     ap.add_argument("--batch-seconds", type=float,
                     help="pass batch_seconds to sweep() (default: the project's default)")
     ap.add_argument("--pause", type=float,
-                    help="pass pause to sweep(): seconds between batches (default: the "
-                         "project's default)")
+                    help="pass pause to sweep(): the longest gap between batches, s; 0: "
+                         "no gap (default: the project's default)")
+    ap.add_argument("--pause-ratio", type=float,
+                    help="pass pause_ratio to sweep(): the gap between batches as a share "
+                         "of the time a batch held the lock (default: the project's)")
+    ap.add_argument("--one-by-one", action="store_true",
+                    help="sweep(batched=False): every item through the one-by-one path")
     ap.add_argument("--work", type=Path, default=WORK,
                     help=f"directory for the cache and the run copies (default {WORK})")
     ap.add_argument("--keep", action="store_true", help="keep the swept copies")
@@ -672,7 +677,10 @@ def main() -> int:
     WORK.mkdir(parents=True, exist_ok=True)
     sweep_kwargs = {k: v for k, v in (("batch_size", args.batch_size),
                                       ("batch_seconds", args.batch_seconds),
-                                      ("pause", args.pause)) if v is not None}
+                                      ("pause", args.pause),
+                                      ("pause_ratio", args.pause_ratio)) if v is not None}
+    if args.one_by_one:
+        sweep_kwargs["batched"] = False
     contracts = max(10, round(FULL_CONTRACTS * args.scale))
     contracts -= contracts % 10
     n_milestones = contracts * MILESTONES_PER_CONTRACT
@@ -770,7 +778,8 @@ def main() -> int:
           f"{f_time / n_due * 1e6:,.0f} us")
     if p_slept.calls:
         print(f"the project's sweep slept {p_slept.seconds:.1f} s of its {p_time:.1f} s "
-              f"between batches ({p_slept.calls} pauses; --pause 0 to measure without)")
+              f"between batches ({p_slept.calls} pauses, beside the WAL checkpoints it runs "
+              "there; --pause 0 to measure without)")
     print("floor, where its time goes: " + ", ".join(
         f"{k} {v:.2f} s" for k, v in sorted(f_phases.items(), key=lambda kv: -kv[1])))
     print("\nQueries of an empty sweep, with their plans:")

@@ -19,6 +19,9 @@ class ChangeRequest(BaseModel):
     payload = TextField()  # JSON
     status = CharField(max_length=16, default=ChangeRequestStatus.PENDING)
     message = TextField(default="")
+    # The reason given with a rejection (U-22) or a decline (U-15), for the inbox's
+    # history; the timeline event carries it too. Schema 4.
+    answer_message = TextField(default="")
     created_at = UTCDateTimeField(default=utcnow)
     expires_at = UTCDateTimeField(null=True)
     answered_at = UTCDateTimeField(null=True)

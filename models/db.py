@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from peewee import Database, IntegerField, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
 from playhouse.db_url import parse as parse_url
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator, migrate
 
@@ -89,16 +89,32 @@ def _append_only_audit(migrator: SchemaMigrator) -> None:
     guard_audit_log(migrator.database)
 
 
-def _contract_list_indexes(migrator: SchemaMigrator) -> None:
-    """Schema 3: the contract list sorts by per-contract figures (rules.queries)."""
-    for table, columns in (("deadline", ("contract_id", "status", "due_at")),
-                           ("ledger_entry", ("contract_id", "account", "amount_cents"))):
+def _add_missing_indexes(migrator: SchemaMigrator, wanted) -> None:
+    for table, columns in wanted:
         if columns not in {tuple(i.columns) for i in migrator.database.get_indexes(table)}:
             migrate(migrator.add_index(table, columns))
 
 
-MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes}
-SCHEMA_VERSION = 3
+def _contract_list_indexes(migrator: SchemaMigrator) -> None:
+    """Schema 3: the contract list sorts by per-contract figures (rules.queries)."""
+    _add_missing_indexes(migrator, [("deadline", ("contract_id", "status", "due_at")),
+                                    ("ledger_entry", ("contract_id", "account", "amount_cents"))])
+
+
+def _schema_4(migrator: SchemaMigrator) -> None:
+    """Schema 4: a change request keeps the reason given with its rejection or decline
+    (requests answered before keep theirs in the timeline event, where the inbox still
+    finds it: rules.inbox); milestones are indexed by (status, due date) for the support
+    console's overdue search."""
+    if "answer_message" not in {c.name for c in migrator.database.get_columns("change_request")}:
+        migrate(migrator.add_column("change_request", "answer_message",
+                                    TextField(default="")))
+    _add_missing_indexes(migrator, [("milestone", ("status", "due_date"))])
+
+
+MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
+                                    4: _schema_4}
+SCHEMA_VERSION = 4
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

@@ -29,6 +29,8 @@ class Milestone(BaseModel):
         indexes = (
             (("contract", "position"), False),
             (("contract", "status"), False),
+            # The support console's "overdue by more than N days" (rules.support_search).
+            (("status", "due_date"), False),
         )
 
 

@@ -23,6 +23,7 @@ from rules import access
 from rules.errors import CONFLICT, INPUT, RuleError
 from rules.money import check_cents, format_money
 from rules.policy import Policy, get_policy
+from rules.validation import check_text
 
 if TYPE_CHECKING:  # only for the annotations: importing it would bring in peewee
     from rules.queries import ContractDetail, MilestoneView
@@ -110,9 +111,9 @@ def availability(detail: ContractDetail, capacity: str, now: arrow.Arrow, *,
                  paid_cents: Mapping[int, int] | None = None) -> Availability:
     """What `capacity` may do on `detail` at `now`.
 
-    `paid_cents` (milestone id -> what the freelancer still holds of its payment) makes
-    the verdict on a refund of a paid amount exact; without it a released milestone is
-    taken to have something left to ask back."""
+    What the freelancer still holds of each payment (a refund of a paid amount, U-29)
+    is the milestone's `paid_cents`; `paid_cents` (milestone id -> cents) overrides it,
+    for a caller holding fresher figures."""
     ctx = _Context(detail, capacity, arrow.get(now), paid_cents or {})
     return Availability(
         contract={a: ctx.judge(a, None) for a in CONTRACT_ACTIONS},
@@ -138,6 +139,17 @@ def release_terms(policy: Policy | str, held_cents: int, amount_cents: int,
     if bonus and amount < held_cents:
         return refused("U-28", f"A bonus can be added only when the full amount "
                                f"({format_money(held_cents)}) is released")
+    return ALLOWED
+
+
+def changes_message(message: str | None) -> Verdict:
+    """The message of a request for changes as `rules.work.request_changes` checks it
+    (U-18), for a dialog that refuses it before anything is sent."""
+    try:
+        check_text(message, "A message saying what needs changing", required=True,
+                   rule="U-18")
+    except RuleError as exc:
+        return refused(exc.rule_id, exc.message)
     return ALLOWED
 
 
@@ -360,7 +372,7 @@ class _Context:
         if m.status in RELEASABLE:
             self._review_not_over(m)
         elif m.status == RELEASED:
-            if self.paid.get(m.id, 1) <= 0:
+            if self.paid.get(m.id, m.paid_cents) <= 0:
                 raise _no("U-29", f"Everything paid for “{m.title}” was already refunded")
         else:
             raise self._state(m, "refunded")

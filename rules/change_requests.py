@@ -222,7 +222,8 @@ def reject_milestone_change(actor: Account, request_id: int, message: str = "", 
     text = check_text(message, "The message", limit=2000)
     at = now_of(clock)
     _require_unexpired(cr, at)
-    cas_update(cr, "This change request", status=CS.REJECTED, answered_at=at)
+    cas_update(cr, "This change request", status=CS.REJECTED, answered_at=at,
+               answer_message=text)
     close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
     record(actor=actor, action="reject_milestone_change", contract_id=contract.id,
            milestone_id=cr.milestone_id, summary="Rejected the change request", at=at,
@@ -322,7 +323,8 @@ def decline_proposal(actor: Account, request_id: int, message: str = "", *,
     _require_pending(cr, "U-15")
     text = check_text(message, "The message", limit=2000)
     at = now_of(clock)
-    cas_update(cr, "This proposal", status=CS.REJECTED, answered_at=at)
+    cas_update(cr, "This proposal", status=CS.REJECTED, answered_at=at,
+               answer_message=text)
     record(actor=actor, action="decline_proposal", contract_id=contract.id,
            summary="Declined the milestone proposal", at=at,
            notify=other_parties(contract, actor), details={"message": text},

@@ -119,7 +119,8 @@ def end_contract_in_transaction(actor: Account, contract: Contract, at: arrow.Ar
     if money["initiation_fee_returned_cents"]:
         text += f"; initiation fee of {format_money(money['initiation_fee_returned_cents'])} returned"
     record(actor=actor, action=f"contract_{status}", contract_id=contract.id, summary=text,
-           at=at, notify=[contract.client_id, contract.freelancer_id], details=money,
+           at=at, notify=[contract.client_id, contract.freelancer_id],
+           details={**money, "reason": reason} if reason else money,
            target=f"contract:{contract.id}", before={"status": ContractStatus.OPEN},
            after={"status": status, **money}, reason=reason)
     return money

@@ -10,6 +10,11 @@ open to applied; a second sweep, or a user who closed the window first, makes it
 no row, and the item is left alone. Items are applied in small batches, one transaction
 each: a crash loses at most the batch in flight, never half an item.
 
+Runs of plain expired reviews (U-06, nearly every item of a catch-up) go through the
+batched path (rules/sweep_batch.py): the same checks and the same rows as `release()`,
+built by the same functions, written a table at a time, with the same compare-and-set
+claim. Everything else, and anything unusual, is applied one by one, in due order.
+
 Each batch transaction takes the write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL:
 models.db.take_write_lock). On PostgreSQL the batch then claims its rows inside it with
 `SELECT ... FOR UPDATE SKIP LOCKED LIMIT n`: a row another transaction holds is left to
@@ -27,15 +32,17 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import arrow
-from peewee import OperationalError
+from peewee import JOIN, OperationalError
 
 from models.accounts import Account, system_account
 from models.base import database
 from models.contracts import Contract
 from models.db import is_postgres, take_write_lock
 from models.deadlines import Deadline
+from models.milestones import Milestone
 from models.vocabulary import DeadlineKind as K
 from models.vocabulary import DeadlineStatus
+from rules.bulk import OwnCheckpoints
 from rules.calendar import human_delta
 from rules.change_requests import expire_milestone_change
 from rules.clock import Clock, FrozenClock
@@ -47,10 +54,15 @@ from rules.payments import release
 from rules.policy import get_policy
 from rules.refunds import close_unanswered_dispute, grant_unanswered_refund
 from rules.store import now_of, with_retries
+from rules.sweep_batch import StaleRun, batchable, load_due, release_run, review_release_summary
 from rules.windows import next_reminder, reminder_times
 
 
 log = logging.getLogger("milestones.deadlines")
+
+# The batched path takes at most this many items at a time, so `batch_seconds` still
+# bounds how long a batch holds the write lock (checked between runs).
+RUN_ITEMS = 50
 
 
 @dataclass(frozen=True)
@@ -82,8 +94,7 @@ def _apply_review(system: Account, d: Deadline, clock: Clock) -> str:
     policy = get_policy(d.contract.policy)
     if policy.review_expiry == "release":  # U-06
         r = release(system, d.milestone_id, clock=clock)
-        return (f"“{_milestone_title(d)}” auto-released: {format_money(r.released_cents)} "
-                "to the freelancer")
+        return review_release_summary(_milestone_title(d), r.released_cents)
     money = complete_order(system, d.contract_id, clock=clock,  # F-05
                            reason=f"No answer to the delivery within {policy.review_days} days")
     return (f"“{d.contract.title}” marked completed: {format_money(money['paid_cents'])} "
@@ -143,7 +154,9 @@ def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Appli
     None if it was not ours to apply."""
     with database.atomic():
         take_write_lock()  # re-entrant: a no-op inside a sweep's batch
-        d = Deadline.get_or_none(Deadline.id == deadline_id)
+        # With its contract and milestone: the handlers read both (one query, not three).
+        d = (Deadline.select(Deadline, Contract, Milestone).join(Contract).switch(Deadline)
+             .join(Milestone, JOIN.LEFT_OUTER).where(Deadline.id == deadline_id).first())
         if d is None or d.status != DeadlineStatus.OPEN or arrow.get(d.due_at) > now:
             return None
         due = arrow.get(d.due_at)
@@ -166,22 +179,43 @@ def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Appli
                        status == DeadlineStatus.CLOSED)
 
 
-def sweep(*, clock: Clock | None = None, batch_size: int = 100, batch_seconds: float = 0.25,
-          pause: float = 0.12, max_items: int | None = None,
-          stop: threading.Event | None = None) -> SweepResult:
+def sweep(*, clock: Clock | None = None, batch_size: int = 250, batch_seconds: float = 0.25,
+          pause: float = 0.12, pause_ratio: float = 0.25, max_items: int | None = None,
+          stop: threading.Event | None = None, batched: bool = True) -> SweepResult:
     """Apply every due window (catching up in due order), then send due reminders.
 
-    Batches commit after `batch_size` items or `batch_seconds`, whichever comes first, and
-    the sweep sleeps `pause` between batches when more are due: SQLite's busy handler
-    retries about every 100 ms, so without a gap a long catch-up would lock users out.
+    Batches commit after `batch_size` items or `batch_seconds`, whichever comes first.
+    When more are due, the sweep then leaves the write lock free for `pause_ratio` times
+    as long as the batch held it (at most `pause` seconds), so users' writes, waiting in
+    SQLite's busy handler, get in during a long catch-up: the share of time the sweep
+    holds the lock stays bounded however fast or slow its batches are. During a
+    catch-up on SQLite the WAL is checkpointed in those gaps (rules.bulk.OwnCheckpoints).
     `stop` is checked between batches, so a stopping worker finishes the batch in flight.
     An item that fails unexpectedly is rolled back alone, logged, and left for the next
-    sweep; it never blocks the items after it.
+    sweep; it never blocks the items after it. `batched=False` applies every item through
+    the one-by-one path (rules/sweep_batch.py has the batched one; tests compare them).
     """
     now = now_of(clock)
     system = system_account()
     result = SweepResult()
     failed: set[int] = set()
+    checkpoints = OwnCheckpoints()
+    try:
+        _apply_due(system, now, result, failed, checkpoints, batch_size=batch_size,
+                   batch_seconds=batch_seconds, pause=pause, pause_ratio=pause_ratio,
+                   max_items=max_items, stop=stop, batched=batched)
+    finally:
+        checkpoints.give_back()
+    result.failed = sorted(failed)
+    result.reminders = send_reminders(now, system, batch_size)
+    return result
+
+
+def _apply_due(system: Account, now: arrow.Arrow, result: SweepResult, failed: set[int],
+               checkpoints: OwnCheckpoints, *, batch_size: int, batch_seconds: float,
+               pause: float, pause_ratio: float, max_items: int | None,
+               stop: threading.Event | None, batched: bool) -> None:
+    """The batches of a sweep, and the gaps between them."""
     while (max_items is None or len(result.applied) < max_items) and not (stop and stop.is_set()):
         size = batch_size if max_items is None else min(batch_size, max_items - len(result.applied))
         # SQLite: choose the batch before its transaction, as ever (an id gone stale by
@@ -189,50 +223,100 @@ def sweep(*, clock: Clock | None = None, batch_size: int = 100, batch_seconds: f
         ids = None if is_postgres() else due_ids(now, size, failed)
         if ids == [] or (ids is None and not due_ids(now, 1, failed)):
             break  # nothing due: no write transaction at all
+        held: list[float] = []
         batch = with_retries(lambda: _sweep_batch(system, now, ids, size, batch_seconds,
-                                                  failed), what="deadline sweep batch")
+                                                  failed, batched, held),
+                             what="deadline sweep batch")
         if batch is None:
             break
         result.applied += batch
         # Applying an item may open a window already due (a catch-up): loop again.
-        if pause and due_ids(now, 1, failed):
-            time.sleep(pause)
-    result.failed = sorted(failed)
-    result.reminders = send_reminders(now, system, batch_size)
-    return result
+        if pause and held and due_ids(now, 1, failed):
+            # A catch-up: users' writes get a gap of `pause_ratio` times the time the
+            # batch held the lock; the WAL checkpoint, which blocks no writer, is part of it.
+            checkpoints.take_over()
+            spent = checkpoints.checkpoint()
+            time.sleep(max(0.0, min(pause, held[-1] * pause_ratio) - spent))
 
 
 def _sweep_batch(system: Account, now: arrow.Arrow, ids: list[int] | None, size: int,
-                 batch_seconds: float, failed: set[int]) -> list[Applied] | None:
+                 batch_seconds: float, failed: set[int], batched: bool = True,
+                 held: list[float] | None = None) -> list[Applied] | None:
     """One batch in one transaction: lock, claim up to `size` due items (unless `ids`
-    were chosen already), apply them until `batch_seconds` have passed. None when
+    were chosen already), apply them in due order until `batch_seconds` have passed: runs
+    of plain expired reviews through the batched path, the rest one by one. None when
     nothing was left to claim. An item that fails unexpectedly is rolled back alone (its
     savepoint), logged and added to `failed`; a database fault ends the batch (rolled
-    back whole, retried by the caller)."""
+    back whole, retried by the caller). Appends to `held` how long the lock was held."""
     applied: list[Applied] = []
     newly_failed: set[int] = set()
-    started = time.monotonic()
     with database.atomic():
         take_write_lock()
+        started = time.monotonic()
         if ids is None:
             ids = due_ids(now, size, failed, claim=True)
         if not ids:
             return None
-        for i in ids:
-            try:
-                done = apply_deadline(system, i, now)
-            except OperationalError:
-                raise  # the database itself: roll the batch back (and retry it)
-            except Exception:
-                log.exception("deadline %s could not be applied; left open", i)
-                newly_failed.add(i)
-                continue
-            if done is not None:
-                applied.append(done)
+        rows: dict = {}  # read in this transaction (under the lock), a stretch at a time
+        i = 0
+        while i < len(ids):
+            if batched and ids[i] not in rows:
+                rows = {d.id: d for d in load_due(ids[i:i + RUN_ITEMS])}
+            j = i
+            while (batched and j < len(ids) and j - i < RUN_ITEMS and ids[j] in rows
+                   and batchable(rows[ids[j]])):
+                j += 1
+            one_by_one = j == i  # ids[i] is not for the batched path
+            if j > i:
+                done, n = _release_run(system, [rows[k] for k in ids[i:j]], now)
+                applied += done
+                if n is None:  # the batched path failed: the rest goes one by one
+                    batched, n = False, 0
+                one_by_one = n < j - i  # the item after those it took needs the other path
+                i += n
+            if one_by_one and i < len(ids):
+                done = _apply_one(system, ids[i], now, newly_failed)
+                if done is not None:
+                    applied.append(done)
+                rows = {}  # that action may have changed any row read so far
+                i += 1
             if time.monotonic() - started > batch_seconds:
                 break
+    if held is not None:
+        held.append(time.monotonic() - started)
     failed |= newly_failed  # only once the batch committed: a retried batch starts clean
     return applied
+
+
+def _release_run(system: Account, run: list,
+                 now: arrow.Arrow) -> tuple[list[Applied], int | None]:
+    """The batched path over `run`, in a savepoint: (applied, how many items of `run` it
+    took), or ([], None) if it failed unexpectedly (rolled back; logged)."""
+    try:
+        with database.atomic():
+            done, n = release_run(system, run, now)
+    except OperationalError:
+        raise  # the database itself: roll the batch back (and retry it)
+    except StaleRun:
+        log.info("batched release found a changed row; applying one by one")
+        return [], None
+    except Exception:
+        log.exception("batched release failed; applying one by one")
+        return [], None
+    return [Applied(d.id, d.kind, d.contract_id, due, summary)
+            for d, due, summary in done], n
+
+
+def _apply_one(system: Account, deadline_id: int, now: arrow.Arrow,
+               failed: set[int]) -> Applied | None:
+    try:
+        return apply_deadline(system, deadline_id, now)
+    except OperationalError:
+        raise  # the database itself: roll the batch back (and retry it)
+    except Exception:
+        log.exception("deadline %s could not be applied; left open", deadline_id)
+        failed.add(deadline_id)
+        return None
 
 
 # --- reminders (G-06) ----------------------------------------------------------------

@@ -8,7 +8,6 @@ after per milestone and field, and the answers the actor may give now.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +30,11 @@ from rules.calendar import human_delta
 from rules.clock import Clock
 from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
-from rules.plan import EDITABLE_FIELDS, FIELD_LABELS, describe_field, show_value
+from rules.plan import show_value
+from rules.request_diff import FieldDiff, MilestoneDiff, request_changes
 from rules.store import load_actor, now_of
+
+__all__ = ["FieldDiff", "MilestoneDiff", "RequestView"]  # the diffs live in request_diff
 
 BOXES = ("incoming", "outgoing", "history")
 # A milestone whose escrow can still be topped up after an approved higher amount (U-22).
@@ -50,41 +52,6 @@ CANCELLED_BY = {
     "end_contract": "the contract ended",
     "complete_order": "the order was completed",
 }
-
-
-@dataclass(frozen=True)
-class FieldDiff:
-    """One field of one milestone: before → after (None: the field did not exist)."""
-    name: str
-    before: Any
-    after: Any
-
-    @property
-    def label(self) -> str:
-        return FIELD_LABELS.get(self.name, self.name)
-
-    @property
-    def before_text(self) -> str:
-        return show_value(self.name, self.before)
-
-    @property
-    def after_text(self) -> str:
-        return show_value(self.name, self.after)
-
-    def describe(self) -> str:
-        return describe_field(self.name, self.before, self.after)
-
-
-@dataclass(frozen=True)
-class MilestoneDiff:
-    """What a request does to one milestone: edited, added, deleted or moved."""
-    kind: str
-    milestone: int | str | None
-    title: str
-    fields: tuple[FieldDiff, ...] = ()
-
-    def headline(self) -> str:
-        return f"{self.kind} “{self.title}”"
 
 
 @dataclass(frozen=True)
@@ -301,45 +268,6 @@ def _when(value) -> arrow.Arrow | None:
     return arrow.get(value) if value is not None else None
 
 
-def _date_or_value(name: str, value: Any) -> Any:
-    if name == "due_date" and isinstance(value, str) and value:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _field_order(name: str) -> int:
-    return EDITABLE_FIELDS.index(name) if name in EDITABLE_FIELDS else len(EDITABLE_FIELDS)
-
-
-def _changes(row: dict, payload: dict) -> tuple[MilestoneDiff, ...]:
-    if row["kind"] == K.CLIENT_ACTIVE:
-        after, before = payload.get("changes", {}), payload.get("before", {})
-        fields = tuple(FieldDiff(k, _date_or_value(k, before.get(k)), _date_or_value(k, v))
-                       for k, v in sorted(after.items(), key=lambda kv: _field_order(kv[0])))
-        return (MilestoneDiff("edited", row["milestone"],
-                              row.get("milestone_title") or "the active milestone", fields),)
-    added = {op.get("ref"): op for op in payload.get("ops", []) if op.get("op") == "add"}
-    out = []
-    for c in payload.get("changes", []):
-        kind, key = c["kind"], c["milestone"]
-        if kind == "added" and key in added:
-            op = added[key]
-            values = {"title": op.get("title"), "description": op.get("description"),
-                      "due_date": op.get("due_date"), "amount_cents": op.get("amount_cents"),
-                      "revisions_allowed": op.get("revisions")}
-            fields = tuple(FieldDiff(k, None, _date_or_value(k, v))
-                           for k, v in values.items() if v not in (None, ""))
-        else:
-            fields = tuple(FieldDiff(k, _date_or_value(k, b), _date_or_value(k, a))
-                           for k, (b, a) in sorted(c.get("fields", {}).items(),
-                                                   key=lambda kv: _field_order(kv[0])))
-        out.append(MilestoneDiff(kind, key, c.get("title", ""), fields))
-    return tuple(out)
-
-
 def _answer_event(row: dict, events: dict) -> tuple[str, dict] | None:
     """(kind, details) of the event that answered or cancelled this request. Other
     events may share its instant (a funding, the request itself): only the kinds that
@@ -376,7 +304,8 @@ def _outcome(row: dict, now: arrow.Arrow, events: dict, funds_needed: int) -> tu
         return f"Waiting for {other} to {verbs} it.", ""
     found = _answer_event(row, events)
     details = found[1] if found else {}
-    reason = str(details.get("message") or "")
+    # Stored on the request since schema 4; older answers have it only in their event.
+    reason = str(row.get("answer_message") or details.get("message") or "")
     if status == CS.APPROVED:
         if proposal:
             return "Accepted by the client: every change was applied at once (U-15).", ""
@@ -447,6 +376,6 @@ def _view(actor: Account, row: dict, now: arrow.Arrow, escrow: dict[int, int],
         message=row["message"] or "", created_at=arrow.get(row["created_at"]),
         expires_at=_when(row["expires_at"]), answered_at=_when(row["answered_at"]),
         milestone_id=row["milestone"], milestone_title=row.get("milestone_title"),
-        version=row["version"], changes=_changes(row, payload), outcome=outcome,
+        version=row["version"], changes=request_changes(row, payload), outcome=outcome,
         answers=_answers(actor, row, now, funds_needed), funds_needed_cents=funds_needed,
         answer_message=reason)

@@ -15,6 +15,7 @@ from models.audit import AuditRecord
 from models.base import database
 from models.db import take_write_lock
 from models.events import Event, Notification
+from rules.bulk import insert_rows, reserve_ids
 
 
 def _json(value: Any) -> str:
@@ -39,7 +40,7 @@ def record(*, actor: Account, action: str, contract_id: int | None, summary: str
         ev = Event.create(contract=contract_id, milestone=milestone_id, actor=actor.id,
                           kind=action, summary=summary, details=_json(details or {}),
                           occurred_at=at)
-        recipients = sorted(set(notify) - {actor.id})
+        recipients = notified(actor, notify)
         if recipients:
             Notification.insert_many([
                 dict(event=ev.id, recipient=r, read=False, created_at=at) for r in recipients
@@ -47,6 +48,43 @@ def record(*, actor: Account, action: str, contract_id: int | None, summary: str
     audit(actor=actor, action=action, contract_id=contract_id, target=target,
           before=before or {}, after=after or {}, reason=reason, at=at)
     return ev
+
+
+def notified(actor: Account, notify: Iterable[int]) -> list[int]:
+    """Who gets a notification of an action: the named parties but the actor, in order."""
+    return sorted(set(notify) - {actor.id})
+
+
+_EVENT_COLUMNS = ("id", "contract", "milestone", "actor", "kind", "summary", "details",
+                  "occurred_at")
+_NOTIFICATION_COLUMNS = ("event", "recipient", "read", "created_at")
+_AUDIT_COLUMNS = ("actor", "actor_role", "action", "contract", "target", "before", "after",
+                  "reason", "occurred_at", "prev_hash", "hash")
+
+
+def record_many(entries: list[dict]) -> None:
+    """`record(**entry)` for each entry in turn, in a few statements: the same rows (and,
+    under the write lock, the same ids and audit hashes) as calling record() for each.
+    For the sweep's batched path; inside the caller's transaction, which holds the lock."""
+    with_event = [e for e in entries
+                  if e.get("event", True) and e.get("contract_id") is not None]
+    events, notes = [], []
+    for e, eid in zip(with_event, reserve_ids(Event, len(with_event))):
+        events.append((eid, e["contract_id"], e.get("milestone_id"), e["actor"].id,
+                       e["action"], e["summary"], _json(e.get("details") or {}), e["at"]))
+        notes += [(eid, r, False, e["at"]) for r in notified(e["actor"], e.get("notify", ()))]
+    insert_rows(Event, _EVENT_COLUMNS, events)
+    insert_rows(Notification, _NOTIFICATION_COLUMNS, notes)
+    prev_hash = _last_hash()
+    audits = []
+    for e in entries:
+        row = audit_values(prev_hash, actor=e["actor"], action=e["action"],
+                           contract_id=e.get("contract_id"), target=e.get("target", ""),
+                           before=e.get("before") or {}, after=e.get("after") or {},
+                           reason=e.get("reason", ""), at=e["at"])
+        audits.append(tuple(row[c] for c in _AUDIT_COLUMNS))
+        prev_hash = row["hash"]
+    insert_rows(AuditRecord, _AUDIT_COLUMNS, audits)
 
 
 def chain_hash(prev_hash: str, *, actor_id: int, actor_role: str, action: str,
@@ -68,18 +106,29 @@ def audit(*, actor: Account, action: str, contract_id: int | None, target: str,
     when two actions commit at once."""
     with nullcontext() if database.in_transaction() else database.atomic():
         take_write_lock()
-        last = AuditRecord.select(AuditRecord.hash).order_by(AuditRecord.id.desc()).first()
-        prev_hash = last.hash if last else ""
-        occurred = at.to("UTC").naive
-        before_text, after_text = _json(before), _json(after)
-        digest = chain_hash(prev_hash, actor_id=actor.id, actor_role=actor.role,
-                            action=action, contract_id=contract_id, target=target,
-                            before=before_text, after=after_text, reason=reason,
-                            occurred_at=occurred)
-        return AuditRecord.create(actor=actor.id, actor_role=actor.role, action=action,
-                                  contract=contract_id, target=target, before=before_text,
-                                  after=after_text, reason=reason, occurred_at=at,
-                                  prev_hash=prev_hash, hash=digest)
+        values = audit_values(_last_hash(), actor=actor, action=action,
+                              contract_id=contract_id, target=target, before=before,
+                              after=after, reason=reason, at=at)
+        return AuditRecord.create(**values)
+
+
+def _last_hash() -> str:
+    last = AuditRecord.select(AuditRecord.hash).order_by(AuditRecord.id.desc()).first()
+    return last.hash if last else ""
+
+
+def audit_values(prev_hash: str, *, actor: Account, action: str, contract_id: int | None,
+                 target: str, before: dict, after: dict, reason: str,
+                 at: arrow.Arrow) -> dict:
+    """The stored fields of one audit record chained after `prev_hash` (field name:
+    value), for audit() and record_many() alike."""
+    before_text, after_text = _json(before), _json(after)
+    digest = chain_hash(prev_hash, actor_id=actor.id, actor_role=actor.role, action=action,
+                        contract_id=contract_id, target=target, before=before_text,
+                        after=after_text, reason=reason, occurred_at=at.to("UTC").naive)
+    return dict(actor=actor.id, actor_role=actor.role, action=action, contract=contract_id,
+                target=target, before=before_text, after=after_text, reason=reason,
+                occurred_at=at, prev_hash=prev_hash, hash=digest)
 
 
 def milestone_snapshot(m) -> dict:

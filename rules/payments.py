@@ -15,9 +15,9 @@ from rules.errors import CONFLICT, RuleError
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, project_funds, transfer
 from rules.money import check_cents, format_money
-from rules.settlement import (active_milestone, cancel_pending_change_requests,
-                              close_submissions, fund_milestone_money,
-                              next_planned, settle_escrow)
+from rules.settlement import (TransferSpec, active_milestone, cancel_pending_change_requests,
+                              close_submissions, fund_milestone_money, next_planned,
+                              settlement_legs)
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
                          load_contract, load_milestone, now_of, other_parties, policy_of,
                          require_open, transactional)
@@ -150,18 +150,27 @@ def add_escrow_funds(actor: Account, milestone_id: int, *, clock: Clock | None =
     return missing
 
 
-@transactional
-def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
-            bonus_cents: int = 0, *, end_contract: bool = False, version: int | None = None,
-            clock: Clock | None = None) -> ReleaseResult:
-    """Approve and pay a milestone (U-25..U-28), with or without a submission (U-19).
+@dataclass(frozen=True)
+class ReleasePlan:
+    """What a release writes besides its row updates (milestone, submissions, windows):
+    the ledger transfers in order, and the timeline event with its notifications and
+    audit record (the keyword arguments of rules.journal.record). Built by one function,
+    `plan_release`, for `release()` and for the sweep's batched path
+    (rules/sweep_batch.py), so the two can never write different things."""
+    amount: int
+    bonus: int
+    extra: int
+    leftover: int
+    transfers: list[dict]   # keyword arguments of rules.ledger.transfer, in order
+    record: dict            # keyword arguments of rules.journal.record
 
-    `amount_cents` defaults to what is in escrow (U-25). Less leaves the rest in project
-    funds (U-26); more charges the client the difference (U-27). A bonus needs the full
-    amount (U-28). `end_contract` ends the contract afterwards (U-30, G-03).
-    """
-    actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    @property
+    def money(self) -> dict:
+        return self.record["details"]
+
+
+def check_releasable(actor: Account, m: Milestone, contract, version: int | None = None) -> None:
+    """The checks on who and what state before a release (U-19, G-03, U-17, U-29)."""
     authorize("release", actor, contract)
     require_open(contract)
     check_expected_version(m, version, "This milestone")
@@ -171,7 +180,13 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     if m.status != S.SUBMITTED and not policy.release_without_submission:
         raise RuleError("U-19", f"On {policy.label} a milestone is paid by accepting its "
                                 "delivery: wait for the seller to deliver.")
-    held = milestone_escrow(m.id)
+
+
+def plan_release(actor: Account, m: Milestone, contract, *, held: int, at: arrow.Arrow,
+                 amount_cents: int | None = None, bonus_cents: int = 0) -> ReleasePlan:
+    """The amounts (U-25..U-28, refusing what the policy forbids) and the rows of a
+    release of `m`, whose escrow holds `held`, by `actor` at `at`."""
+    policy = policy_of(contract)
     amount = held if amount_cents is None else check_cents(amount_cents)
     bonus = check_cents(bonus_cents, allow_zero=True)
     if amount != held and not policy.partial_release:
@@ -182,26 +197,17 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     if bonus and amount < held:
         raise RuleError("U-28", f"A bonus can be added only when the full amount "
                                 f"({format_money(held)}) is released.")
-    at = now_of(clock)
-    refuse_after_review_window(actor, m, contract, at)
-    before = {"status": m.status, "escrow_cents": held}
-    cas_update(m, "This milestone", status=S.RELEASED, finished_at=at)
     extra = max(amount - held, 0)
-    common = dict(contract_id=contract.id, milestone_id=m.id, actor_id=actor.id, at=at)
-    transfer(kind="release_extra_charge", source=A.CLIENT_PAYMENT, target=A.ESCROW,
-             amount_cents=extra, **common)
     leftover = max(held - amount, 0)
-    settle_escrow(contract, m, actor, at, to_freelancer=amount, to_project_funds=leftover,
-                  kind="release")
-    transfer(kind="bonus", source=A.CLIENT_PAYMENT, target=A.FREELANCER, amount_cents=bonus,
-             once_key=f"m:{m.id}:bonus" if bonus else None, **common)
-    close_submissions(m.id, SubmissionStatus.APPROVED)
-    close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
-    cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
-    upcoming = next_planned(contract.id)
-    if upcoming is not None and policy.start_next_days:
-        open_window("start_next", contract_id=contract.id, opened_at=at,
-                    due_at=add_days(at, policy.start_next_days))
+    common = dict(contract_id=contract.id, milestone_id=m.id, actor_id=actor.id, at=at)
+    specs = []
+    if extra:
+        specs.append(TransferSpec("release_extra_charge", A.CLIENT_PAYMENT, A.ESCROW, extra))
+    specs += settlement_legs(m.id, held + extra, to_freelancer=amount,
+                             to_project_funds=leftover, kind="release")
+    if bonus:
+        specs.append(TransferSpec("bonus", A.CLIENT_PAYMENT, A.FREELANCER, bonus,
+                                  f"m:{m.id}:bonus"))
     money = {"released_cents": amount, "bonus_cents": bonus, "to_project_funds_cents": leftover,
              "extra_charged_cents": extra}
     text = f"Released {format_money(amount)} for “{m.title}”"
@@ -211,12 +217,51 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
         text += f"; {format_money(leftover)} stays in project funds"
     if extra:
         text += f"; {format_money(extra)} more was charged"
-    record(actor=actor, action="release", contract_id=contract.id, milestone_id=m.id,
-           summary=text, at=at, notify=other_parties(contract, actor), details=money,
-           target=f"milestone:{m.id}", before=before, after={"status": m.status, **money})
+    record_kwargs = dict(actor=actor, action="release", contract_id=contract.id,
+                         milestone_id=m.id, summary=text, at=at,
+                         notify=other_parties(contract, actor), details=money,
+                         target=f"milestone:{m.id}",
+                         before={"status": m.status, "escrow_cents": held},
+                         after={"status": S.RELEASED, **money})
+    return ReleasePlan(amount, bonus, extra, leftover,
+                       [{**spec._asdict(), **common} for spec in specs], record_kwargs)
+
+
+@transactional
+def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
+            bonus_cents: int = 0, *, end_contract: bool = False, version: int | None = None,
+            clock: Clock | None = None) -> ReleaseResult:
+    """Approve and pay a milestone (U-25..U-28), with or without a submission (U-19).
+
+    `amount_cents` defaults to what is in escrow (U-25). Less leaves the rest in project
+    funds (U-26); more charges the client the difference (U-27). A bonus needs the full
+    amount (U-28). `end_contract` ends the contract afterwards (U-30, G-03).
+    """
+    actor = load_actor(actor)  # the stored role decides, never the one in memory (G-07)
+    m, contract = load_milestone(milestone_id)
+    check_releasable(actor, m, contract, version)
+    policy = policy_of(contract)
+    at = now_of(clock)
+    plan = plan_release(actor, m, contract, held=milestone_escrow(m.id), at=at,
+                        amount_cents=amount_cents, bonus_cents=bonus_cents)
+    refuse_after_review_window(actor, m, contract, at)
+    # What follows is also written, many releases at a time, by rules/sweep_batch.py;
+    # tests/rules/test_sweep_batch.py compares every table after both: change them together.
+    cas_update(m, "This milestone", status=S.RELEASED, finished_at=at)
+    for t in plan.transfers:
+        transfer(**t)
+    close_submissions(m.id, SubmissionStatus.APPROVED)
+    close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
+    cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
+    upcoming = next_planned(contract.id)
+    if upcoming is not None and policy.start_next_days:
+        open_window("start_next", contract_id=contract.id, opened_at=at,
+                    due_at=add_days(at, policy.start_next_days))
+    record(**plan.record)
     ended = False
     if end_contract:
         from rules.contracts import end_contract_in_transaction
         end_contract_in_transaction(actor, contract, at)
         ended = True
-    return ReleaseResult(m.id, amount, bonus, leftover, extra, upcoming is None, ended)
+    return ReleaseResult(m.id, plan.amount, plan.bonus, plan.leftover, plan.extra,
+                         upcoming is None, ended)

@@ -234,12 +234,14 @@ def _reorder(rows: list[PlanRow], order: list[int | str]) -> list[PlanRow]:
 
 
 def diff_plans(saved: list[PlanRow], rows: list[PlanRow]) -> list[PlanChange]:
-    """What changed from `saved` to `rows`: added, deleted, edited fields, moved."""
+    """What changed from `saved` to `rows`: added, deleted, edited fields, moved.
+
+    "Moved" lists only the milestones whose order relative to the other kept milestones
+    changed, and as few of them as explains the new order (`_moved_ids`): a row that
+    merely made room for an added, deleted or moved one did not move."""
     before = {r.id: r for r in saved}
     after_ids = {r.id for r in rows if r.id is not None}
     changes: list[PlanChange] = []
-    saved_order = [r.id for r in sorted(saved, key=lambda r: r.position) if r.id in after_ids]
-    new_order = [r.id for r in rows if r.id is not None]
     for r in rows:
         if r.id is None:
             changes.append(PlanChange("added", r.key, r.title))
@@ -252,12 +254,42 @@ def diff_plans(saved: list[PlanRow], rows: list[PlanRow]) -> list[PlanChange]:
     for r in sorted(saved, key=lambda r: r.position):
         if r.id not in after_ids:
             changes.append(PlanChange("deleted", r.id, r.title))
-    if saved_order != new_order:
-        for r in rows:
-            if r.id is not None and saved_order.index(r.id) != new_order.index(r.id):
-                changes.append(PlanChange("moved", r.id, r.title, {
-                    "position": (before[r.id].position, r.position)}))
+    kept = [r for r in rows if r.id is not None]
+    moved = _moved_ids([(before[r.id].position, r.position) for r in kept])
+    for i in moved:
+        r = kept[i]
+        changes.append(PlanChange("moved", r.id, r.title, {
+            "position": (before[r.id].position, r.position)}))
     return changes
+
+
+def _moved_ids(positions: list[tuple[int, int]]) -> list[int]:
+    """Indexes (into `positions`, the kept rows in their new order, as (old, new)
+    position) of the rows to report as moved: those off a longest subsequence whose old
+    positions increase. Among equally long ones, the subsequence kept is the one whose
+    rows' position numbers changed least, so the row the user carried is the one named
+    (carrying the last of three to the top moves it, not the other two). O(n²) on at
+    most the policy's milestone limit (200) rows."""
+    n = len(positions)
+    if all(positions[i][0] < positions[i + 1][0] for i in range(n - 1)):
+        return []  # the common case: nothing moved
+    # Each kept row weighs `big` minus how far its number moved: length first, then the
+    # smaller displacement. `big` exceeds any sum of displacements, so length dominates.
+    shift = [abs(old - new) for old, new in positions]
+    big = sum(shift) + 1
+    best = [0] * n
+    back = [-1] * n
+    for i in range(n):
+        best[i] = big - shift[i]
+        for j in range(i):
+            if positions[j][0] < positions[i][0] and best[j] + big - shift[i] > best[i]:
+                best[i], back[i] = best[j] + big - shift[i], j
+    on_chain: set[int] = set()
+    i = max(range(n), key=lambda k: best[k])
+    while i != -1:
+        on_chain.add(i)
+        i = back[i]
+    return [i for i in range(n) if i not in on_chain]
 
 
 # JSON form of a batch, for freelancer proposals stored in a change request.

@@ -284,7 +284,11 @@ def _current_milestones(ids: list[int]) -> dict[int, tuple[str, str]]:
                                               Milestone.status)
                              .join(firsts, on=((Milestone.contract == firsts.c.contract_id)
                                                & (Milestone.position == firsts.c.pos)))
-                             .where(Milestone.status == MilestoneStatus.PLANNED).tuples()):
+                             .tuples()):
+        # No status filter here: the milestone at that position is the planned one found
+        # (a position is one milestone), and a filter on status would let SQLite walk
+        # every planned milestone by the (status, due_date) index instead of the few
+        # contracts' by (contract, position).
         out.setdefault(c, (title, status))
     return out
 
@@ -318,6 +322,9 @@ class MilestoneView:
     revisions_used: int
     version: int
     last_submission: dict | None
+    # What the freelancer holds of this milestone's payments now: released amounts and
+    # bonuses less refunds of them (U-29: a paid amount can be asked back).
+    paid_cents: int = 0
 
 
 @dataclass(frozen=True)
@@ -348,9 +355,19 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
     contract = load_contract(contract_id)
     cap = access.check("view_contract", actor.id, actor.role, contract.client_id,
                        contract.freelancer_id)
-    escrow = dict(LedgerEntry.select(LedgerEntry.milestone, fn.SUM(LedgerEntry.amount_cents))
-                  .where((LedgerEntry.contract == contract.id) & (LedgerEntry.account == A.ESCROW))
-                  .group_by(LedgerEntry.milestone).tuples())
+    # Escrow and paid per milestone in one grouped sum: a fixed number of queries
+    # however many milestones (the room of a 200-milestone contract).
+    held: dict[int, tuple[int, int]] = {
+        mid: (int(escrow or 0), int(paid or 0)) for mid, escrow, paid in (
+            LedgerEntry.select(
+                LedgerEntry.milestone,
+                fn.SUM(Case(None, [(LedgerEntry.account == A.ESCROW,
+                                    LedgerEntry.amount_cents)], 0)),
+                fn.SUM(Case(None, [(LedgerEntry.account == A.FREELANCER,
+                                    LedgerEntry.amount_cents)], 0)))
+            .where((LedgerEntry.contract == contract.id)
+                   & LedgerEntry.account.in_([A.ESCROW, A.FREELANCER]))
+            .group_by(LedgerEntry.milestone).tuples())}
     latest: dict[int, dict] = {}
     for s in (Submission.select(Submission.milestone, Submission.message, Submission.link,
                                 Submission.submitted_at, Submission.status)
@@ -358,8 +375,9 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
               .order_by(Submission.submitted_at, Submission.id).dicts()):
         latest[s["milestone"]] = s
     ms = [MilestoneView(m.id, m.position, m.title, m.description, m.due_date, m.amount_cents,
-                        m.status, int(escrow.get(m.id, 0) or 0), m.revisions_allowed,
-                        m.revisions_used, m.version, latest.get(m.id))
+                        m.status, held.get(m.id, (0, 0))[0], m.revisions_allowed,
+                        m.revisions_used, m.version, latest.get(m.id),
+                        paid_cents=held.get(m.id, (0, 0))[1])
           for m in Milestone.select().where(Milestone.contract == contract.id)
           .order_by(Milestone.position)]
     nxt = next((m.id for m in ms if m.status == MilestoneStatus.PLANNED), None)
@@ -467,3 +485,12 @@ def find_account(login: str) -> Account:
 def list_accounts() -> list[Account]:
     return list(Account.select().where(Account.role != Role.SYSTEM)
                 .order_by(Account.role, Account.login))
+
+
+def first_account(role: str | None = None) -> Account | None:
+    """The first user (of `role`) in `list_accounts` order, reading one row: the
+    command line's default user, without reading every account of a big database."""
+    q = Account.select().where(Account.role != Role.SYSTEM)
+    if role is not None:
+        q = q.where(Account.role == role)
+    return q.order_by(Account.role, Account.login).first()

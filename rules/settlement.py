@@ -2,6 +2,8 @@
 closing a contract. Called inside an action's transaction, after its checked update."""
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import arrow
 
 from models.accounts import Account
@@ -45,21 +47,43 @@ def fund_milestone_money(contract: Contract, milestone: Milestone, actor: Accoun
 
 def settle_escrow(contract: Contract, milestone: Milestone, actor: Account, at: arrow.Arrow,
                   *, to_freelancer: int = 0, to_client: int = 0, to_project_funds: int = 0,
-                  kind: str) -> None:
-    """Empty the milestone's escrow, once (the `m:ID:escrow` key is the backstop)."""
-    held = milestone_escrow(milestone.id)
+                  kind: str, held: int | None = None) -> None:
+    """Empty the milestone's escrow, once (the `m:ID:escrow` key is the backstop).
+    `held`: the escrow balance if the caller has just read it (saves a query)."""
+    held = milestone_escrow(milestone.id) if held is None else held
+    common = dict(contract_id=contract.id, milestone_id=milestone.id, actor_id=actor.id, at=at)
+    for leg in settlement_legs(milestone.id, held, to_freelancer=to_freelancer,
+                               to_client=to_client, to_project_funds=to_project_funds,
+                               kind=kind):
+        transfer(**leg._asdict(), **common)
+
+
+class TransferSpec(NamedTuple):
+    """One ledger transfer an action makes, before it is written (rules.ledger.transfer
+    writes one; rules.bulk writes many)."""
+    kind: str
+    source: str
+    target: str
+    amount_cents: int
+    once_key: str | None = None
+
+
+def settlement_legs(milestone_id: int, held: int, *, to_freelancer: int = 0,
+                    to_client: int = 0, to_project_funds: int = 0,
+                    kind: str) -> list[TransferSpec]:
+    """The transfers that empty a milestone's escrow of `held`, in the order written; the
+    first carries the `m:ID:escrow` once-key."""
     if to_freelancer + to_client + to_project_funds != held or held <= 0:
         raise AssertionError(f"settlement of {held} does not add up")  # a programming error
-    key = f"m:{milestone.id}:escrow"
-    common = dict(contract_id=contract.id, milestone_id=milestone.id, actor_id=actor.id, at=at)
-    for target, amount, k in ((A.FREELANCER, to_freelancer, settle_kind(kind, "freelancer")),
-                              (A.CLIENT_REFUNDS, to_client, settle_kind(kind, "client")),
-                              (A.PROJECT_FUNDS, to_project_funds,
-                               settle_kind(kind, "project_funds"))):
+    key: str | None = f"m:{milestone_id}:escrow"
+    legs = []
+    for target, amount, leg in ((A.FREELANCER, to_freelancer, "freelancer"),
+                                (A.CLIENT_REFUNDS, to_client, "client"),
+                                (A.PROJECT_FUNDS, to_project_funds, "project_funds")):
         if amount:
-            transfer(kind=k, source=A.ESCROW, target=target, amount_cents=amount,
-                     once_key=key, **common)
+            legs.append(TransferSpec(settle_kind(kind, leg), A.ESCROW, target, amount, key))
             key = None
+    return legs
 
 
 def settle_kind(settlement: str, leg: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from textual import on
 from textual.app import App, SystemCommand
@@ -17,18 +17,20 @@ from models.accounts import Account
 from models.db import SchemaError
 from rules import timetravel
 from rules.clock import SYSTEM_CLOCK, Clock, FrozenClock
-from rules.deadlines import Applied, sweep
 from rules.errors import RuleError
 from rules.queries import unread_count
 from tui import cli
 from tui.commands import ScreenCommands, command
 from tui.screens.base import report_failed_worker
 from tui.screens.contract_list import ContractListScreen
-from tui.screens.help import HelpScreen
-from tui.screens.inbox import InboxScreen
-from tui.screens.notifications import NotificationsScreen
-from tui.screens.switch_user import SwitchUserScreen
 from tui.workers import db_work
+
+if TYPE_CHECKING:
+    from rules.deadlines import Applied
+
+# Every screen but the list, and the deadline sweep, are imported where they are first
+# used: the list is what the program starts with, and each import is start-up time
+# (bench/tui.py). `_showing` tells whether such a screen is open without importing it.
 
 UNREAD_EVERY = 30  # seconds: other people's actions arrive from other processes
 
@@ -47,6 +49,13 @@ class DeadlinesApplied(Message):
 
 
 TOASTS_AT_ONCE = 3  # more than this become one "and N more" line
+
+
+def _showing(screen: Screen, module: str, name: str) -> bool:
+    """Whether `screen` is a `tui.screens.<module>.<name>`. A module never imported has
+    no screen open, so this does not import it."""
+    loaded = sys.modules.get(f"tui.screens.{module}")
+    return loaded is not None and isinstance(screen, getattr(loaded, name))
 
 
 class MilestonesApp(App[None]):
@@ -75,12 +84,16 @@ class MilestonesApp(App[None]):
 
     def __init__(self, actor: Account, clock: Clock = SYSTEM_CLOCK, *,
                  cursor_blink: bool = True, theme: str | None = None,
-                 sweep_every: float = 0, demo: bool = False) -> None:
+                 sweep_every: float = 0, demo: bool = False,
+                 switch_user: bool = True) -> None:
         super().__init__()
         self.set_reactive(MilestonesApp.actor, actor)
         self.clock = clock
         self.sweep_every = sweep_every  # 0: no background sweep (tests, read-only use)
         self.demo = demo                # demo data: time travel is offered
+        # Acting as someone else: `main` offers it on demo data only (the app has no
+        # login of its own: elsewhere --as says who is acting, and stays so).
+        self.switch_user = switch_user
         self._sweeping = False
         self.cursor_blink = cursor_blink  # off in snapshot tests: a blink is a diff
         self._chosen_theme = theme        # None: chosen from the terminal's colours
@@ -118,6 +131,7 @@ class MilestonesApp(App[None]):
 
     @db_work("deadline-sweep", exclusive=False)
     def _sweep(self, clock: Clock, travel: str | None) -> None:
+        from rules.deadlines import sweep
         try:
             travelled_to = None
             if travel:
@@ -181,19 +195,23 @@ class MilestonesApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "travel" and not self.demo:
             return False
+        if action == "switch_user" and not self.switch_user:
+            return False
         if action in ("help", "notifications", "requests", "switch_user", "travel"):
             screen = self._user_screen()
             # Not from a dialog or from help itself: they are one step away from
             # where the user was, and should stay so.
-            if isinstance(screen, (ModalScreen, HelpScreen)):
+            if isinstance(screen, ModalScreen) or _showing(screen, "help", "HelpScreen"):
                 return False
-            if action == "notifications" and isinstance(screen, NotificationsScreen):
+            if action == "notifications" and _showing(screen, "notifications",
+                                                      "NotificationsScreen"):
                 return False
-            if action == "requests" and isinstance(screen, InboxScreen):
+            if action == "requests" and _showing(screen, "inbox", "InboxScreen"):
                 return False
         return True
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
         screen = self._user_screen()
         place = screen.query_one("ActingHeader").place if screen.query("ActingHeader") else ""
         self.push_screen(HelpScreen(screen, place))
@@ -202,12 +220,15 @@ class MilestonesApp(App[None]):
         self.run_sweep(travel="1d")
 
     def action_notifications(self) -> None:
+        from tui.screens.notifications import NotificationsScreen
         self.push_screen(NotificationsScreen())
 
     def action_requests(self) -> None:
+        from tui.screens.inbox import InboxScreen
         self.push_screen(InboxScreen())
 
     def action_switch_user(self) -> None:
+        from tui.screens.switch_user import SwitchUserScreen
         self.push_screen(SwitchUserScreen(self.actor), self._switch_to)
 
     def _switch_to(self, account: Account | None) -> None:
@@ -223,11 +244,14 @@ class MilestonesApp(App[None]):
 
 def main(argv: list[str] | None = None) -> int:
     """`milestones [--db URL] [--as LOGIN] [--sweep-every S]`, `milestones demo [--advance
-    DURATION]`, `milestones worker [--interval S] [--once]`, `milestones audit verify` and
-    `milestones audit export --contract ID`."""
+    DURATION]`, `milestones worker [--interval S] [--once]`, `milestones audit verify`,
+    `milestones audit export --contract ID` and `milestones serve [--host H] [--port P]`."""
     args = cli.parse_args(argv)
     if args.command == "audit":  # reads an existing database; never creates one
         return cli.run_audit(args, sys.stdout, sys.stderr)
+    if args.command == "serve":  # the TUI in a browser: a process per visitor
+        from tui.serve import run_serve
+        return run_serve(args, sys.stdout, sys.stderr)
     try:
         cli.open_db(cli.database_url(args.db))
         if args.command == "demo":
@@ -247,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # ctrl+c while the demo is being written
         print("milestones: interrupted.", file=sys.stderr)
         return 130
-    app = MilestonesApp(actor, clock, sweep_every=every, demo=demo)
+    app = MilestonesApp(actor, clock, sweep_every=every, demo=demo, switch_user=demo)
     app.run()
     return app.return_code or 0
 

@@ -17,7 +17,7 @@ from models.accounts import Account
 from models.db import SchemaError, open_database, sqlite_url
 from models.vocabulary import Role
 from rules.errors import RuleError
-from rules.queries import find_account, has_contracts, list_accounts
+from rules.queries import find_account, first_account, has_contracts, list_accounts
 
 DB_ENV = "MILESTONES_DB"
 USER_ENV = "MILESTONES_USER"
@@ -57,6 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seconds between sweeps (default 30)")
     worker.add_argument("--once", action="store_true", help="sweep once and exit")
     add_audit_commands(commands, db_help)
+    from tui.serve import add_serve_command  # `milestones serve`: the TUI in a browser
+    add_serve_command(commands, db_help)
     return parser.parse_args(argv)
 
 
@@ -138,17 +140,21 @@ def describe(made: dict[str, Any]) -> list[str]:
 def choose_actor(login: str | None) -> Account:
     """--as, else $MILESTONES_USER, else ada, else the first client."""
     login = login or os.environ.get(USER_ENV) or None
-    accounts = list_accounts()
+    # One account is read, not all of them (start-up time with many users): the whole
+    # list only to name the known users when the login is wrong.
     if login:
         try:
             return find_account(login)
         except RuleError as exc:
-            known = ", ".join(a.login for a in accounts) or "none yet"
+            known = ", ".join(a.login for a in list_accounts()) or "none yet"
             raise CommandLineError(f"{exc.message} Known users: {known}.") from exc
-    for preferred in ([a for a in accounts if a.login == DEFAULT_LOGIN],
-                      [a for a in accounts if a.role == Role.CLIENT], accounts):
-        if preferred:
-            return preferred[0]
+    try:
+        return find_account(DEFAULT_LOGIN)
+    except RuleError:
+        pass
+    found = first_account(Role.CLIENT) or first_account()
+    if found is not None:
+        return found
     raise CommandLineError("This database has no users: run `milestones demo` first.")
 
 

@@ -112,6 +112,58 @@ def test_a_file_at_schema_1_is_upgraded_by_the_real_migrations(old_file, reopen)
     assert ledger_problems() == []
 
 
+def test_a_file_at_schema_3_gains_the_answer_message_and_overdue_index(
+        db, tmp_path, make_contract, client, freelancer, clock, reopen):
+    """Schema 4: change requests keep the reason of a rejection or a decline. A schema-3
+    file (no such column) is upgraded in place: every request kept, the reason empty
+    (the inbox then reads it from the answer's event), and new answers store theirs."""
+    from models.change_requests import ChangeRequest
+    from rules.change_requests import (decline_proposal, propose_milestone_changes,
+                                       reject_milestone_change, request_milestone_change)
+    from rules.inbox import request_view
+    from rules.plan import AddMilestone
+    contract = make_contract("upwork", amounts=(25000, 50000))
+    active = fund_next_milestone(client, contract.id, clock=clock)
+    old = request_milestone_change(client, active.id, {"title": "Old"}, clock=clock)
+    reject_milestone_change(freelancer, old.id, "Before the upgrade", clock=clock)
+    db.close()
+    path = tmp_path / "test.db"
+    con = sqlite3.connect(path)  # the file as the schema-3 program wrote it
+    con.execute("ALTER TABLE change_request DROP COLUMN answer_message")
+    con.execute("DROP INDEX milestone_status_due_date")
+    con.execute("UPDATE schema_version SET version = 3")
+    con.commit()
+    con.close()
+    before = file_rows(path)
+    assert "answer_message" not in [c for c in con_columns(path, "change_request")]
+
+    upgraded = reopen(path)
+    assert schema_version(upgraded) == CURRENT >= 4
+    assert "answer_message" in columns(upgraded, "change_request")
+    assert ("status", "due_date") in {tuple(i.columns) for i in upgraded.get_indexes("milestone")}
+    after = file_rows(path)
+    assert [r[:-1] for r in after["change_request"]] == before["change_request"]
+    assert {r[-1] for r in after["change_request"]} == {""}
+    for table, rows in before.items():
+        if table not in ("sqlite_master", "schema_version", "change_request"):
+            assert after[table] == rows, table
+    # The old answer's reason still shows (from its event); a new one is stored.
+    assert request_view(client, old.id, clock=clock).answer_message == "Before the upgrade"
+    proposal = propose_milestone_changes(freelancer, contract.id,
+                                         [AddMilestone("More", 5000)], clock=clock)
+    decline_proposal(client, proposal.id, "After the upgrade", clock=clock)
+    assert ChangeRequest.get_by_id(proposal.id).answer_message == "After the upgrade"
+    assert ledger_problems() == []
+
+
+def con_columns(path, table: str) -> list[str]:
+    con = sqlite3.connect(path)
+    try:
+        return [row[1] for row in con.execute(f'PRAGMA table_info("{table}")')]
+    finally:
+        con.close()
+
+
 def test_every_version_after_the_first_has_a_migration():
     assert set(models_db.MIGRATIONS) == set(range(2, CURRENT + 1))
 

@@ -13,7 +13,12 @@ worker) would. Each step is one of:
 - `natural_next_step`: a move the state of a random open contract invites, by the right
   party, so that examples reach deep states (fund, submit, release, refund, dispute,
   respond, resolve...) rather than stopping at refusals;
-- `pass_time`: the FrozenClock moves on, and the deadline worker usually sweeps.
+- `pass_time`: the FrozenClock moves on, and the deadline worker usually sweeps;
+- `jump_to_a_window_boundary`: the clock jumps to an open window's due time -1 s (the
+  worker ticks: nothing applied), then to the due time or +1 s (it ticks: applied once,
+  as of the due time); the due time is checked against RULES.md's lengths written out
+  here (U-06 14 days, F-05 8, F-07 10, U-24 7, U-32 7, U-33 5 business days), and what a
+  user may still do is checked on each side of it. An off-by-one in a window fails here.
 
 For every action: refused means a `RuleError` with a message, and not one row written
 (`db_state()` and every row of every table as they were); a stranger is always refused
@@ -76,6 +81,7 @@ from rules import (
     change_requests,
     contracts,
     deadlines,
+    inbox,
     orders,
     payments,
     planning,
@@ -163,6 +169,42 @@ def window_due(kind: str, opened: arrow.Arrow, policy) -> arrow.Arrow:
             "refund_answer": policy.refund_answer_days,
             "start_next": policy.start_next_days or 0}[kind]
     return add_days(opened, days)
+
+
+# The window lengths as RULES.md states them, written here again rather than read from
+# rules.policy: an off-by-one in the policy, in rules.calendar or in a rule's own check
+# must not be mirrored by the test that looks for it.
+WINDOW_DAYS = {
+    ("review", "upwork"): 14, ("review", "upwork-compliance"): 14,           # U-06
+    ("review", "fiverr-gig"): 8, ("review", "fiverr-offer"): 8,              # F-05
+    ("start_next", "fiverr-gig"): 10, ("start_next", "fiverr-offer"): 10,    # F-07
+    **{("change_request", p): 7 for p in POLICIES},                          # U-24
+    **{("refund_answer", p): 7 for p in POLICIES},                           # U-32
+}
+DISPUTE_BUSINESS_DAYS = 5                                                    # U-33
+RULE_OF_WINDOW = {"review": "U-06/F-05", "start_next": "F-07", "change_request": "U-24",
+                  "refund_answer": "U-32", "dispute_response": "U-33"}
+
+
+def expected_due(kind: str, policy: str, opened: arrow.Arrow) -> arrow.Arrow:
+    """When a window must close, computed without rules/: N days are N x 24 hours (G-08);
+    U-33's 5 business days are 5 x 24 hours of Monday-to-Friday time (UTC), weekend time
+    not counting, ending on a weekday (time used up at Saturday 00:00 ends on Monday
+    00:00, when the next business day starts)."""
+    opened = opened.to("UTC")
+    if kind != "dispute_response":
+        return opened.shift(seconds=WINDOW_DAYS[(kind, policy)] * 86400)
+    t, left = opened, DISPUTE_BUSINESS_DAYS * 86400
+    while left > 0:
+        next_midnight = t.floor("day").shift(days=1)
+        if t.weekday() < 5:
+            used = min(left, int((next_midnight - t).total_seconds()))
+            t, left = t.shift(seconds=used), left - used
+        else:
+            t = next_midnight
+    while t.weekday() >= 5:
+        t = t.floor("day").shift(days=1)
+    return t
 
 
 def note(text: str) -> None:
@@ -1129,6 +1171,126 @@ class MilestonesMachine(RuleBasedStateMachine):
         if then_sweep:
             self.sweep()
 
+    def open_windows_ahead(self) -> list[dict]:
+        now = self.clock.now()
+        return [d for d in Deadline.select(Deadline, Contract.policy.alias("policy"))
+                .join(Contract, on=(Deadline.contract == Contract.id))
+                .where(Deadline.status == DeadlineStatus.OPEN)
+                .order_by(Deadline.due_at, Deadline.id).dicts()
+                if arrow.get(d["due_at"]) > now]
+
+    @rule(data=st.data(), late=st.sampled_from([0, 1]))
+    def jump_to_a_window_boundary(self, data, late):
+        """The clock jumps to an open window's due time -1 s and the worker ticks, then to
+        the due time exactly or +1 s (`late`) and it ticks again: one second early nothing
+        is applied; at the due time (or a second after) the window is applied, once, as of
+        its due time. With the independent `expected_due`, an off-by-one anywhere
+        (policy, calendar, the sweep's selection, a rule's own time check) fails here."""
+        windows = self.open_windows_ahead()
+        if not windows:  # nothing waits yet: move a contract on instead (a precondition
+            self.natural_move(data)  # would make hypothesis give up some examples)
+            return
+        # A kind first, then a window of it: the rarer windows (a change request, a
+        # dispute) get their boundaries tried as often as the common review windows.
+        kind = data.draw(st.sampled_from(sorted({w["kind"] for w in windows})), label="kind")
+        d = data.draw(st.sampled_from([w for w in windows if w["kind"] == kind]),
+                      label="window")
+        due = arrow.get(d["due_at"])
+        expected = expected_due(d["kind"], d["policy"], arrow.get(d["opened_at"]))
+        assert due == expected, (f"{RULE_OF_WINDOW[d['kind']]}: window {d['id']} opened "
+                                 f"{d['opened_at']} is due {due}, not {expected}")
+        self.tick_at_boundary(d, due, -1)
+        if Deadline.get_by_id(d["id"]).status != DeadlineStatus.OPEN:
+            return  # closed meanwhile by another window's automatic action
+        for offset in (0, 1):  # what users may still do, at the due time and after it
+            self.clock.set(due.shift(seconds=offset))
+            self.check_user_side(d, offset)
+        self.tick_at_boundary(d, due, late)
+
+    @rule(data=st.data(), late=st.sampled_from([0, 1]))
+    def jump_to_a_window_boundary_again(self, data, late):  # the same, to weigh it twice
+        self.jump_to_a_window_boundary(data, late)
+
+    def tick_at_boundary(self, d: dict, due: arrow.Arrow, offset: int) -> None:
+        """Set the clock `offset` seconds from window `d`'s due time, check what a user
+        may still do there, tick the worker, and check what it applied."""
+        rule_id = RULE_OF_WINDOW[d["kind"]]
+        at = due.shift(seconds=offset)
+        self.clock.set(at)
+        note(f"clock → {at} ({offset:+d} s from {d['kind']} window {d['id']})")
+        event(f"boundary {d['kind']} {offset:+d}s")
+        self.check_user_side(d, offset)
+        events_before = Event.select(fn.MAX(Event.id)).scalar() or 0
+        result = self.sweep()
+        applied = [a for a in result.applied if a.deadline_id == d["id"]]
+        assert all(a.due_at <= at for a in result.applied), (at, result.applied)
+        assert len({a.deadline_id for a in result.applied}) == len(result.applied)
+        row = Deadline.get_by_id(d["id"])
+        if offset < 0:
+            assert applied == [], f"{rule_id}: applied one second before it was due"
+            assert row.status != DeadlineStatus.APPLIED, row.status
+        else:
+            assert row.status != DeadlineStatus.OPEN, (
+                f"{rule_id}: still open {offset} s after its due time")
+            if row.status == DeadlineStatus.APPLIED:  # not closed by another window's action
+                assert len(applied) == 1 and applied[0].due_at == due, applied
+                # The timeline records the true due time, not the sweep's.
+                times = [arrow.get(t) for (t,) in Event.select(Event.occurred_at).where(
+                    (Event.id > events_before) & (Event.contract == d["contract"])).tuples()]
+                assert due in times and max(times) <= at, (due, times)
+        again = self.sweep()  # exactly once: a second tick at the same time does nothing
+        assert again.applied == [], again.applied
+
+    def check_user_side(self, d: dict, offset: int) -> None:
+        """What a user may still do `offset` seconds from window `d`'s due time, before
+        the worker has applied it (read, or tried and rolled back). U-24: a change request
+        can be answered until its expiry, not at it. The other windows (G-08/G-09): the
+        user's action that would close the window is taken up to the due time itself
+        (where user and worker race), refused with the window's rule a second after."""
+        c = Contract.get_by_id(d["contract"])
+        if d["kind"] == "change_request":
+            # As the inbox offers it...
+            view = inbox.request_view(c.freelancer, d["change_request"], clock=self.clock)
+            assert bool(view.answers) == (offset < 0), ("U-24", offset, view.answers)
+            # ...and as the rules answer it.
+            refusal = self.dry_run(change_requests.reject_milestone_change, c.freelancer,
+                                   d["change_request"], clock=self.clock)
+            if offset < 0:
+                assert refusal is None, f"U-24: refused one second before expiry: {refusal}"
+            else:
+                assert refusal is not None and refusal.rule_id == "U-24", (offset, refusal)
+            return
+        rule_ids = {"review": ("U-06", "F-05"), "start_next": ("F-07",),
+                    "refund_answer": ("U-32",), "dispute_response": ("U-33",)}[d["kind"]]
+        action = {
+            "review": lambda: work.request_changes(c.client, d["milestone"], "Late?",
+                                                   clock=self.clock),
+            "start_next": lambda: payments.fund_next_milestone(c.client, c.id,
+                                                               clock=self.clock),
+            "refund_answer": lambda: refunds.agree_refund(c.freelancer, d["refund_request"],
+                                                          clock=self.clock),
+            "dispute_response": lambda: refunds.respond_to_dispute(
+                c.client, d["refund_request"], "Late?", clock=self.clock),
+        }[d["kind"]]
+        refusal = self.dry_run(action)
+        if offset <= 0:  # refused perhaps (no revision left...), but not by the window
+            assert refusal is None or refusal.rule_id not in rule_ids, (
+                f"{rule_ids[0]}: refused {offset} s from the due time: {refusal}")
+        else:
+            assert refusal is not None and refusal.rule_id in rule_ids, (
+                f"{rule_ids[0]}: still allowed {offset} s after the due time")
+
+    def dry_run(self, action, *args, **kwargs) -> RuleError | None:
+        """`action`'s refusal, or None if it would succeed; nothing it writes is kept."""
+        with self.db.atomic() as txn:
+            try:
+                action(*args, **kwargs)
+                refusal = None
+            except RuleError as exc:
+                refusal = exc
+            txn.rollback()
+        return refusal
+
     @rule(data=st.data())
     def probe_any_action(self, data):
         """Any action, by any role (mostly the right one), on any target (mostly one in
@@ -1156,6 +1318,7 @@ class MilestonesMachine(RuleBasedStateMachine):
         assert deadlines.due_ids(self.clock.now(), 10) == [], "the sweep left due windows"
         if not result.changed:
             assert db_state() == before and full_dump() == dump, "an idle sweep wrote"
+        return result
 
     # --- invariants (a few queries each: they run after every step) ---------------
     # Each is a function of the rows alone, so it is re-checked only after a write since

@@ -16,7 +16,7 @@ import pytest
 from models.accounts import Account
 from models.base import database
 from rules.availability import (CONTRACT_ACTIONS, MILESTONE_ACTIONS, availability,
-                                open_refund, refused, release_terms)
+                                changes_message, open_refund, refused, release_terms)
 from rules.change_requests import (approve_milestone_change, edit_milestone_change,
                                    request_milestone_change)
 from rules.clock import FrozenClock
@@ -309,8 +309,10 @@ def observe(p: Parties, name: str, wrong: list[str]) -> list[tuple[str, str, boo
     for capacity in ("client", "freelancer", "agent"):
         actor = p.by(capacity)
         d = contract_detail(actor, contract_id)
-        paid = {m.id: balance(A.FREELANCER, milestone_id=m.id) for m in d.milestones}
-        av = availability(d, d.capacity, now, paid_cents=paid)
+        # What is left of each payment comes with the milestones (U-29), exact.
+        assert all(m.paid_cents == balance(A.FREELANCER, milestone_id=m.id)
+                   for m in d.milestones)
+        av = availability(d, d.capacity, now)
         targets = [(a, None) for a in CONTRACT_ACTIONS]
         targets += [(a, m) for m in d.milestones for a in MILESTONE_ACTIONS]
         for action, m in targets:
@@ -383,6 +385,20 @@ def test_U25_U28_release_terms_agree_with_release(parties, policy, amount, bonus
     else:
         assert isinstance(outcome, RuleError) and outcome.rule_id == verdict.rule_id, (
             verdict, outcome)
+
+
+@pytest.mark.parametrize("message", ["", "   ", "Bigger headings", "x" * 5_001])
+def test_U18_the_changes_message_is_checked_as_request_changes_checks_it(parties, message):
+    c, m = _submitted(parties)
+    verdict = changes_message(message)
+    outcome = attempt(lambda: request_changes(parties.client, m.id, message,
+                                              clock=parties.clock))
+    if verdict:
+        assert outcome is None, outcome
+    else:
+        assert isinstance(outcome, RuleError) and outcome.rule_id == verdict.rule_id, (
+            verdict, outcome)
+        assert verdict.reason == refused(outcome.rule_id, outcome.message).reason
 
 
 def test_refused_names_catalogue_rules_only():

@@ -181,6 +181,7 @@ def test_U15_declining_changes_nothing(make_contract, client, freelancer, clock)
     ev = last_event(c, "decline_proposal")
     assert recipients(ev) == {freelancer.id}
     assert json.loads(ev.details)["message"] == "Not this month"
+    assert fresh(cr).answer_message == "Not this month"  # kept on the request (schema 4)
 
 
 def test_U15_only_the_client_answers_a_proposal(make_contract, freelancer, agent, other_client,
@@ -535,6 +536,7 @@ def test_U22_rejection_leaves_the_milestone_as_it_was(active, client, freelancer
     ev = last_event(c, "reject_milestone_change")
     assert recipients(ev) == {client.id}
     assert json.loads(ev.details)["message"] == "No, the scope is the same"
+    assert fresh(cr).answer_message == "No, the scope is the same"
     invariants()
 
 

@@ -125,6 +125,27 @@ def test_history_says_how_each_request_ended(active, make_contract, client, free
     assert all(v.answers == () for v in history.values())
 
 
+def test_the_reason_comes_from_the_request_row(active, make_contract, client, freelancer,
+                                               clock):
+    """Schema 4 stores the reason of a rejection or a decline on the request itself: the
+    history shows it without the event, and the event of an older answer still serves."""
+    from models.change_requests import ChangeRequest
+    from models.events import Event
+    c, m = active
+    a = request_milestone_change(client, m.id, {"title": "A"}, clock=clock)
+    clock.advance(minutes=1)
+    reject_milestone_change(freelancer, a.id, "Out of scope", clock=clock)
+    Event.update(details="{}").where(Event.kind == "reject_milestone_change").execute()
+    assert request_view(client, a.id, clock=clock).answer_message == "Out of scope"
+    # An answer written before schema 4: the row is empty, the event has the reason.
+    clock.advance(minutes=1)
+    b = request_milestone_change(client, m.id, {"title": "B"}, clock=clock)
+    clock.advance(minutes=1)
+    reject_milestone_change(freelancer, b.id, "Too late", clock=clock)
+    ChangeRequest.update(answer_message="").where(ChangeRequest.id == b.id).execute()
+    assert request_view(client, b.id, clock=clock).answer_message == "Too late"
+
+
 def test_U23_the_cause_is_found_among_other_events_of_the_same_instant(active, client,
                                                                         freelancer, clock):
     """Funding, the request and the submission all at one instant: still the submission."""

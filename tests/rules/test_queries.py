@@ -31,12 +31,14 @@ from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
 from rules.queries import (
     SORT_KEYS,
+    contract_detail,
     contract_order,
     contract_summaries,
     count_contracts,
     list_contracts,
+    timeline_page,
 )
-from rules.refunds import request_refund
+from rules.refunds import agree_refund, request_refund
 from rules.work import request_changes, submit_work
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,6 +264,17 @@ def test_totals_of_the_raw_built_data_are_the_ledgers_balances(many):
         assert s.totals.project_funds_cents == balance(A.PROJECT_FUNDS, contract_id=s.id)
 
 
+def test_each_milestone_of_the_room_carries_its_escrow_and_what_was_paid(made):
+    """MilestoneView.escrow_cents and paid_cents are the ledger's balances, per milestone."""
+    seen_paid = 0
+    for s in everything(made["agent"]):
+        for m in contract_detail(made["agent"], s.id).milestones:
+            assert m.escrow_cents == balance(A.ESCROW, milestone_id=m.id)
+            assert m.paid_cents == balance(A.FREELANCER, milestone_id=m.id)
+            seen_paid += m.paid_cents > 0
+    assert seen_paid  # the data has paid milestones
+
+
 def test_the_raw_built_data_keeps_the_ledger_sound(many):
     from rules.invariants import ledger_problems
     assert ledger_problems() == []
@@ -375,6 +388,47 @@ def test_the_queries_per_page_do_not_grow_with_the_page(many, sort):
     assert len(few) == len(more) <= 7
 
 
+def room_of(client, freelancer, milestones: int, released: int) -> int:
+    """A contract of `milestones` milestones, the first `released` paid (the first in
+    part, the second refunded in part after it was paid), the next one funded."""
+    clock = FrozenClock(START)
+    contract = create_contract(client, freelancer=freelancer, title="Room", policy="upwork",
+                               clock=clock, milestones=[
+        AddMilestone(title=f"Step {i + 1}", amount_cents=10_000 + 100 * i,
+                     due_date=dt.date(2026, 4, 1) + dt.timedelta(days=i))
+        for i in range(milestones)])
+    for i in range(released + 1):
+        clock.advance(hours=1)
+        m = fund_next_milestone(client, contract.id, clock=clock)
+        if i < released:
+            release(client, m.id, m.amount_cents - 2_500 if i == 0 else None, clock=clock)
+            if i == 1:
+                rr = request_refund(client, m.id, 4_000, "Half of it was not done",
+                                    clock=clock)
+                agree_refund(freelancer, rr.id, clock=clock)
+    return contract.id
+
+
+def test_the_room_reads_a_fixed_number_of_queries_however_many_milestones(made):
+    """The room's loads (contract_detail and a page of the timeline) do not query once
+    per milestone: as many statements for 200 milestones (20 paid) as for 3 (2 paid)."""
+    client, freelancer = made["client"], made["freelancer"]
+    small, big = room_of(client, freelancer, 3, 2), room_of(client, freelancer, 200, 20)
+    counts = []
+    for contract_id in (small, big):
+        with statements() as seen:
+            detail = contract_detail(client, contract_id)
+            timeline_page(client, contract_id, limit=20)
+        counts.append(len(seen))
+        paid = [m.paid_cents for m in detail.milestones if m.status == "released"]
+        assert paid[:2] == [10_000 - 2_500, 10_100 - 4_000]  # in part; refunded in part
+        assert all(m.paid_cents == balance(A.FREELANCER, milestone_id=m.id)
+                   and m.escrow_cents == balance(A.ESCROW, milestone_id=m.id)
+                   for m in detail.milestones)
+    assert len(detail.milestones) == 200
+    assert counts[0] == counts[1] <= 20, counts
+
+
 def test_count_is_one_query_on_an_index_without_a_search(many):
     with statements() as seen:
         assert count_contracts(many["agent"]) == 2000
@@ -412,6 +466,16 @@ def order_sql(actor, sort: str) -> str:
 ])
 def test_per_contract_figures_are_read_from_an_index(many, sort, index):
     assert index in plan_of(order_sql(many["agent"], sort))
+
+
+def test_a_page_of_summaries_reads_milestones_by_contract(many):
+    """Never by status across every contract (the support console's (status, due_date)
+    index once made the first page's current milestones walk every planned one)."""
+    ids = contract_order(many["agent"])[:100]
+    with statements() as seen:
+        contract_summaries(many["agent"], ids)
+    plans = [plan_of(s) for s in seen if '"milestone"' in s]
+    assert plans and not any("(status=?)" in p for p in plans), plans
 
 
 @pytest.mark.parametrize("sort", SORT_KEYS)

@@ -107,6 +107,11 @@ def test_F08_agent_cancels_the_whole_order(order, agent, client, freelancer, clo
     assert all(r.reason == "Fraudulent order"
                for r in audits("cancel_milestone") + audits("contract_cancelled"))
     assert len(audits("contract_cancelled")) == 1
+    # The reason is on the timeline too, not only in the audit (F-08).
+    events = Event.select().where((Event.contract == order.id)
+                                  & Event.kind.in_(["cancel_milestone", "contract_cancelled"]))
+    assert sorted(e.kind for e in events) == ["cancel_milestone", "contract_cancelled"]
+    assert all(json.loads(e.details)["reason"] == "Fraudulent order" for e in events)
     invariants()
 
 

@@ -78,11 +78,20 @@ async def open_room(pilot: Pilot, account: Account, contract: Contract | int) ->
     app.actor = account
     if isinstance(app.screen, ContractScreen):
         screen = app.screen
+        shown = screen.detail
         screen.action_refresh()
     else:
-        screen = ContractScreen(contract_id)
+        screen, shown = ContractScreen(contract_id), None
         await app.push_screen(screen)
-    await settle(pilot)
+    # Until the contract is shown as read for `account` (on a busy machine its message
+    # can come after the worker is seen done), then a frame: the footer is rebuilt
+    # after the refresh that follows a change of keys.
+    for _ in range(100):
+        await settle(pilot)
+        if screen.detail is not shown or screen._unavailable:
+            break
+    await pilot.pause()
+    await pilot.pause()
     return screen
 
 

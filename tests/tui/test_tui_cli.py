@@ -153,3 +153,30 @@ def test_worker_once_sweeps_and_exits(world, url, app_clock, caplog):
         assert main(["worker", "--db", url, "--once"]) == 0
     assert Milestone.get_by_id(m.id).status == MilestoneStatus.RELEASED
     assert any("auto-released" in r.getMessage() for r in caplog.records)
+
+
+def test_without_ada_the_first_client_acts_reading_one_account(url, no_tui, monkeypatch):
+    """Start-up reads the chosen account only, not every account (bench/tui.py)."""
+    from models.accounts import Account
+    from models.base import database
+    monkeypatch.delenv(cli.USER_ENV, raising=False)
+    Account.update(login="ada-renamed").where(Account.login == "ada").execute()
+    statements: list[str] = []
+    database.connection().set_trace_callback(statements.append)
+    try:
+        actor = cli.choose_actor(None)
+    finally:
+        database.connection().set_trace_callback(None)
+    assert actor.login == "ada-renamed"  # the first client by login: "ada-renamed" < "cy"
+    reads = [s for s in statements if '"account"' in s]
+    assert len(reads) == 2 and all("LIMIT" in s for s in reads), reads  # ada? then a client
+    assert main(["--db", url]) == 0
+    assert no_tui[-1].actor.login == "ada-renamed"
+
+
+def test_switch_user_is_offered_on_demo_data_only(url, no_tui, tmp_path):
+    assert main(["--db", url, "--as", "ada"]) == 0
+    assert no_tui[-1].switch_user is False      # the world's data: not a demo
+    demo = sqlite_url(tmp_path / "demo.db")
+    assert main(["--db", demo]) == 0            # a first run fills the demo
+    assert no_tui[-1].switch_user is True and no_tui[-1].demo

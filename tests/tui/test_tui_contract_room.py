@@ -269,3 +269,48 @@ def test_C_m_h_other_screens_and_the_timeline_beside_or_below(
 
     drive(make_app(world.ada), scenario)
 
+
+
+def test_U29_a_paid_amount_asked_back_in_part_then_what_is_left(make_app, world, drive):
+    """The refund dialog offers what the freelancer still holds of a payment (the
+    room's paid_cents, read with the milestones): $250.00, then $150.00 once $100.00
+    came back; once all of it came back the key is hidden and the palette says why."""
+    async def scenario(pilot):
+        app = pilot.app
+        room = await open_room(pilot, world.cy, world.pipeline)
+        await press(pilot, "up")  # from the next to fund to "Ingest", paid $250.00
+        assert room.target.title == "Ingest" and room.target.paid_cents == 250_00
+        await press(pilot, "x")
+        assert isinstance(app.screen, RefundDialog)
+        assert "$250.00 was paid for this milestone." in shown(app.screen)
+        await press(pilot, "ctrl+u")
+        await type_in(pilot, "100")
+        await press(pilot, "enter")
+        rr = RefundRequest.get(RefundRequest.milestone == room.target.id)
+        assert (rr.status, rr.amount_cents) == ("pending", 100_00)
+
+        room = await open_room(pilot, world.bo, world.pipeline)
+        await press(pilot, "up")
+        await press(pilot, "y", "y")  # agree, and confirm
+        assert RefundRequest.get_by_id(rr.id).status == "agreed"
+
+        room = await open_room(pilot, world.cy, world.pipeline)
+        await press(pilot, "up")
+        assert room.target.paid_cents == 150_00
+        await press(pilot, "x")
+        assert "$150.00 was paid for this milestone." in shown(app.screen)
+        await press(pilot, "ctrl+u")
+        await type_in(pilot, "150")
+        await press(pilot, "enter")
+        assert RefundRequest.select().where(RefundRequest.status == "pending").count() == 1
+        room = await open_room(pilot, world.bo, world.pipeline)
+        await press(pilot, "up", "y", "y")
+        assert RefundRequest.select().where(RefundRequest.status == "agreed").count() == 2
+        room = await open_room(pilot, world.cy, world.pipeline)
+        await press(pilot, "up")
+        assert room.target.paid_cents == 0
+        assert not room.check_action("request_refund", ())
+        assert room.verdict("request_refund").reason == (
+            "Everything paid for “Ingest” was already refunded (U-29).")
+
+    drive(make_app(world.cy), scenario)

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from textual.widgets import Input, Static, Tabs
+from textual.widgets._footer import FooterKey
 
 from models.change_requests import ChangeRequest
 from models.milestones import Milestone
@@ -17,8 +18,11 @@ from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone
 from rules.queries import contract_detail
 from rules.work import submit_work
+from room_helpers import milestone as room_milestone
+from room_helpers import new_contract, open_room, settle
+from room_helpers import press as room_press
 from tui_helpers import press, text_of
-from tui.commands import ScreenCommands
+from tui.commands import ScreenCommands, entries
 from tui.screens.active_change import ActiveChangeDialog, request_active_change
 from tui.screens.contract_list import ContractListScreen
 from tui.screens.inbox import InboxScreen, RequestScreen
@@ -167,9 +171,14 @@ def test_U21_the_client_edits_the_pending_request(make_app, world, reports, cloc
         dialog = await wait_for(pilot, ActiveChangeDialog)
         amount = dialog.query_one("#field-amount_cents", Input)
         assert amount.value == "$800.00"  # what the pending request asks for
+        # ctrl+s is XOFF on many terminals: f2 sends too, and it is the key shown.
+        footer = [k.key_display for k in dialog.query(FooterKey) if k.action == "send"]
+        assert footer == ["f2"]
+        send = next(e for _, group in entries(dialog) for e in group if e.action == "send")
+        assert send.key.split() == ["f2", "^s"]  # the help screen and the palette
         amount.focus()
         await pilot.press("end", *["backspace"] * len(amount.value), *"750")
-        await press(pilot, "ctrl+s")
+        await press(pilot, "f2")
         assert pilot.app.screen is screen
         payload = json.loads(ChangeRequest.get_by_id(cr.id).payload)
         assert payload["changes"] == {"amount_cents": 750_00}
@@ -323,6 +332,49 @@ def test_U20_the_active_change_dialog_sends_a_request_and_shows_refusals_inline(
         assert sent == [True, False]
 
     drive(make_app(world.cy), scenario)
+
+
+def test_U20_U21_from_the_contract_room_C_requests_a_change_then_edits_it(
+        make_app, world, clock, drive):
+    """The whole flow, no part faked: C in the contract room on the active milestone
+    opens the change dialog; f2 sends; C again edits the pending request (U-21) rather
+    than asking twice; the freelancer finds it in the inbox."""
+    handoff = new_contract(world, clock, "Server handoff", ("Handoff", 400_00, "2026-04-01"),
+                           fund=True)
+    active = room_milestone(handoff, 0)
+
+    async def scenario(pilot):
+        room = await open_room(pilot, world.ada, handoff)
+        await room_press(pilot, "C")
+        dialog = await wait_for(pilot, ActiveChangeDialog)
+        amount = dialog.query_one("#field-amount_cents", Input)
+        amount.focus()
+        await pilot.press("end", *["backspace"] * len(amount.value), *"450")
+        await room_press(pilot, "f2")
+        for _ in range(100):
+            if pilot.app.screen is room and ChangeRequest.select().where(
+                    ChangeRequest.milestone == active.id).exists():
+                break
+            await pilot.pause(0.02)
+        cr = ChangeRequest.get(ChangeRequest.milestone == active.id)
+        assert json.loads(cr.payload)["changes"] == {"amount_cents": 450_00}
+        assert cr.status == "pending"
+
+        await settle(pilot)  # (the room's flow waits for its dialog: not tui_helpers')
+        await room_press(pilot, "C")  # U-21: the pending request, to edit
+        dialog = await wait_for(pilot, ActiveChangeDialog)
+        assert dialog.request is not None and dialog.request.id == cr.id
+        assert dialog.query_one("#field-amount_cents", Input).value == "$450.00"
+        await room_press(pilot, "escape")
+        assert ChangeRequest.select().where(ChangeRequest.milestone == active.id).count() == 1
+
+        pilot.app.actor = world.bo
+        while len(pilot.app.screen_stack) > 1:
+            pilot.app.pop_screen()
+        screen = await open_inbox(pilot)
+        assert "Change to “Handoff”" in listed(screen)
+
+    drive(make_app(world.ada), scenario)
 
 
 def test_the_palette_has_every_answer(make_app, world, reports, proposal, clock, drive):

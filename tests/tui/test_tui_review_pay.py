@@ -18,6 +18,7 @@ from tui.screens.contract import ContractScreen
 from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
 from tui.screens.dialogs.feedback import FeedbackDialog
+from tui.screens.dialogs.message import SendMessageDialog
 from tui.screens.dialogs.review_pay import ReviewPayDialog
 from tui.screens.dialogs.submit_work import SubmitWorkDialog
 from tui_helpers import text_of
@@ -216,14 +217,18 @@ def test_refusals_are_shown_in_the_dialog_and_nothing_is_written(
         assert app.screen is dialog
         assert "at most two decimals" in dialog.error_text
 
-        # U-18: send back with no message: rules/ refuse, the dialog opens again as it was.
+        # U-18: send back with no message: refused in the dialog, which stays open.
         await press(pilot, "ctrl+u")
         await type_in(pilot, "200")
         await press(pilot, "f3")
         again = app.screen
-        assert isinstance(again, ReviewPayDialog)
+        assert again is dialog
         assert again.error_text == "A message saying what needs changing is required (U-18)."
         assert again.query_one("#amount", Input).value == "200"
+        assert app.focused is again.query_one("#changes")  # where the message goes
+        assert stored() == before
+        await press(pilot, "shift+tab")  # back to the amount (the bonus is disabled)
+        assert app.focused is again.query_one("#amount", Input)
 
         # U-06: the review window closes while the dialog is open; paying is refused.
         app_clock.set("2026-03-18T17:00:00+00:00")
@@ -232,12 +237,39 @@ def test_refusals_are_shown_in_the_dialog_and_nothing_is_written(
         await press(pilot, "enter")
         await press(pilot, "y")  # the confirmation
         last = app.screen
-        assert isinstance(last, ReviewPayDialog)
+        assert last is dialog  # the review stayed open under the confirmation
         assert last.error_text.startswith("The 14 days to review “Wireframes” are over")
         assert last.error_text.endswith("(U-06).")
+        assert last.query_one("#amount", Input).value == "250"  # as it was typed
+        assert stored() == before
 
         await press(pilot, "escape")
         assert isinstance(app.screen, ContractScreen)
         assert stored() == before
+
+    drive(make_app(world.ada), scenario)
+
+
+def test_U18_c_requests_changes_from_the_room_with_a_required_message(
+        make_app, world, drive):
+    """The room's own key for changes (not through the review dialog)."""
+    async def scenario(pilot):
+        app = pilot.app
+        before = stored()
+        await open_room(pilot, world.ada, world.website)
+        await press(pilot, "c")
+        dialog = app.screen
+        assert isinstance(dialog, SendMessageDialog)
+        await press(pilot, "f2")  # no message: refused inline, nothing written
+        assert isinstance(app.screen, SendMessageDialog)  # still open, the refusal inline
+        assert app.screen.error_text == ("A message saying what needs changing is "
+                                         "required (U-18).")
+        assert stored() == before
+        await paste(pilot, "Bigger headings")
+        await press(pilot, "f2")
+        assert isinstance(app.screen, ContractScreen)
+        m = milestone(world.website, 0)
+        assert (m.status, m.revisions_used) == ("changes_requested", 1)
+        assert Submission.get(Submission.milestone == m.id).status == "changes_requested"
 
     drive(make_app(world.ada), scenario)

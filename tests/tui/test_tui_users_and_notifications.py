@@ -66,3 +66,19 @@ def test_notifications_newest_first_r_marks_read_enter_opens(make_app, world, dr
         assert pilot.app.screen is screen
 
     drive(make_app(world.bo), scenario)
+
+
+def test_switching_user_is_offered_on_demo_data_only(world, app_clock, drive):
+    """Outside the demo --as says who acts, and no key changes it (the app has no login
+    of its own); `main` offers switching on demo data only (test_tui_cli.py)."""
+    from tui.app import MilestonesApp
+    app = MilestonesApp(world.ada, clock=app_clock, cursor_blink=False, switch_user=False)
+
+    async def scenario(pilot):
+        assert not pilot.app.check_action("switch_user", ())
+        await press(pilot, "u")
+        assert isinstance(pilot.app.screen, ContractListScreen)
+        assert pilot.app.actor.login == "ada"
+        assert "User" not in [k.description for k in pilot.app.screen.query("FooterKey")]
+
+    drive(app, scenario)

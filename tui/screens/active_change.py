@@ -50,6 +50,10 @@ def context_of(detail: ContractDetail) -> PlanContext:
 
 class ActiveChangeDialog(BaseModal[ActiveChange | None]):
     BINDINGS = [
+        # f2 first: the footer shows it. ctrl+s is XOFF on many terminals (and lost over
+        # SSH), so it is only the second key of the same command.
+        command("f2", "send", "Send", "Send the change request to the freelancer.",
+                priority=True),
         command("ctrl+s", "send", "Send", "Send the change request to the freelancer.",
                 priority=True),
         command("escape", "cancel", "Cancel", "Close, requesting nothing."),
@@ -92,7 +96,7 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
                 yield Input(self.note, compact=True, placeholder="a note for the "
                             "freelancer (optional)", id="change-note")
             yield Static(self.error, markup=False, id="change-error", classes="field-problem")
-            yield Static("ctrl+s sends · esc cancels", classes="dialog-hint")
+            yield Static("f2 (or ctrl+s) sends · esc cancels", classes="dialog-hint")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

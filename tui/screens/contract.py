@@ -10,7 +10,7 @@ and `contract_refunds.py`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 from textual import on
@@ -26,7 +26,6 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from rules.availability import Availability, Verdict, availability
-from rules.ledger import A, balance
 from rules.policy import get_policy
 from rules.queries import (ContractDetail, MilestoneView, TimelineEntry, contract_detail,
                            timeline_page)
@@ -72,7 +71,6 @@ class ContractLoaded(Message):
     detail: ContractDetail
     entries: list[TimelineEntry]
     has_more: bool
-    paid: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -175,7 +173,6 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
         self.contract_id = contract_id
         self.detail: ContractDetail | None = None
         self.availability: Availability | None = None
-        self.paid: dict[int, int] = {}
         self._unavailable = False
         self._keys_shown: tuple[bool, ...] = ()
 
@@ -209,10 +206,7 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
     def _load(self, actor: Account, contract_id: int) -> None:
         detail = contract_detail(actor, contract_id)
         entries, more = timeline_page(actor, contract_id, limit=TIMELINE_PAGE)
-        # What is left of each payment (U-29: a paid amount can be asked back).
-        paid = {m.id: balance(A.FREELANCER, milestone_id=m.id)
-                for m in detail.milestones if m.status == "released"}
-        self.post_message(ContractLoaded(detail, entries, more, paid))
+        self.post_message(ContractLoaded(detail, entries, more))
 
     @db_work("timeline")
     def _load_older(self, actor: Account, contract_id: int, before_id: int) -> None:
@@ -226,10 +220,9 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
         table = self.query_one(MilestoneTable)
         keep = table.highlighted.id if table.highlighted is not None else None
         d = self.detail = message.detail
-        self.paid = message.paid
         now = self.app.clock.now()
         tz = self.app.actor.timezone
-        self.availability = availability(d, d.capacity, now, paid_cents=self.paid)
+        self.availability = availability(d, d.capacity, now)
         self.query_one("#contract-heading", Static).update(Content.assemble(
             (f"#{d.id} {d.title}", "bold"), " · ",
             Content.from_rich_text(status_badge(d.status)), " · ", d.policy_label))
@@ -300,8 +293,7 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
             self._show_deadlines(self.detail, now, self.app.actor.timezone)
             self.query_one(MilestoneTable).refit(now)  # "overdue" starts at midnight
             # A window that closed meanwhile changes what may be done (U-06, U-32, ...).
-            self.availability = availability(self.detail, self.detail.capacity, now,
-                                             paid_cents=self.paid)
+            self.availability = availability(self.detail, self.detail.capacity, now)
             self._refresh_keys()
 
     def data_changed(self, contract_ids: set[int], *, time_moved: bool = False) -> None:

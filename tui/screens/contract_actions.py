@@ -3,8 +3,9 @@ a thread worker, and refreshes the room.
 
 A flow of several dialogs (review → end or keep → confirm → pay) is one `@work` method
 awaiting `push_screen_wait`. The dialogs never write; when rules/ refuses, the flow
-opens the dialog again with what was typed and the refusal inline (nothing was
-written); a refusal after a plain confirmation is a notification.
+shows the refusal in the dialog, everything typed still there (nothing was written):
+the review dialog stays open meanwhile, the others open again as they were. A refusal
+after a plain confirmation is a notification.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
 from tui.screens.dialogs.feedback import FeedbackDialog
+from tui.screens.dialogs.message import SendMessageDialog
 from tui.screens.dialogs.review_pay import (ChangesDecision, Review, ReviewPayDialog,
                                            pay_readback)
 from tui.screens.dialogs.submit_work import SubmitWorkDialog
@@ -52,10 +54,9 @@ class Outcome:
 
 class RoomFlows:
     """What every flow of the room uses. Mixed into ContractScreen, which provides
-    `detail`, `availability`, `target`, `paid` and `action_refresh`."""
+    `detail`, `availability`, `target` and `action_refresh`."""
 
     detail: ContractDetail | None
-    paid: dict[int, int]
 
     @db_work("rules-call", exclusive=False)
     def _rules_call(self, fn: Callable, args: tuple, kwargs: dict) -> Outcome:
@@ -190,12 +191,12 @@ class RoomActions(RoomFlows):
     async def _review_pay(self, m: MilestoneView) -> None:
         """Review → (last milestone: end or keep open) → confirm → pay; or send back."""
         review = self.review_of(m)
-        draft = error = None
+        dialog = ReviewPayDialog(review)
+        await self.app.push_screen(dialog)
         while True:
-            decision = await self.ask(ReviewPayDialog(review, draft=draft, error=error))
+            decision = await dialog.next_decision()
             if decision is None:
-                return
-            draft, error = decision.draft, None
+                return  # closed: nothing paid or sent
             if isinstance(decision, ChangesDecision):
                 out = await self.call_rules(request_changes, m.id, decision.message,
                                             version=m.version)
@@ -219,7 +220,8 @@ class RoomActions(RoomFlows):
                     "; the contract has ended." if end else ".")
             if out.refusal is None:
                 break
-            error = out.refusal
+            dialog.show_error(out.refusal)  # the dialog is on top again: it stays open
+        dialog.dismiss(None)
         if out.ok:
             self.succeeded(done)
 

@@ -43,6 +43,9 @@ MORE_WHEN_WITHIN = 20  # rows from the end of what is loaded
 DEBOUNCE = 0.15        # seconds of quiet typing before the filter queries
 TICK = 60              # seconds between countdown refreshes (no query: from memory)
 
+SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, number, "
+                        "status, overdue or closing window; open one with its audit trail.")
+
 NUMBER = "id"          # the default order: by contract number, as they were made
 # Which way each sort starts when `s` reaches it (True: descending): the most money and
 # the soonest deadline first; text from A.
@@ -117,8 +120,13 @@ class ContractListScreen(BaseScreen):
                 show=False),
         command("r", "refresh", "Refresh", "Read the list again from the database.",
                 show=False),
+        # Not in the footer (at 80 columns an agent's keys would not fit): the info
+        # line says "esc clears" while there is a filter; help and palette list it.
         command("escape", "clear_filter", "Clear filter",
-                "Empty the filter and go back to the list."),
+                "Empty the filter and go back to the list.", show=False),
+        # Support agents only (G-07): hidden from everyone else, footer, help and palette.
+        command("c", "support_console", "Console", SUPPORT_CONSOLE_HELP),
+        command("f3", "support_console", "Console", SUPPORT_CONSOLE_HELP, show=False),
     ]
 
     def __init__(self) -> None:
@@ -274,7 +282,8 @@ class ContractListScreen(BaseScreen):
         else:
             noun = "contract" if total == 1 else "contracts"
         words = SORT_WORDS[self.sort_key][self.descending]
-        self.query_one("#list-info", Label).update(f"{total:,} {noun} · {words}")
+        clears = " · esc clears" if self.search else ""
+        self.query_one("#list-info", Label).update(f"{total:,} {noun} · {words}{clears}")
 
     def _empty_text(self) -> str:
         if self.search:
@@ -351,6 +360,8 @@ class ContractListScreen(BaseScreen):
             return bool(filter_box.value) or filter_box.has_focus
         if action in ("cycle_sort", "reverse_sort"):
             return not filter_box.has_focus  # there, s and S are letters of the filter
+        if action == "support_console":  # agents only (G-07); c is a letter of the filter
+            return self.app.actor.role == Role.AGENT and not filter_box.has_focus
         return True
 
     def action_open_contract(self) -> None:
@@ -360,6 +371,10 @@ class ContractListScreen(BaseScreen):
             # what the program imports, and the list is what it starts with.
             from tui.screens.contract import ContractScreen
             self.app.push_screen(ContractScreen(summary.id))
+
+    def action_support_console(self) -> None:
+        from tui.screens.support_console import SupportConsoleScreen  # agents only: late
+        self.app.push_screen(SupportConsoleScreen())
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

@@ -32,7 +32,7 @@ class RefundActions(RoomFlows):
     @work(**FLOW)
     async def _request_refund(self, m: MilestoneView) -> None:
         policy = get_policy(self.detail.policy)
-        paid = self.paid.get(m.id) if m.status == "released" else None
+        paid = m.paid_cents if m.status == "released" else None
         draft = error = None
         while True:
             draft = await self.ask(RefundDialog(

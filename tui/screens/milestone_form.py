@@ -140,6 +140,9 @@ class MilestoneDraft:
 
 class MilestoneForm(BaseModal[MilestoneDraft | None]):
     BINDINGS = [
+        # f2 first (the footer shows it): ctrl+s is XOFF on many terminals.
+        command("f2", "done", "Done", "Keep these values (the plan is saved later, "
+                "all at once).", priority=True),
         command("ctrl+s", "done", "Done", "Keep these values (the plan is saved later, "
                 "all at once).", priority=True),
         command("escape", "cancel", "Cancel", "Close the form, changing nothing."),
@@ -161,7 +164,7 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
         with Vertical(classes="dialog", id="milestone-form"):
             yield Label(heading, classes="dialog-title")
             yield MilestoneFields(self.names, self.ctx, self.initial)
-            yield Static("Enter or ctrl+s keeps the values; the plan is saved later, all "
+            yield Static("Enter or f2 keeps the values; the plan is saved later, all "
                          "at once.", classes="dialog-hint")
         yield Footer(compact=True)
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -27,21 +25,21 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from rules import access
-from rules.change_requests import propose_milestone_changes
 from rules.errors import RuleError
 from rules.inbox import RequestView, pending_proposal
 from rules.plan import (AddMilestone, DeleteMilestone, EditMilestone, PlanChange,
-                        PlanContext, PlanOp, PlanRow, ReorderMilestones, apply_ops,
-                        describe_field, show_value)
-from rules.planning import save_plan
+                        PlanContext, PlanOp, PlanRow, apply_ops, describe_field)
 from rules.policy import get_policy
 from rules.queries import ContractDetail, contract_detail
 from tui.commands import command
-from tui.format import clip, date_text, format_money, status_text
+from tui.format import date_text, format_money, status_text
 from tui.screens.base import BaseScreen
-from tui.screens.inbox import RequestScreen
-from tui.screens.milestone_form import (ConfirmDialog, MessageDialog, MilestoneDraft,
-                                        MilestoneForm, refusal_text)
+from tui.screens.request_detail import RequestScreen
+from tui.screens.milestone_form import (ConfirmDialog, MilestoneDraft, MilestoneForm,
+                                        refusal_text)
+from tui.screens.plan_batch import PlanBatch
+from tui.screens.plan_changes import count_text, diff_view, marks_of
+from tui.screens.plan_reorder import ReorderHandlers
 from tui.widgets.header import ActingHeader
 from tui.widgets.reorder_list import (PUT_BACK_KEY, REORDER_KEYS, Column, ReorderItem,
                                       ReorderList)
@@ -58,17 +56,6 @@ class PlanLoaded(Message):
     proposal: RequestView | None
 
 
-@dataclass
-class PlanSaved(Message):
-    summary: str
-    proposed: bool
-
-
-@dataclass
-class PlanRefused(Message):
-    text: str
-
-
 def rows_of(detail: ContractDetail) -> list[PlanRow]:
     """The saved plan as `rules.plan` reads it."""
     return [PlanRow(id=m.id, position=m.position, title=m.title, amount_cents=m.amount_cents,
@@ -76,23 +63,7 @@ def rows_of(detail: ContractDetail) -> list[PlanRow]:
                     revisions_allowed=m.revisions_allowed) for m in detail.milestones]
 
 
-def shown_changes(changes: list[PlanChange]) -> list[PlanChange]:
-    """The changes worth showing: `rules.plan.diff_plans` also lists as moved a row whose
-    position number ends where it was (it made room for one row and lost another above
-    it); its place did not change, so it is not shown as moved."""
-    return [c for c in changes
-            if not (c.kind == "moved" and c.fields["position"][0] == c.fields["position"][1])]
-
-
-def marks_of(changes: list[PlanChange]) -> dict[int | str, list[str]]:
-    marks: dict[int | str, list[str]] = {}
-    for c in shown_changes(changes):
-        word = {"added": "new"}.get(c.kind, c.kind)
-        marks.setdefault(c.key, []).append(word)
-    return marks
-
-
-class MilestoneManagerScreen(BaseScreen):
+class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
     BINDINGS = [
         *REORDER_KEYS,
         command("a", "add", "Add", "Add a milestone at the end of the plan."),
@@ -104,11 +75,11 @@ class MilestoneManagerScreen(BaseScreen):
         command("c", "show_changes", "Changes", "Show changes: the pending edits beside "
                 "the saved plan, each changed field as before → after (U-11)."),
         # One key for both: the client saves (U-11), the freelancer sends a proposal (U-14).
+        # f2 first, so the footer shows it: ctrl+s is XOFF on many terminals.
+        command("f2", "save", "Save", "Save every pending change at once, or none "
+                "(U-11); the freelancer sends them to the client as one proposal (U-14)."),
         command("ctrl+s", "save", "Save", "Save every pending change at once, or none "
                 "(U-11); the freelancer sends them to the client as one proposal (U-14)."),
-        command("f2", "save", "Save", "Save every pending change at once, or none "
-                "(U-11); the freelancer sends them to the client as one proposal (U-14).",
-                show=False),
         command("p", "open_proposal", "Proposal",
                 "Open the pending milestone proposal, to answer it (U-16)."),
         # While a row is carried, u would otherwise reach the app (switch user, which
@@ -212,45 +183,6 @@ class MilestoneManagerScreen(BaseScreen):
         self._say("")
         self.refresh_bindings()
 
-    def _explain(self, actor, d: ContractDetail, policy, may_edit: bool, may_propose: bool,
-                 is_open: bool, pending: bool) -> str:
-        """Why the plan can or cannot change, in the rules' own words."""
-        if not is_open:
-            return f"This contract is {d.status}: its milestones can no longer change (G-03)."
-        if not (may_edit or may_propose):
-            try:
-                access.check("edit_plan", actor.id, actor.role, d.client.id, d.freelancer.id)
-            except RuleError as exc:
-                return f"{exc.message} You see the plan; nothing here can change it."
-        if pending and may_edit:
-            return (self._probe(AddMilestone("probe", policy.min_milestone_cents))
-                    + " Press [b]p[/b] to open the proposal.")
-        if pending:
-            return ("Your proposal is waiting for the client's answer; one proposal at a "
-                    "time (U-16). Press [b]p[/b] to see it.")
-        if may_propose and not policy.freelancer_proposals:
-            rule = "U-10" if policy.name == "upwork-compliance" else "U-14"
-            return f"Milestone proposals are not available on {policy.label} ({rule})."
-        if may_propose:
-            return ("Your changes go to the client as one proposal (U-14): [b]a[/b] adds, "
-                    "[b]e[/b] edits, [b]d[/b] deletes future milestones; [b]ctrl+s[/b] "
-                    "sends them.")
-        if not policy.plan_editable:
-            why = escape(self._probe(AddMilestone("probe", policy.min_milestone_cents)))
-            if policy.reorderable:
-                return why + " [b]space[/b] picks up a future milestone to move it."
-            return why
-        return ("[b]space[/b] picks up a future milestone to move it; [b]a[/b] adds, "
-                "[b]e[/b] edits, [b]d[/b] deletes. Nothing is saved until [b]ctrl+s[/b].")
-
-    def _probe(self, op: PlanOp) -> str:
-        """The rule's refusal of `op` on this plan, in its own words (or "")."""
-        try:
-            apply_ops(self.saved, [op], self.ctx)
-        except RuleError as exc:
-            return refusal_text(exc)
-        return ""
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR and event.worker.group == "plan":
             self._unavailable = True  # BaseScreen has said why (G-07, gone)
@@ -323,68 +255,13 @@ class MilestoneManagerScreen(BaseScreen):
         if text:
             shown = escape(text)
         elif self.ops:
-            n = len(shown_changes(self.changes))
             verb = "sends them" if self.capacity == "freelancer" else "saves them"
-            shown = (f"{n} change{'s' if n != 1 else ''} not saved: [b]c[/b] shows them, "
-                     f"[b]u[/b] takes back the last, [b]ctrl+s[/b] {verb}.")
+            shown = (f"{count_text(self.changes)} not saved: [b]c[/b] shows them, "
+                     f"[b]u[/b] takes back the last, [b]f2[/b] {verb}.")
         else:
             shown = ""
         status.update(shown)
         status.set_class(error, "-error")
-
-    # --- reordering (the list's state machine tells us what happened) -------------------
-
-    def _reorder_allowed(self, action: str) -> bool:
-        return self.is_mounted and self.can_reorder and self.plan_list.allows(action)
-
-    @on(ReorderList.Grabbed)
-    def _grabbed(self, message: ReorderList.Grabbed) -> None:
-        item = self.plan_list.grabbed
-        title = item.cells[0] if item else ""
-        self._say(f"Moving “{title}”: ↑ ↓ (or j k) carry it, space or enter puts it "
-                  "down, escape puts it back.")
-        self.refresh_bindings()
-
-    @on(ReorderList.Dropped)
-    def _dropped(self, message: ReorderList.Dropped) -> None:
-        self.refresh_bindings()
-        future = tuple(i.key for i in self.plan_list.items if not i.locked)
-        row = next(r for r in self.rows if r.key == message.key)
-        self._push(ReorderMilestones(future),
-                   f"Moved “{row.title}” from {message.origin + 1} to {message.index + 1}.",
-                   cursor=message.key)
-
-    @on(ReorderList.PutBack)
-    def _put_back(self, message: ReorderList.PutBack) -> None:
-        self._say("")
-        self.refresh_bindings()
-
-    @on(ReorderList.Blocked)
-    def _blocked(self, message: ReorderList.Blocked) -> None:
-        locked = message.locked
-        self._say(f"“{locked.cells[0]}” is {locked.why_locked}: active and finished "
-                  "milestones keep their place in the list (U-09).", error=True)
-
-    def action_grab(self) -> None:
-        self.plan_list.grab()
-
-    def action_carry_up(self) -> None:
-        self.plan_list.carry(-1)
-
-    def action_carry_down(self) -> None:
-        self.plan_list.carry(1)
-
-    def action_carry_first(self) -> None:
-        self.plan_list.carry_to_end(last=False)
-
-    def action_carry_last(self) -> None:
-        self.plan_list.carry_to_end(last=True)
-
-    def action_drop(self) -> None:
-        self.plan_list.drop()
-
-    def action_put_back(self) -> None:
-        self.plan_list.put_back()
 
     # --- add, edit, delete, undo -------------------------------------------------------
 
@@ -464,77 +341,6 @@ class MilestoneManagerScreen(BaseScreen):
         self.query_one("#plan-diff", Static).update(
             diff_view(self.saved, self.rows, self.changes, self.size.width - 2))
 
-    # --- save, propose, leave ----------------------------------------------------------
-
-    def action_save(self) -> None:
-        if self._saving:
-            return  # one save at a time: the first is still being written
-        if self.capacity == "freelancer":
-            self._ask_and_propose()
-            return
-        if not self.ops:
-            self._say("Nothing to save: the plan is as saved.")
-            return
-        self._saving = True
-        self._say("Saving…")
-        self._save(self.app.actor, list(self.ops), self.detail.version)
-
-    @db_work("save-plan")
-    def _save(self, actor: Account, ops: list[PlanOp], version: int) -> None:
-        try:
-            save_plan(actor, self.contract_id, ops, version=version, clock=self.app.clock)
-        except RuleError as exc:
-            self.post_message(PlanRefused(refusal_text(exc)))
-            return
-        self.post_message(PlanSaved(self._summary(), proposed=False))
-
-    def _ask_and_propose(self) -> None:
-        if not self.ops:
-            self._say("Nothing to propose yet: a adds, e edits, d deletes.")
-            return
-        n = len(shown_changes(self.changes))
-        self.app.push_screen(MessageDialog(
-            "Send the proposal", f"{n} change{'s' if n != 1 else ''} go to the client, who "
-            "accepts or declines them all (U-15). A note for the client:", action="Send"),
-            self._send_proposal)
-
-    def _send_proposal(self, note: str | None) -> None:
-        if note is None:
-            return
-        self._saving = True
-        self._say("Sending…")
-        self._propose(self.app.actor, list(self.ops), note)
-
-    @db_work("save-plan")
-    def _propose(self, actor: Account, ops: list[PlanOp], note: str) -> None:
-        try:
-            propose_milestone_changes(actor, self.contract_id, ops, note, clock=self.app.clock)
-        except RuleError as exc:
-            self.post_message(PlanRefused(refusal_text(exc)))
-            return
-        self.post_message(PlanSaved(self._summary(), proposed=True))
-
-    def _summary(self) -> str:
-        n = len(shown_changes(self.changes))
-        return f"{n} milestone change{'s' if n != 1 else ''}"
-
-    @on(PlanSaved)
-    def _saved(self, message: PlanSaved) -> None:
-        self._saving = False
-        self.ops = []
-        if message.proposed:
-            self.notify(f"Proposal sent to the client: {message.summary}.", timeout=5)
-        else:
-            self.notify(f"Saved: {message.summary}.", timeout=5)
-        self._done = True
-        if self.is_current:
-            self.dismiss(True)
-
-    @on(PlanRefused)
-    def _refused(self, message: PlanRefused) -> None:
-        self._saving = False
-        self._say(message.text, error=True)  # the batch stays, to fix or take back
-
     def action_open_proposal(self) -> None:
         if self.proposal is None:
             return
@@ -547,9 +353,8 @@ class MilestoneManagerScreen(BaseScreen):
         if not self.dirty:
             self.dismiss(False)
             return
-        n = len(shown_changes(self.changes))
         self.app.push_screen(ConfirmDialog(
-            f"Discard {n} unsaved change{'s' if n != 1 else ''}?",
+            f"Discard {count_text(self.changes).replace(' ', ' unsaved ', 1)}?",
             "Nothing has been saved yet. Discarding leaves the plan as it was.",
             yes="Discard", no="Keep editing"),
             lambda yes: self.dismiss(False) if yes else None)
@@ -587,68 +392,3 @@ class MilestoneManagerScreen(BaseScreen):
         return True
 
 
-def diff_view(saved: list[PlanRow], rows: list[PlanRow], changes: list[PlanChange],
-              width: int) -> Group:
-    """U-11: the saved plan beside the plan after saving, then each change as
-    before → after per field."""
-    marks = marks_of(changes)
-    removed = {c.key for c in changes if c.kind == "deleted"}
-    col = max((width - 3) // 2, 20)
-    money = max((len(format_money(r.amount_cents)) for r in [*saved, *rows]), default=5)
-    number = len(str(max(len(saved), len(rows), 1)))
-
-    marks_width = max([len(", ".join(m)) for m in marks.values()] + [len("removed")])
-    longest = max((len(r.title) for r in [*saved, *rows]), default=4)
-    # Titles as wide as the longest (a wide terminal need not spread the columns).
-    title_room = max(min(col - number - money - marks_width - 3, longest), 4)
-
-    def line(pos: int, r: PlanRow, mark: str) -> Text:
-        text = Text(f"{pos:>{number}} ")
-        text.append(clip(r.title, title_room).ljust(title_room),
-                    style="strike" if mark == "removed" else "")
-        text.append(f" {format_money(r.amount_cents):>{money}}")
-        if mark:
-            text.append(f" {mark}", style="bold")
-        return text
-
-    left = Text("\n").join(
-        [Text("Saved plan", style="bold underline")]
-        + [line(r.position, r, "removed" if r.key in removed else
-                ("locked" if not r.is_future else "")) for r in saved])
-    right = Text("\n").join(
-        [Text("After saving", style="bold underline")]
-        + [line(i + 1, r, ("locked" if not r.is_future else
-                           ", ".join(marks.get(r.key, [])))) for i, r in enumerate(rows)])
-    side = Table.grid(padding=(0, 3))
-    side.add_column(width=col, no_wrap=True)
-    side.add_column(width=col, no_wrap=True)
-    side.add_row(left, right)
-
-    listed = Table.grid(padding=(0, 1))
-    listed.add_column(no_wrap=True, style="bold")
-    listed.add_column(ratio=1)
-    order = {"added": 0, "deleted": 1, "moved": 2, "edited": 3}
-    changes = shown_changes(changes)
-    for c in sorted(changes, key=lambda c: order.get(c.kind, 9)):
-        if c.kind == "moved":
-            b, a = c.fields["position"]
-            what = Text.assemble(f"“{c.title}”: ", (f"{b} → {a}", "bold"))
-        elif c.kind == "edited":
-            what = Text(f"“{c.title}”")
-            for name, (b, a) in c.fields.items():
-                what.append("\n  " + describe_field(name, b, a))
-        elif c.kind == "added":
-            r = next((r for r in rows if r.key == c.key), None)
-            what = Text(f"“{c.title}”")
-            if r is not None:
-                what.append(f"  {show_value('amount_cents', r.amount_cents)}, due "
-                            f"{show_value('due_date', r.due_date)}")
-        else:
-            what = Text(f"“{c.title}”")
-        listed.add_row({"deleted": "removed"}.get(c.kind, c.kind), what)
-    n = len(changes)
-    heading = Text(f"{n} pending change{'s' if n != 1 else ''}" if n else
-                   "No pending changes: the plan is as saved.", style="bold")
-    intro = Text("Show changes (U-11): the saved plan beside the plan after saving; "
-                 "c or escape goes back to the list.", style="dim")
-    return Group(intro, Text(""), side, Text(""), heading, listed)

@@ -17,7 +17,6 @@ from rules.queries import NotificationView, mark_read, notifications
 from tui.commands import command
 from tui.format import local_time
 from tui.screens.base import BaseScreen
-from tui.screens.contract import ContractScreen
 from tui.widgets.header import ActingHeader
 from tui.workers import db_work
 
@@ -165,6 +164,9 @@ class NotificationsScreen(BaseScreen):
         return True
 
     def action_open_contract(self) -> None:
+        # Imported here: the room and its dialogs load when a room is first opened,
+        # not with this screen (start-up time, bench/tui.py).
+        from tui.screens.contract import ContractScreen
         if (n := self.highlighted) is not None:
             self.app.push_screen(ContractScreen(n.contract_id))
 

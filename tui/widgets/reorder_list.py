@@ -10,16 +10,15 @@
 Locked rows (active and finished milestones, U-09) cannot be grabbed and a carried row
 cannot pass them. Nothing is saved here: the list only tells its screen, by message,
 what the user did. The keys are declared in `REORDER_KEYS`, for the screen to list in its
-own BINDINGS with `PUT_BACK_KEY` (so one definition feeds the footer, the palette and the
-help screen); the
-screen's actions call `grab`, `carry`, `carry_to_end`, `drop` and `put_back`.
+own BINDINGS with `PUT_BACK_KEY` (both in `tui.widgets.reorder_keys`); the screen's
+actions call `grab`, `carry`, `carry_to_end`, `drop` and `put_back`.
 
 Rendering is the Line API: a step repaints the two rows that swapped, as a cursor move
 in a DataTable repaints the two rows it left and entered.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar, Sequence
 
 from rich.segment import Segment
@@ -32,55 +31,10 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.commands import command
+from tui.widgets.reorder_keys import (DRAGGING, GRABBED, IDLE, PUT_BACK_KEY, REORDER_ACTIONS,
+                                     REORDER_KEYS, Column, ReorderItem)
 
-IDLE, GRABBED, DRAGGING = "idle", "grabbed", "dragging"
-
-MOVE = Binding.Group("Move")
-
-# The keys of the state machine, for the screen's BINDINGS. check_action on the screen
-# asks `ReorderList.allows(action)` which of them the current state offers.
-REORDER_KEYS = [
-    command("space", "grab", "Grab", "Pick up the highlighted milestone to move it with "
-            "↑ ↓ (or j k); space or enter puts it down, escape puts it back."),
-    replace(command("up", "carry_up", "Move up",
-                    "Carry the picked-up milestone one place up."), group=MOVE),
-    replace(command("down", "carry_down", "Move down",
-                    "Carry the picked-up milestone one place down."), group=MOVE),
-    command("k", "carry_up", "Move up", "Carry the picked-up milestone one place up.",
-            show=False),
-    command("j", "carry_down", "Move down", "Carry the picked-up milestone one place down.",
-            show=False),
-    command("home", "carry_first", "To the top",
-            "Carry the picked-up milestone as far up as it may go.", show=False),
-    command("end", "carry_last", "To the bottom",
-            "Carry the picked-up milestone as far down as it may go.", show=False),
-    command("space", "drop", "Drop", "Put the milestone down here."),
-    command("enter", "drop", "Drop", "Put the milestone down here.", show=False),
-]
-# Escape puts a carried row back; the screen lists it just before its own escape (Back),
-# so that the footer shows it where escape is usually read, at the end.
-PUT_BACK_KEY = command("escape", "put_back", "Put back",
-                       "Put the milestone back where it was before you picked it up.")
-REORDER_ACTIONS = {"grab": IDLE, "carry_up": GRABBED, "carry_down": GRABBED,
-                   "carry_first": GRABBED, "carry_last": GRABBED, "drop": GRABBED,
-                   "put_back": GRABBED}
-
-
-@dataclass(frozen=True)
-class Column:
-    label: str
-    justify: str = "left"   # "left" | "right"
-    flex: bool = False      # takes the width left over (one column)
-    min_width: int = 0
-
-
-@dataclass(frozen=True)
-class ReorderItem:
-    key: int | str
-    cells: tuple[str | Text, ...]  # one per column, after the position number
-    locked: bool = False           # cannot be grabbed or passed
-    why_locked: str = ""           # "funded", "released": said in words
+__all__ = ["PUT_BACK_KEY", "REORDER_KEYS", "Column", "ReorderItem", "ReorderList"]
 
 
 class ReorderList(ScrollView, can_focus=True):

@@ -90,4 +90,4 @@ class RoomDialog(BaseModal[ResultT]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel_pressed(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()  # as escape does, whatever a subclass makes of it

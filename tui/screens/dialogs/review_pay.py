@@ -2,9 +2,14 @@
 happens to any difference (U-26, U-27), a bonus for the full amount (U-28), or changes
 sent back with a message (U-18). Pay now is confirmed by a second dialog that reads the
 amounts back (`pay_readback`); on the last milestone the room first asks whether to end
-the contract (U-30, `end_or_keep.py`)."""
+the contract (U-30, `end_or_keep.py`).
+
+The dialog stays open while the room's flow asks for confirmation and calls rules/: each
+decision goes to the flow (`next_decision`), which closes the dialog once the money has
+moved, or shows rules/' refusal in it (`show_error`), everything typed still there."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -15,7 +20,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from rules.availability import Verdict, release_terms
+from rules.availability import Verdict, changes_message, release_terms
 from rules.money import format_money
 from rules.policy import Policy
 from rules.queries import MilestoneView
@@ -131,6 +136,19 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         super().__init__(error=error)
         self.review = review
         self.draft = draft or ReviewDraft(amount_text(review.held), "", "")
+        self._decisions: asyncio.Queue[PayDecision | ChangesDecision | None] = \
+            asyncio.Queue()
+
+    async def next_decision(self) -> PayDecision | ChangesDecision | None:
+        """The next Pay now or Send back, the dialog still open; None: it was closed."""
+        return await self._decisions.get()
+
+    def _decide(self, decision: PayDecision | ChangesDecision) -> None:
+        self._decisions.put_nowait(decision)
+
+    def action_cancel(self) -> None:
+        self._decisions.put_nowait(None)
+        self.dismiss(None)
 
     # --- what it shows ---------------------------------------------------------------
 
@@ -276,14 +294,19 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         if not verdict:
             self.show_error(verdict.reason)
             return
-        self.dismiss(PayDecision(amount, bonus, self._draft()))
+        self._decide(PayDecision(amount, bonus, self._draft()))
 
     def action_send_back(self) -> None:
         if not self.review.changes:
             self.show_error(self.review.changes.reason)
             return
         draft = self._draft()
-        self.dismiss(ChangesDecision(draft.message, draft))
+        verdict = changes_message(draft.message)  # U-18: refused here, the dialog stays
+        if not verdict:
+            self.show_error(verdict.reason)
+            self.query_one("#changes").focus()
+            return
+        self._decide(ChangesDecision(draft.message, draft))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send_back":
