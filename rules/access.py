@@ -63,6 +63,19 @@ _WHAT = {
 }
 
 
+def sees_everything(actor_role: str) -> bool:
+    """Agents see every contract, and the system acts on any: they may be told plainly
+    that an id does not exist. Nobody else may (see `unseen`)."""
+    return actor_role in (AGENT, SYSTEM)
+
+
+def unseen(what: str = "contract") -> RuleError:
+    """The one refusal a non-agent gets for a contract, milestone or request that is not
+    theirs *and* for an id that does not exist: the two must read the same, or a stranger
+    could probe which ids exist (G-07)."""
+    return RuleError("G-07", f"No such {what}, or it is not yours to see.")
+
+
 def capacity(actor_id: int, actor_role: str, client_id: int | None,
              freelancer_id: int | None) -> str | None:
     """The capacity in which an actor stands towards a contract, or None (a stranger)."""
@@ -92,7 +105,6 @@ def check(action: str, actor_id: int, actor_role: str, client_id: int | None = N
         return capacity(actor_id, actor_role, client_id, freelancer_id) or actor_role
     if action != "create_contract" and capacity(actor_id, actor_role, client_id,
                                                 freelancer_id) is None:
-        # Strangers learn nothing about the contract, not even that it exists.
-        raise RuleError("G-07", "No such contract, or it is not yours to see.")
+        raise unseen("contract")
     roles = " or ".join(sorted(ACCESS[action]))
     raise RuleError("G-07", f"Only the {roles} may {_WHAT[action]}.")

@@ -9,13 +9,14 @@ import arrow
 
 from models.accounts import Account
 from models.change_requests import ChangeRequest
+from models.contracts import Contract
 from models.milestones import Milestone, Submission
 from models.vocabulary import ChangeRequestKind as K
 from models.vocabulary import ChangeRequestStatus as CS
 from models.vocabulary import MilestoneStatus as S
 from rules.calendar import add_days
 from rules.clock import Clock
-from rules.errors import INPUT, NOT_FOUND, RuleError
+from rules.errors import INPUT, RuleError
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, transfer
 from rules.money import format_money
@@ -23,16 +24,20 @@ from rules.plan import PlanOp, apply_ops, describe_field, ops_from_json, ops_to_
 from rules.planning import (changes_as_data, check_active_changes, describe_changes,
                             plan_context, plan_rows, proposal_pending, write_plan)
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
-                         load_contract, load_milestone, now_of, other_parties, policy_of,
-                         require_open, transactional)
+                         load_contract, load_milestone, missing, now_of, other_parties,
+                         policy_of, require_open, require_seen, transactional)
 from rules.validation import check_text
 from rules.windows import close_windows, open_window
 
 
-def load_request(request_id: int, kind: str) -> ChangeRequest:
-    cr = ChangeRequest.get_or_none(ChangeRequest.id == request_id) if isinstance(request_id, int) else None
+def load_request(request_id: int, kind: str, actor: Account | None) -> ChangeRequest:
+    """The change request of that kind, if `actor` may see its contract (G-07): an unknown
+    id and another's request are refused alike (rules.store.missing)."""
+    cr = (ChangeRequest.select(ChangeRequest, Contract).join(Contract)
+          .where(ChangeRequest.id == request_id).first()) if isinstance(request_id, int) else None
     if cr is None or cr.kind != kind:
-        raise RuleError(NOT_FOUND, f"No change request #{request_id}.")
+        raise missing("change request", request_id, actor)
+    require_seen("change request", actor, cr.contract)
     return cr
 
 
@@ -94,7 +99,7 @@ def request_milestone_change(actor: Account, milestone_id: int, changes: dict,
     """U-20: the client asks to change the active milestone's title, description, due date
     or amount; it waits for the freelancer (U-21) and expires after 7 days (U-24)."""
     actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     authorize("change_active_milestone", actor, contract)
     require_open(contract)
     clean = _validate_active_change(m, contract, changes)
@@ -130,8 +135,8 @@ def edit_milestone_change(actor: Account, request_id: int, changes: dict, *,
                           version: int | None = None, clock: Clock | None = None) -> None:
     """U-21: the client edits a pending request before the freelancer answers."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.CLIENT_ACTIVE)
-    m, contract = load_milestone(cr.milestone_id)
+    cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
+    m, contract = load_milestone(cr.milestone_id, actor)
     authorize("change_active_milestone", actor, contract)
     _require_pending(cr, "U-21")
     check_expected_version(cr, version, "This change request")
@@ -152,8 +157,8 @@ def withdraw_milestone_change(actor: Account, request_id: int, *,
                               clock: Clock | None = None) -> None:
     """U-21: the client withdraws a pending request."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.CLIENT_ACTIVE)
-    contract = load_contract(cr.contract_id)
+    cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
+    contract = load_contract(cr.contract_id, actor)
     authorize("change_active_milestone", actor, contract)
     _require_pending(cr, "U-21")
     at = now_of(clock)
@@ -173,8 +178,8 @@ def approve_milestone_change(actor: Account, request_id: int, *,
     difference from escrow to project funds; a higher one waits for the client to add
     funds (rules.payments.add_escrow_funds)."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.CLIENT_ACTIVE)
-    m, contract = load_milestone(cr.milestone_id)
+    cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
+    m, contract = load_milestone(cr.milestone_id, actor)
     authorize("answer_change_request", actor, contract)
     require_open(contract)
     _require_pending(cr, "U-22")
@@ -215,8 +220,8 @@ def reject_milestone_change(actor: Account, request_id: int, message: str = "", 
                             clock: Clock | None = None) -> None:
     """U-22: the freelancer rejects; the milestone stays as it was."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.CLIENT_ACTIVE)
-    contract = load_contract(cr.contract_id)
+    cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
+    contract = load_contract(cr.contract_id, actor)
     authorize("answer_change_request", actor, contract)
     _require_pending(cr, "U-22")
     text = check_text(message, "The message", limit=2000)
@@ -236,8 +241,8 @@ def expire_milestone_change(actor: Account, request_id: int, *,
                             clock: Clock | None = None) -> None:
     """U-24 (the system): a request nobody answered in 7 days expires."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.CLIENT_ACTIVE)
-    contract = load_contract(cr.contract_id)
+    cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
+    contract = load_contract(cr.contract_id, actor)
     authorize("expire_change_request", actor, contract)
     _require_pending(cr, "U-24")
     at = now_of(clock)
@@ -260,7 +265,7 @@ def propose_milestone_changes(actor: Account, contract_id: int, ops: list[PlanOp
                               message: str = "", *, clock: Clock | None = None) -> ChangeRequest:
     """U-14: the freelancer proposes to add, edit or delete future milestones."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     authorize("propose_changes", actor, contract)
     require_open(contract)
     policy = policy_of(contract)
@@ -291,8 +296,8 @@ def propose_milestone_changes(actor: Account, contract_id: int, ops: list[PlanOp
 def accept_proposal(actor: Account, request_id: int, *, clock: Clock | None = None) -> None:
     """U-15: the client accepts the whole proposal; every change applies at once."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.FREELANCER_PROPOSAL)
-    contract = load_contract(cr.contract_id)
+    cr = load_request(request_id, K.FREELANCER_PROPOSAL, actor)
+    contract = load_contract(cr.contract_id, actor)
     authorize("answer_proposal", actor, contract)
     require_open(contract)
     _require_pending(cr, "U-15")
@@ -317,8 +322,8 @@ def decline_proposal(actor: Account, request_id: int, message: str = "", *,
                      clock: Clock | None = None) -> None:
     """U-15: the client declines the whole proposal; nothing changes."""
     actor = load_actor(actor)
-    cr = load_request(request_id, K.FREELANCER_PROPOSAL)
-    contract = load_contract(cr.contract_id)
+    cr = load_request(request_id, K.FREELANCER_PROPOSAL, actor)
+    contract = load_contract(cr.contract_id, actor)
     authorize("answer_proposal", actor, contract)
     _require_pending(cr, "U-15")
     text = check_text(message, "The message", limit=2000)

@@ -130,7 +130,7 @@ def end_contract_in_transaction(actor: Account, contract: Contract, at: arrow.Ar
 def end_contract(actor: Account, contract_id: int, *, clock: Clock | None = None) -> dict:
     """End the contract (G-03). Returns the money returned to the client."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     authorize("end_contract", actor, contract)
     require_open(contract)
     return end_contract_in_transaction(actor, contract, now_of(clock))
@@ -141,7 +141,7 @@ def leave_feedback(actor: Account, contract_id: int, stars: int, comment: str = 
                    clock: Clock | None = None) -> Feedback:
     """G-04: after the contract ends, each party leaves feedback once (1 to 5 stars)."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     role = authorize("leave_feedback", actor, contract)
     if contract.status == ContractStatus.OPEN:
         raise RuleError("G-04", "Feedback can be left once the contract has ended.")

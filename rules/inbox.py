@@ -32,7 +32,7 @@ from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
 from rules.plan import show_value
 from rules.request_diff import FieldDiff, MilestoneDiff, request_changes
-from rules.store import load_actor, now_of
+from rules.store import load_actor, missing, now_of
 
 __all__ = ["FieldDiff", "MilestoneDiff", "RequestView"]  # the diffs live in request_diff
 
@@ -212,8 +212,8 @@ def request_view(actor: Account, request_id: int, *, clock: Clock | None = None
     actor = load_actor(actor)
     row = (_query(actor, ChangeRequest.id == request_id).dicts().first()
            if isinstance(request_id, int) else None)
-    if row is None:
-        raise RuleError("G-07", "No such change request, or it is not yours to see.")
+    if row is None:  # unknown, or another's: the same refusal (rules.store.missing)
+        raise missing("change request", request_id, actor)
     return _views(actor, [row], now_of(clock))[0]
 
 

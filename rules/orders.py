@@ -19,7 +19,7 @@ def complete_order(actor: Account, contract_id: int, *, reason: str,
     milestones not started are closed (F-05 after 8 days without an answer to a delivery,
     F-07 after 10 days without starting the next milestone)."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     authorize("complete_order", actor, contract)
     require_open(contract)
     paid = 0

@@ -90,7 +90,7 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
                         clock: Clock | None = None) -> Milestone:
     """Fund (Fiverr: start) the next future milestone in list order (U-03, U-09, U-04, U-05)."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     authorize("fund_milestone", actor, contract)
     require_open(contract)
     current = active_milestone(contract.id)
@@ -126,7 +126,7 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
 def add_escrow_funds(actor: Account, milestone_id: int, *, clock: Clock | None = None) -> int:
     """U-22: after an approved higher amount, fund the difference (project funds first)."""
     actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     authorize("add_escrow_funds", actor, contract)
     require_open(contract)
     if m.status not in RELEASABLE:
@@ -238,7 +238,7 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     amount (U-28). `end_contract` ends the contract afterwards (U-30, G-03).
     """
     actor = load_actor(actor)  # the stored role decides, never the one in memory (G-07)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     check_releasable(actor, m, contract, version)
     policy = policy_of(contract)
     at = now_of(clock)

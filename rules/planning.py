@@ -104,7 +104,7 @@ def save_plan(actor: Account, contract_id: int, ops: list[PlanOp], *,
     once, or none. `version` is the contract version the editor started from.
     Returns the ids given to new milestones, by their ref."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     authorize("edit_plan", actor, contract)
     require_open(contract)
     check_expected_version(contract, version, "This contract's plan")
@@ -136,8 +136,9 @@ def edit_milestone(actor: Account, milestone_id: int, *, version: int | None = N
                    clock: Clock | None = None, **changes) -> Milestone:
     """U-08: change the title, description, due date, amount (or Fiverr revisions) of a
     future milestone."""
-    m, contract = load_milestone(milestone_id)
-    authorize("edit_plan", load_actor(actor), contract)
+    actor = load_actor(actor)
+    m, contract = load_milestone(milestone_id, actor)
+    authorize("edit_plan", actor, contract)
     check_expected_version(m, version, f"“{m.title}”")
     save_plan(actor, contract.id, [EditMilestone(m.id, changes)], clock=clock)
     return Milestone.get_by_id(m.id)
@@ -147,8 +148,9 @@ def edit_milestone(actor: Account, milestone_id: int, *, version: int | None = N
 def delete_milestone(actor: Account, milestone_id: int, *, version: int | None = None,
                      clock: Clock | None = None) -> None:
     """U-08: delete a future milestone."""
-    m, contract = load_milestone(milestone_id)
-    authorize("edit_plan", load_actor(actor), contract)
+    actor = load_actor(actor)
+    m, contract = load_milestone(milestone_id, actor)
+    authorize("edit_plan", actor, contract)
     check_expected_version(m, version, f"“{m.title}”")
     save_plan(actor, contract.id, [DeleteMilestone(m.id)], clock=clock)
 

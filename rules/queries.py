@@ -2,6 +2,8 @@
 (never one per row), and only what the actor may see (G-07)."""
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass, field
 
 import arrow
@@ -352,7 +354,7 @@ class ContractDetail:
 
 def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     cap = access.check("view_contract", actor.id, actor.role, contract.client_id,
                        contract.freelancer_id)
     # Escrow and paid per milestone in one grouped sum: a fixed number of queries
@@ -409,23 +411,33 @@ class TimelineEntry:
     kind: str
     summary: str
     milestone_id: int | None
+    reason: str = ""  # the reason given with the action (an agent's, a refund's): G-05
+
+
+def _reason_of(details: str | None) -> str:
+    try:
+        found = json.loads(details or "{}").get("reason")
+    except (ValueError, AttributeError):
+        return ""
+    return found if isinstance(found, str) else ""
 
 
 def timeline_page(actor: Account, contract_id: int, *, before_id: int | None = None,
                   limit: int = 20) -> tuple[list[TimelineEntry], bool]:
     """A page of the contract's timeline, newest first (U-31); and whether more follow."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     access.check("view_contract", actor.id, actor.role, contract.client_id,
                  contract.freelancer_id)
     q = (Event.select(Event.id, Event.occurred_at, Event.kind, Event.summary, Event.milestone,
-                      Account.display_name).join(Account)
+                      Event.details, Account.display_name).join(Account)
          .where(Event.contract == contract.id))
     if before_id is not None:
         q = q.where(Event.id < before_id)
     rows = list(q.order_by(Event.id.desc()).limit(limit + 1).dicts())
     entries = [TimelineEntry(r["id"], arrow.get(r["occurred_at"]), r["display_name"], r["kind"],
-                             r["summary"], r["milestone"]) for r in rows[:limit]]
+                             r["summary"], r["milestone"], _reason_of(r["details"]))
+               for r in rows[:limit]]
     return entries, len(rows) > limit
 
 

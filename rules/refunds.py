@@ -8,13 +8,14 @@ response hands the dispute to a support agent, who splits it (G-02).
 from __future__ import annotations
 
 from models.accounts import Account
+from models.contracts import Contract
 from models.milestones import Milestone
 from models.refunds import RefundRequest
 from models.vocabulary import MilestoneStatus as S
 from models.vocabulary import RefundSource, RefundStatus, SubmissionStatus
 from rules.calendar import add_business_days, add_days
 from rules.clock import Clock
-from rules.errors import NOT_FOUND, RuleError
+from rules.errors import RuleError
 from rules.journal import record
 from rules.ledger import A, balance, milestone_escrow, transfer
 from rules.money import check_cents, format_money
@@ -22,17 +23,22 @@ from rules.payments import (RELEASABLE, refuse_after_review_window, refuse_if_wi
                             refuse_state)
 from rules.settlement import cancel_pending_change_requests, close_submissions, settle_escrow
 from rules.store import (authorize, cas_update, load_actor, load_contract, load_milestone,
-                         now_of, other_parties, policy_of, require_open, transactional)
+                         missing, now_of, other_parties, policy_of, require_open, require_seen,
+                         transactional)
 from rules.validation import check_text
 from rules.windows import close_windows, open_window
 
 OPEN = (RefundStatus.PENDING, RefundStatus.DISPUTED, RefundStatus.IN_SUPPORT)
 
 
-def load_refund(refund_id: int) -> tuple[RefundRequest, Milestone]:
-    rr = RefundRequest.get_or_none(RefundRequest.id == refund_id) if isinstance(refund_id, int) else None
+def load_refund(refund_id: int, actor: Account | None) -> tuple[RefundRequest, Milestone]:
+    """The refund request and its milestone, if `actor` may see its contract (G-07): an
+    unknown id and another's request are refused alike (rules.store.missing)."""
+    rr = (RefundRequest.select(RefundRequest, Contract).join(Contract)
+          .where(RefundRequest.id == refund_id).first()) if isinstance(refund_id, int) else None
     if rr is None:
-        raise RuleError(NOT_FOUND, f"No refund request #{refund_id}.")
+        raise missing("refund request", refund_id, actor)
+    require_seen("refund request", actor, rr.contract)
     return rr, Milestone.get_by_id(rr.milestone_id)
 
 
@@ -48,7 +54,7 @@ def request_refund(actor: Account, milestone_id: int, amount_cents: int | None =
     """U-29: the client asks back the escrow of an active milestone (all of it), or part or
     all of what was released for a finished one."""
     actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     authorize("request_refund", actor, contract)
     require_open(contract)
     policy = policy_of(contract)
@@ -110,7 +116,7 @@ def _refuse_late_answer(actor: Account, rr: RefundRequest, contract, at) -> None
 
 
 def _return_to_client(actor: Account, rr: RefundRequest, m: Milestone, at, status: str) -> None:
-    contract = load_contract(rr.contract_id)
+    contract = load_contract(rr.contract_id, actor)
     before = {"status": rr.status, "milestone_status": m.status}
     cas_update(rr, "This refund request", status=status, closed_at=at)
     if rr.source == RefundSource.ESCROW:
@@ -136,8 +142,8 @@ def _return_to_client(actor: Account, rr: RefundRequest, m: Milestone, at, statu
 def agree_refund(actor: Account, refund_id: int, *, clock: Clock | None = None) -> None:
     """U-29: the freelancer agrees; the money returns to the client."""
     actor = load_actor(actor)
-    rr, m = load_refund(refund_id)
-    contract = load_contract(rr.contract_id)
+    rr, m = load_refund(refund_id, actor)
+    contract = load_contract(rr.contract_id, actor)
     authorize("answer_refund", actor, contract)
     _require_status(rr, RefundStatus.PENDING)
     at = now_of(clock)
@@ -149,8 +155,8 @@ def agree_refund(actor: Account, refund_id: int, *, clock: Clock | None = None) 
 def grant_unanswered_refund(actor: Account, refund_id: int, *, clock: Clock | None = None) -> None:
     """U-32 (the system): an escrow refund unanswered for 7 days is granted."""
     actor = load_actor(actor)
-    rr, m = load_refund(refund_id)
-    authorize("grant_refund", actor, load_contract(rr.contract_id))
+    rr, m = load_refund(refund_id, actor)
+    authorize("grant_refund", actor, load_contract(rr.contract_id, actor))
     _require_status(rr, RefundStatus.PENDING, rule="U-32")
     if rr.source != RefundSource.ESCROW:
         raise RuleError("U-32", "Only a refund of escrow is granted automatically.")
@@ -162,8 +168,8 @@ def dispute_refund(actor: Account, refund_id: int, message: str, *,
                    clock: Clock | None = None) -> None:
     """U-29/U-33: the freelancer disputes; the client has 5 business days to respond."""
     actor = load_actor(actor)
-    rr, m = load_refund(refund_id)
-    contract = load_contract(rr.contract_id)
+    rr, m = load_refund(refund_id, actor)
+    contract = load_contract(rr.contract_id, actor)
     authorize("answer_refund", actor, contract)
     _require_status(rr, RefundStatus.PENDING)
     text = check_text(message, "A message explaining the dispute", required=True, rule="U-33")
@@ -192,8 +198,8 @@ def respond_to_dispute(actor: Account, refund_id: int, message: str, *,
                        clock: Clock | None = None) -> None:
     """U-33: the client's response hands the dispute to support (G-02)."""
     actor = load_actor(actor)
-    rr, m = load_refund(refund_id)
-    contract = load_contract(rr.contract_id)
+    rr, m = load_refund(refund_id, actor)
+    contract = load_contract(rr.contract_id, actor)
     authorize("respond_to_dispute", actor, contract)
     _require_status(rr, RefundStatus.DISPUTED, rule="U-33")
     text = check_text(message, "Your response", required=True, rule="U-33")
@@ -221,8 +227,8 @@ def close_unanswered_dispute(actor: Account, refund_id: int, *,
                              clock: Clock | None = None) -> None:
     """U-33 (the system): no response in 5 business days; the freelancer is paid."""
     actor = load_actor(actor)
-    rr, m = load_refund(refund_id)
-    contract = load_contract(rr.contract_id)
+    rr, m = load_refund(refund_id, actor)
+    contract = load_contract(rr.contract_id, actor)
     authorize("expire_dispute", actor, contract)
     _require_status(rr, RefundStatus.DISPUTED, rule="U-33")
     at = now_of(clock)
@@ -247,8 +253,8 @@ def resolve_dispute(actor: Account, refund_id: int, to_freelancer_cents: int,
                     to_client_cents: int, reason: str, *, clock: Clock | None = None) -> None:
     """G-02: a support agent splits the disputed amount between the parties, with a reason."""
     actor = load_actor(actor)
-    rr, m = load_refund(refund_id)
-    contract = load_contract(rr.contract_id)
+    rr, m = load_refund(refund_id, actor)
+    contract = load_contract(rr.contract_id, actor)
     authorize("resolve_dispute", actor, contract)
     _require_status(rr, RefundStatus.DISPUTED, RefundStatus.IN_SUPPORT, rule="G-02")
     to_f = check_cents(to_freelancer_cents, allow_zero=True)

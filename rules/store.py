@@ -126,18 +126,39 @@ def load_actor(actor: Account | int) -> Account:
     return found
 
 
-def load_contract(contract_id: int) -> Contract:
+def missing(what: str, ident: object, actor: Account | None) -> RuleError:
+    """The refusal for an id that names nothing: plain "No contract #N." for an agent,
+    the system or internal use (actor None); for anyone else the same G-07 refusal as
+    for another's item, so nobody learns which ids exist."""
+    if actor is None or access.sees_everything(actor.role):
+        return RuleError(NOT_FOUND, f"No {what} #{ident}.")
+    return access.unseen(what)
+
+
+def require_seen(what: str, actor: Account | None, contract: Contract) -> None:
+    """G-07: a stranger to `contract` is refused exactly as for an unknown id."""
+    if actor is not None and access.capacity(actor.id, actor.role, contract.client_id,
+                                             contract.freelancer_id) is None:
+        raise access.unseen(what)
+
+
+def load_contract(contract_id: int, actor: Account | None) -> Contract:
+    """The contract, if `actor` may see it (G-07). `actor` None is internal use only:
+    the caller has already authorized, or no user is asking."""
     found = Contract.get_or_none(Contract.id == contract_id) if isinstance(contract_id, int) else None
     if found is None:
-        raise RuleError(NOT_FOUND, f"No contract #{contract_id}.")
+        raise missing("contract", contract_id, actor)
+    require_seen("contract", actor, found)
     return found
 
 
-def load_milestone(milestone_id: int) -> tuple[Milestone, Contract]:
+def load_milestone(milestone_id: int, actor: Account | None) -> tuple[Milestone, Contract]:
+    """The milestone and its contract, if `actor` may see it (G-07; see load_contract)."""
     found = (Milestone.select(Milestone, Contract).join(Contract)
              .where(Milestone.id == milestone_id).first()) if isinstance(milestone_id, int) else None
     if found is None:
-        raise RuleError(NOT_FOUND, f"No milestone #{milestone_id}.")
+        raise missing("milestone", milestone_id, actor)
+    require_seen("milestone", actor, found.contract)
     return found, found.contract
 
 

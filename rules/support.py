@@ -50,7 +50,7 @@ def cancel_milestone(actor: Account, milestone_id: int, reason: str, *,
                      clock: Clock | None = None) -> int:
     """F-08: a support agent cancels one milestone; its escrow returns to the client."""
     actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     authorize("cancel", actor, contract)
     require_open(contract)
     why = check_text(reason, "A reason for the cancellation", required=True, rule="F-08")
@@ -65,7 +65,7 @@ def cancel_order(actor: Account, contract_id: int, reason: str, *,
     """F-08: a support agent cancels the whole order: every unfinished milestone is
     cancelled, escrow and project funds return to the client."""
     actor = load_actor(actor)
-    contract = load_contract(contract_id)
+    contract = load_contract(contract_id, actor)
     authorize("cancel", actor, contract)
     require_open(contract)
     why = check_text(reason, "A reason for the cancellation", required=True, rule="F-08")

@@ -25,7 +25,7 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
     Opens the client's review window (U-06: 14 days; F-05: 8 days) and cancels a pending
     change request on the milestone (U-23)."""
     actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     authorize("submit_work", actor, contract)
     require_open(contract)
     check_expected_version(m, version, "This milestone")
@@ -61,7 +61,7 @@ def request_changes(actor: Account, milestone_id: int, message: str, *,
                     version: int | None = None, clock: Clock | None = None) -> None:
     """U-18 (Fiverr: a revision, F-06): send submitted work back with a message."""
     actor = load_actor(actor)
-    m, contract = load_milestone(milestone_id)
+    m, contract = load_milestone(milestone_id, actor)
     authorize("request_changes", actor, contract)
     require_open(contract)
     check_expected_version(m, version, "This milestone")

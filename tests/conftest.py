@@ -185,7 +185,15 @@ def postgres_database():
                              f"{str(exc).strip().splitlines()[0]}")
     yield pg
     models_proxy.close()
+    close_pool(models_proxy.obj)
     pg.close()
+
+
+def close_pool(database) -> None:
+    """PostgreSQL keeps a pool of connections (models.db.MilestonesPostgres): close every
+    one, or each test would leave its idle connections on the server until exit."""
+    if hasattr(database, "close_all"):
+        database.close_all()
 
 
 def db_kind(request) -> str:
@@ -207,6 +215,7 @@ def db(request, tmp_path, schema_template):
         database = open_database(sqlite_url(tmp_path / "test.db"))
     yield database
     database.close()
+    close_pool(database)
 
 
 @pytest.fixture

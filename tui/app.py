@@ -22,7 +22,7 @@ from rules.queries import unread_count
 from tui import cli
 from tui.commands import ScreenCommands, command
 from tui.screens.base import report_failed_worker
-from tui.screens.contract_list import ContractListScreen
+from tui.screens.contract_list import ContractListScreen, FirstPage, read_first_page
 from tui.workers import db_work
 
 if TYPE_CHECKING:
@@ -85,8 +85,9 @@ class MilestonesApp(App[None]):
     def __init__(self, actor: Account, clock: Clock = SYSTEM_CLOCK, *,
                  cursor_blink: bool = True, theme: str | None = None,
                  sweep_every: float = 0, demo: bool = False,
-                 switch_user: bool = True) -> None:
+                 switch_user: bool = True, first_page: FirstPage | None = None) -> None:
         super().__init__()
+        self._first_page = first_page  # the list's first page, if `main` read it
         self.set_reactive(MilestonesApp.actor, actor)
         self.clock = clock
         self.sweep_every = sweep_every  # 0: no background sweep (tests, read-only use)
@@ -105,7 +106,8 @@ class MilestonesApp(App[None]):
                 yield found
 
     def get_default_screen(self) -> Screen:
-        return ContractListScreen()
+        first, self._first_page = self._first_page, None
+        return ContractListScreen(first)
 
     def on_mount(self) -> None:
         if self._chosen_theme is not None:
@@ -265,13 +267,15 @@ def main(argv: list[str] | None = None) -> int:
         actor = cli.choose_actor(args.login)
         every = cli.sweep_every(args.sweep_every)
         clock, demo = timetravel.stored_clock(), timetravel.is_demo()
+        first_page = read_first_page(actor)
     except (RuleError, SchemaError, cli.CommandLineError) as exc:
         print(f"milestones: {cli.one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # ctrl+c while the demo is being written
         print("milestones: interrupted.", file=sys.stderr)
         return 130
-    app = MilestonesApp(actor, clock, sweep_every=every, demo=demo, switch_user=demo)
+    app = MilestonesApp(actor, clock, sweep_every=every, demo=demo, switch_user=demo,
+                        first_page=first_page)
     app.run()
     return app.return_code or 0
 

@@ -100,16 +100,16 @@ def two_contracts(make_contract, client, freelancer, other_client, other_freelan
 def test_G07_an_outsider_client_cannot_act_on_a_contract(two_contracts, other_client, clock,
                                                          refused):
     mine, m, _ = two_contracts
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         release(other_client, m.id, clock=clock)
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such contract, or it is not yours to see"):
         fund_next_milestone(other_client, mine.id, clock=clock)
 
 
 def test_G07_an_outsider_freelancer_cannot_act_on_a_contract(two_contracts, other_freelancer,
                                                              clock, refused):
     _, m, _ = two_contracts
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         submit_work(other_freelancer, m.id, "Let me in", clock=clock)
 
 
@@ -173,10 +173,15 @@ def test_G07_contract_detail_and_timeline_only_for_the_parties_and_agents(
         "fund_milestone", "create_contract"]
 
 
-def test_G07_unknown_contract_is_not_found(db, client):
+def test_G07_unknown_contract_reads_as_not_yours_but_agents_are_told(db, client, agent):
+    # A non-agent cannot tell an unknown id from another's (tests/rules/test_access_unseen.py).
     with pytest.raises(RuleError) as info:
         contract_detail(client, 4242)
-    assert info.value.rule_id == "not-found"
+    assert (info.value.rule_id, info.value.message) == (
+        "G-07", "No such contract, or it is not yours to see.")
+    with pytest.raises(RuleError) as info:
+        contract_detail(agent, 4242)
+    assert (info.value.rule_id, info.value.message) == ("not-found", "No contract #4242.")
 
 
 def test_G07_notifications_are_only_your_own(two_contracts, client, freelancer, other_client,

@@ -142,8 +142,8 @@ def test_U14_bad_proposals_are_refused(make_contract, freelancer, refused, clock
             propose_milestone_changes(freelancer, c.id, ops, clock=clock)
 
 
-def test_U14_unknown_contract_is_not_found(freelancer, refused, clock):
-    with refused("not-found"):
+def test_U14_unknown_contract_reads_as_not_yours(freelancer, refused, clock):
+    with refused("G-07", match="no such contract, or it is not yours to see"):
         propose_milestone_changes(freelancer, 31337, [AddMilestone("More", 5000)], clock=clock)
 
 
@@ -221,12 +221,12 @@ def test_U15_a_proposal_that_no_longer_applies_is_refused_whole(make_contract, c
     assert fresh(cr).status == CS.REJECTED
 
 
-def test_U15_unknown_or_wrong_kind_of_request_is_not_found(active, client, refused, clock):
+def test_U15_unknown_or_wrong_kind_of_request_reads_as_not_yours(active, client, refused, clock):
     c, m = active
     change = request_milestone_change(client, m.id, {"title": "Other"}, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such change request, or it is not yours to see"):
         accept_proposal(client, 4040, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such change request, or it is not yours to see"):
         accept_proposal(client, change.id, clock=clock)
 
 
@@ -347,8 +347,8 @@ def test_U20_only_the_client_requests_a_change(active, freelancer, agent, other_
     assert "Milestone 1" not in info.value.message
 
 
-def test_U20_unknown_milestone_is_not_found(client, refused, clock, db):
-    with refused("not-found"):
+def test_U20_unknown_milestone_reads_as_not_yours(client, refused, clock, db):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         request_milestone_change(client, 8080, {"title": "New"}, clock=clock)
 
 
@@ -431,14 +431,14 @@ def test_U21_only_the_client_edits_or_withdraws(active, client, freelancer, agen
             withdraw_milestone_change(actor, cr.id, clock=clock)
 
 
-def test_U21_unknown_request_is_not_found(make_contract, client, freelancer, refused, clock):
+def test_U21_unknown_request_reads_as_not_yours(make_contract, client, freelancer, refused, clock):
     c = make_contract()
     proposal = propose_milestone_changes(freelancer, c.id, [AddMilestone("More", 5000)],
                                          clock=clock)
     for request_id in (777, proposal.id):
-        with refused("not-found"):
+        with refused("G-07", match="no such change request, or it is not yours to see"):
             edit_milestone_change(client, request_id, {"title": "X"}, clock=clock)
-        with refused("not-found"):
+        with refused("G-07", match="no such change request, or it is not yours to see"):
             withdraw_milestone_change(client, request_id, clock=clock)
 
 
@@ -560,10 +560,10 @@ def test_U22_a_request_is_answered_once(active, client, freelancer, refused, clo
         reject_milestone_change(freelancer, cr.id, clock=clock)
 
 
-def test_U22_unknown_request_is_not_found(freelancer, refused, clock, db):
-    with refused("not-found"):
+def test_U22_unknown_request_reads_as_not_yours(freelancer, refused, clock, db):
+    with refused("G-07", match="no such change request, or it is not yours to see"):
         approve_milestone_change(freelancer, 6060, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such change request, or it is not yours to see"):
         reject_milestone_change(freelancer, 6060, clock=clock)
 
 

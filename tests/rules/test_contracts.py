@@ -126,7 +126,7 @@ def test_G03_strangers_and_unknown_contracts(make_contract, other_client, other_
         end_contract(other_client, contract.id, clock=clock)
     with refused("G-07", match="no such contract"):
         end_contract(other_freelancer, contract.id, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such contract, or it is not yours to see"):
         end_contract(client, 9999, clock=clock)
 
 
@@ -236,7 +236,7 @@ def test_G04_only_the_parties_leave_feedback(ended, agent, system, other_client,
 
 
 def test_G04_feedback_on_an_unknown_contract(db, client, clock, refused):
-    with refused("not-found"):
+    with refused("G-07", match="no such contract, or it is not yours to see"):
         leave_feedback(client, 123, 5, clock=clock)
 
 

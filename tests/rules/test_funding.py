@@ -138,8 +138,8 @@ def test_U03_an_outsider_cannot_fund_and_learns_nothing(make_contract, other_cli
     assert "Secret" not in info.value.message and "Milestone" not in info.value.message
 
 
-def test_U03_unknown_contract_is_not_found(client, refused, clock):
-    with refused("not-found"):
+def test_U03_unknown_contract_reads_as_not_yours(client, refused, clock):
+    with refused("G-07", match="no such contract, or it is not yours to see"):
         fund_next_milestone(client, 9999, clock=clock)
 
 

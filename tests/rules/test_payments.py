@@ -353,9 +353,10 @@ def test_U25_release_refuses_a_stale_version(funded, client, freelancer, clock, 
 
 def test_U25_release_of_an_unknown_or_future_milestone(funded, client, clock, refused):
     contract, _ = funded
-    with refused("not-found"):
+    # G-07: an unknown id reads exactly like another's milestone.
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         release(client, 987654, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         release(client, "1", clock=clock)
     second = milestones(contract)[1]
     with refused("U-03", match="not funded"):
@@ -364,7 +365,7 @@ def test_U25_release_of_an_unknown_or_future_milestone(funded, client, clock, re
 
 def test_U25_another_client_cannot_release(funded, other_client, clock, refused):
     _, m = funded
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         release(other_client, m.id, clock=clock)
 
 

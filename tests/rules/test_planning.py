@@ -116,10 +116,10 @@ def test_U07_an_outsider_gets_G07_and_learns_nothing(make_contract, other_client
         assert info.value.message == "No such contract, or it is not yours to see."
 
 
-def test_U07_unknown_contract_and_unknown_user_are_not_found(make_contract, client, refused,
-                                                             clock):
+def test_U07_unknown_contract_reads_as_not_yours_and_unknown_user_is_not_found(
+        make_contract, client, refused, clock):
     c = make_contract()
-    with refused("not-found"):
+    with refused("G-07", match="no such contract, or it is not yours to see"):
         add_milestone(client, 424242, "Nowhere", 5000, clock=clock)
     with refused("not-found"):
         add_milestone(424242, c.id, "Nobody", 5000, clock=clock)
@@ -226,11 +226,11 @@ def test_U08_an_outsider_learns_nothing_even_with_a_stale_version(make_contract,
         assert "Milestone 2" not in info.value.message
 
 
-def test_U08_unknown_milestone_is_not_found(make_contract, client, refused, clock):
+def test_U08_unknown_milestone_reads_as_not_yours(make_contract, client, refused, clock):
     c = make_contract()
-    with refused("not-found"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         edit_milestone(client, 98765, title="Ghost", clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         delete_milestone(client, 98765, clock=clock)
     with refused("not-found"):
         save_plan(client, c.id, [DeleteMilestone(98765)], clock=clock)

@@ -507,3 +507,18 @@ def test_a_schema_2_file_gets_the_list_indexes(db, tmp_path):
                 "ledger_entry_contract_id_account_amount_cents"} <= names
     finally:
         reopened.close()
+
+
+def test_F08_the_timeline_shows_the_reason_an_agent_gave(db, make_contract, client,
+                                                         freelancer, agent, clock):
+    """G-05/F-08: an agent's reason is on the timeline each party reads, not only in the
+    audit; an entry without one has none."""
+    from rules.support import cancel_milestone
+    contract = make_contract("upwork", amounts=(25000, 50000))
+    active = fund_next_milestone(client, contract.id, clock=clock)
+    cancel_milestone(agent, active.id, "Client asked support to stop", clock=clock)
+    for who in (client, freelancer, agent):
+        entries, _more = timeline_page(who, contract.id)
+        assert entries[0].kind == "cancel_milestone"
+        assert entries[0].reason == "Client asked support to stop"
+        assert {e.reason for e in entries[1:]} == {""}

@@ -204,7 +204,7 @@ def test_U29_only_the_client_asks_for_a_refund(funded, freelancer, agent, system
 
 def test_U29_another_client_cannot_ask(funded, other_client, clock, refused):
     _, m = funded
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         request_refund(other_client, m.id, clock=clock)
 
 
@@ -219,14 +219,15 @@ def test_U29_only_the_freelancer_answers(escrow_refund, client, agent, system, c
 
 def test_U29_another_freelancer_cannot_answer(escrow_refund, other_freelancer, clock, refused):
     _, _, rr = escrow_refund
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such refund request, or it is not yours to see"):
         agree_refund(other_freelancer, rr.id, clock=clock)
 
 
 def test_U29_unknown_refund_request(db, freelancer, client, clock, refused):
-    with refused("not-found"):
+    # G-07: to a party an unknown id reads exactly like another's.
+    with refused("G-07", match="no such refund request, or it is not yours to see"):
         agree_refund(freelancer, 777, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         request_refund(client, 777, clock=clock)
 
 
@@ -336,7 +337,8 @@ def test_U33_only_the_client_responds(disputed, freelancer, agent, system, other
                                       refused):
     _, _, rr = disputed
     for actor, words in ((freelancer, "only the client"), (agent, "only the client"),
-                         (system, "only the client"), (other_client, "no such contract")):
+                         (system, "only the client"),
+                         (other_client, "no such refund request")):
         with refused("G-07", match=words):
             respond_to_dispute(actor, rr.id, "My side", clock=clock)
 

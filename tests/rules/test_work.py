@@ -129,12 +129,12 @@ def test_U17_only_the_freelancer_submits(funded, client, agent, system, clock, r
 
 def test_U17_another_freelancer_cannot_submit(funded, other_freelancer, clock, refused):
     _, m = funded
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         submit_work(other_freelancer, m.id, "Done", clock=clock)
 
 
 def test_U17_unknown_milestone(db, freelancer, clock, refused):
-    with refused("not-found"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         submit_work(freelancer, 99999, "Done", clock=clock)
 
 
@@ -214,7 +214,7 @@ def test_U18_another_client_cannot_request_changes(funded, freelancer, other_cli
                                                    refused):
     _, m = funded
     submit_work(freelancer, m.id, "Done", clock=clock)
-    with refused("G-07", match="no such contract"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         request_changes(other_client, m.id, "Redo", clock=clock)
 
 
@@ -224,7 +224,7 @@ def test_U18_stale_version_and_unknown_id(funded, freelancer, client, clock, ref
     stale = fresh(m).version - 1
     with refused("conflict"):
         request_changes(client, m.id, "Redo", version=stale, clock=clock)
-    with refused("not-found"):
+    with refused("G-07", match="no such milestone, or it is not yours to see"):
         request_changes(client, 424242, "Redo", clock=clock)
 
 

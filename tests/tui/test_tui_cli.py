@@ -33,6 +33,9 @@ def one_line_error(capsys) -> str:
 def test_as_picks_the_acting_user(url, no_tui):
     assert main(["--db", url, "--as", "cy"]) == 0
     assert no_tui[0].actor.login == "cy"
+    # The list's first page is read before start-up, for that user.
+    first = no_tui[0]._first_page
+    assert first.query[0] == no_tui[0].actor.id and first.total == 2 == len(first.rows)
 
 
 def test_default_user_is_env_then_ada_then_first_client(url, no_tui, monkeypatch):

@@ -305,3 +305,41 @@ def test_thousands_of_contracts_load_page_by_page_without_redrawing(make_app, wo
         assert table.cursor_row == 0 and len(table.summaries) == contract_list.PAGE_SIZE
 
     drive(make_app(agent), scenario)
+
+
+def test_the_first_page_read_before_start_is_shown_without_another_read(world, app_clock,
+                                                                        drive, monkeypatch):
+    """`main` reads the first page before the app starts; the list shows it as it is
+    and asks no worker for it (start-up time, bench/tui.py)."""
+    from tui.app import MilestonesApp
+    first = contract_list.read_first_page(world.ada)
+    assert [s.id for s in first.rows] == [c.id for c in list_contracts(world.ada, limit=1000)]
+    assert first.total == 3
+    asked = []
+    monkeypatch.setattr(contract_list, "list_contracts",
+                        lambda *a, **k: asked.append(a) or list_contracts(*a, **k))
+    app = MilestonesApp(world.ada, clock=app_clock, cursor_blink=False,
+                        theme="textual-dark", first_page=first)
+    app.animation_level = "none"
+
+    async def scenario(pilot):
+        assert shown_ids(pilot) == [s.id for s in first.rows]
+        assert asked == []
+        await press(pilot, "r")  # a reload reads the database again
+        await settle(pilot)
+        assert asked and shown_ids(pilot) == [s.id for s in first.rows]
+
+    drive(app, scenario)
+
+
+def test_a_first_page_read_for_another_user_is_not_shown(world, app_clock, drive):
+    from tui.app import MilestonesApp
+    stale = contract_list.read_first_page(world.cy)
+    app = MilestonesApp(world.ada, clock=app_clock, cursor_blink=False,
+                        theme="textual-dark", first_page=stale)
+    app.animation_level = "none"
+
+    async def scenario(pilot):
+        assert set(shown_ids(pilot)) == {world.website.id, world.logo.id, world.mobile.id}
+
+    drive(app, scenario)

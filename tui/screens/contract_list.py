@@ -98,6 +98,21 @@ class ContractsLoaded(Message):
     order: list[int] | None = None  # every id in list order, read with the second page
 
 
+@dataclass(frozen=True)
+class FirstPage:
+    """The list's first page as it opens: by number, unfiltered."""
+    query: tuple[int, str, str, bool]  # actor id, filter, sort, descending
+    rows: list[ContractSummary]
+    total: int
+
+
+def read_first_page(actor: Account) -> FirstPage:
+    """The first page, read before the app starts (on the main thread, no loop yet)."""
+    return FirstPage((actor.id, "", NUMBER, False),
+                     list_contracts(actor, sort=NUMBER, limit=PAGE_SIZE),
+                     count_contracts(actor))
+
+
 @dataclass
 class ContractsRefreshed(Message):
     """Fresh summaries of rows already shown."""
@@ -129,8 +144,11 @@ class ContractListScreen(BaseScreen):
         command("f3", "support_console", "Console", SUPPORT_CONSOLE_HELP, show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, first_page: FirstPage | None = None) -> None:
         super().__init__()
+        # Read by `main` before the app starts (see `read_first_page`), for the first
+        # reload only: start-up does not wait for a worker thread to get its turn.
+        self._first_page = first_page
         self._generation = 0   # bumped by every reload; older pages are dropped
         self._loading = False
         self._order: list[int] | None = None  # read with the second page
@@ -186,6 +204,12 @@ class ContractListScreen(BaseScreen):
         # What every page of this generation is read with (the filter box may change
         # before the next page is asked for: the debounce then reloads).
         self._query = (self.app.actor, self.search, self.sort_key, self.descending)
+        first, self._first_page = self._first_page, None
+        actor, *how = self._query
+        if first is not None and first.query == (actor.id, *how):
+            self.post_message(ContractsLoaded(self._generation, True, first.rows,
+                                              total=first.total))
+            return
         self._page_worker = self._load_first(self._generation, *self._query)
 
     def _load_more(self) -> None:

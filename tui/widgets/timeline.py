@@ -43,5 +43,8 @@ class Timeline(OptionList):
 
     @staticmethod
     def _prompt(entry: TimelineEntry, timezone: str) -> Content:
-        return Content.assemble((f"{local_time(entry.at, timezone)}  {entry.actor_name}",
-                                 "dim"), "\n", entry.summary)
+        parts = [(f"{local_time(entry.at, timezone)}  {entry.actor_name}", "dim"), "\n",
+                 entry.summary]
+        if entry.reason:  # an agent's reason is part of the record (G-05, F-08)
+            parts += ["\n", (f"Reason: {entry.reason}", "italic")]
+        return Content.assemble(*parts)
