@@ -121,24 +121,32 @@ def availability(detail: ContractDetail, capacity: str, now: arrow.Arrow, *,
                     for m in detail.milestones})
 
 
+def check_release_terms(policy: Policy | str, held_cents: int, amount_cents: int | None,
+                        bonus_cents: int = 0) -> tuple[int, int]:
+    """G-01, U-25, U-28: the amount (None: what escrow holds) and bonus of a release of a
+    milestone whose escrow holds `held_cents`, or a RuleError. The one check, for
+    `rules.payments.release` and for a dialog that checks as the user types."""
+    policy = get_policy(policy) if isinstance(policy, str) else policy
+    amount = held_cents if amount_cents is None else check_cents(amount_cents)
+    bonus = check_cents(bonus_cents, allow_zero=True)
+    if amount != held_cents and not policy.partial_release:
+        raise RuleError("U-25", f"On {policy.label} the funded amount "
+                                f"({format_money(held_cents)}) is released in full.")
+    if bonus and not policy.bonus:
+        raise RuleError("U-28", f"Bonuses are not available on {policy.label}.")
+    if bonus and amount < held_cents:
+        raise RuleError("U-28", f"A bonus can be added only when the full amount "
+                                f"({format_money(held_cents)}) is released.")
+    return amount, bonus
+
+
 def release_terms(policy: Policy | str, held_cents: int, amount_cents: int,
                   bonus_cents: int = 0) -> Verdict:
-    """The amounts of a release as `rules.payments.release` checks them (G-01, U-25,
-    U-28), for a dialog that checks as the user types."""
-    policy = get_policy(policy) if isinstance(policy, str) else policy
+    """`check_release_terms` as a verdict, for a dialog that checks as the user types."""
     try:
-        amount = check_cents(amount_cents)
-        bonus = check_cents(bonus_cents, allow_zero=True)
+        check_release_terms(policy, held_cents, amount_cents, bonus_cents)
     except RuleError as exc:
-        return refused(exc.rule_id, exc.message)
-    if amount != held_cents and not policy.partial_release:
-        return refused("U-25", f"On {policy.label} the funded amount "
-                               f"({format_money(held_cents)}) is released in full")
-    if bonus and not policy.bonus:
-        return refused("U-28", f"Bonuses are not available on {policy.label}")
-    if bonus and amount < held_cents:
-        return refused("U-28", f"A bonus can be added only when the full amount "
-                               f"({format_money(held_cents)}) is released")
+        return refused(exc.rule_id, exc.message.rstrip("."))
     return ALLOWED
 
 

@@ -10,19 +10,36 @@ from models.deadlines import Deadline
 from models.milestones import Milestone
 from models.vocabulary import DeadlineStatus, Role, SubmissionStatus
 from models.vocabulary import MilestoneStatus as S
+from rules.availability import check_release_terms
+from rules.calendar import add_days
 from rules.clock import Clock
 from rules.errors import CONFLICT, RuleError
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, project_funds, transfer
-from rules.money import check_cents, format_money
-from rules.settlement import (TransferSpec, active_milestone, cancel_pending_change_requests,
-                              close_submissions, fund_milestone_money, next_planned,
-                              settlement_legs)
-from rules.store import (authorize, cas_update, check_expected_version, load_actor,
-                         load_contract, load_milestone, now_of, other_parties, policy_of,
-                         require_open, transactional)
+from rules.money import format_money
+from rules.settlement import (
+    TransferSpec,
+    active_milestone,
+    cancel_pending_change_requests,
+    close_submissions,
+    fund_milestone_money,
+    next_planned,
+    settlement_legs,
+)
+from rules.store import (
+    authorize,
+    cas_update,
+    check_expected_version,
+    load_actor,
+    load_contract,
+    load_milestone,
+    now_of,
+    other_parties,
+    policy_of,
+    require_open,
+    transactional,
+)
 from rules.windows import close_windows, open_window
-from rules.calendar import add_days
 
 RELEASABLE = (S.FUNDED, S.SUBMITTED, S.CHANGES_REQUESTED)
 
@@ -186,17 +203,7 @@ def plan_release(actor: Account, m: Milestone, contract, *, held: int, at: arrow
                  amount_cents: int | None = None, bonus_cents: int = 0) -> ReleasePlan:
     """The amounts (U-25..U-28, refusing what the policy forbids) and the rows of a
     release of `m`, whose escrow holds `held`, by `actor` at `at`."""
-    policy = policy_of(contract)
-    amount = held if amount_cents is None else check_cents(amount_cents)
-    bonus = check_cents(bonus_cents, allow_zero=True)
-    if amount != held and not policy.partial_release:
-        raise RuleError("U-25", f"On {policy.label} the funded amount "
-                                f"({format_money(held)}) is released in full.")
-    if bonus and not policy.bonus:
-        raise RuleError("U-28", f"Bonuses are not available on {policy.label}.")
-    if bonus and amount < held:
-        raise RuleError("U-28", f"A bonus can be added only when the full amount "
-                                f"({format_money(held)}) is released.")
+    amount, bonus = check_release_terms(policy_of(contract), held, amount_cents, bonus_cents)
     extra = max(amount - held, 0)
     leftover = max(held - amount, 0)
     common = dict(contract_id=contract.id, milestone_id=m.id, actor_id=actor.id, at=at)

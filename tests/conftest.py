@@ -27,8 +27,8 @@ from models.vocabulary import Role
 from rules.clock import FrozenClock
 from rules.contracts import create_contract
 from rules.plan import AddMilestone
+from state_helpers import START, db_state  # noqa: F401 - shared with test modules
 
-START = "2026-03-02T09:00:00+00:00"  # a Monday
 
 
 @pytest.fixture(scope="session")
@@ -285,25 +285,6 @@ def invariants(db):
         problems = ledger_problems()
         assert problems == []
     return check
-
-
-def db_state() -> dict:
-    """Everything a refused action must leave as it was: row counts, balances, versions."""
-    from models.db import ALL_MODELS
-    from models.ledger import LedgerEntry
-    from peewee import fn
-    state: dict = {m.__name__: m.select().count() for m in ALL_MODELS}
-    state["balances"] = sorted(LedgerEntry.select(LedgerEntry.contract, LedgerEntry.milestone,
-                                                  LedgerEntry.account,
-                                                  fn.SUM(LedgerEntry.amount_cents))
-                               .group_by(LedgerEntry.contract, LedgerEntry.milestone,
-                                         LedgerEntry.account).tuples(), key=str)
-    for m in ALL_MODELS:
-        if "version" in m._meta.fields:
-            state[f"{m.__name__}.versions"] = sorted(m.select(m.id, m.version).tuples())
-        if "status" in m._meta.fields:
-            state[f"{m.__name__}.statuses"] = sorted(m.select(m.id, m.status).tuples())
-    return state
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import arrow
 import pytest
-from conftest import START
+from state_helpers import START
 
 from models.accounts import Account
 from models.base import database

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import arrow
 import pytest
-from conftest import START, db_state
+from state_helpers import START, db_state
 
 from models.accounts import system_account
 from models.change_requests import ChangeRequest

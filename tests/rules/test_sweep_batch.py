@@ -17,7 +17,7 @@ import datetime as dt
 
 import arrow
 import pytest
-from conftest import START, db_state
+from state_helpers import START, db_state
 from peewee import ForeignKeyField
 
 from models.base import database
