@@ -22,8 +22,11 @@ from models.accounts import Account
 from rules.inbox import BOXES, RequestView, inbox_counts, inbox_page
 from tui.commands import command
 from tui.screens.base import BaseScreen
-from tui.screens.inbox_answers import (ANSWER_ACTIONS, ANSWER_KEYS, Answered, AnswerActions,
-                                       AnswerRefused)
+from tui.screens.inbox_answers import (
+    ANSWER_ACTIONS,
+    ANSWER_KEYS,
+    AnswerActions,
+)
 from tui.screens.inbox_format import prompt
 from tui.screens.request_detail import TICK, RequestScreen
 from tui.widgets.header import ActingHeader
@@ -199,19 +202,6 @@ class InboxScreen(AnswerActions, BaseScreen):
             self._say("")
             self._render_list()
             self.reload()
-
-    # --- answers -----------------------------------------------------------------------
-
-    @on(Answered)
-    def _answered(self, message: Answered) -> None:
-        self._say(message.text)
-        self.app.refresh_unread()
-        self.reload()
-
-    @on(AnswerRefused)
-    def _refused(self, message: AnswerRefused) -> None:
-        self._say(message.text, error=True)
-        self.reload()  # what the rules saw may differ from what is shown
 
     # --- actions -------------------------------------------------------------------------
 

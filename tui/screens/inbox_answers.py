@@ -60,7 +60,7 @@ class AnswerRefused(Message):
 
 class AnswerActions:
     """The answers to a request, shared by the inbox and the full view. The screen
-    provides `selected` (the request the keys act on) and `answered()`."""
+    provides `selected` (the request the keys act on) and `reload()`."""
 
     selected: RequestView | None
 
@@ -77,6 +77,17 @@ class AnswerActions:
         status.update(text)
         status.display = bool(text)
         status.set_class(error, "-error")
+
+    # Named handlers, not @on: Textual registers @on only on the classes it builds, and
+    # this mixin is a plain class.
+    def on_answered(self, message: Answered) -> None:
+        self._say(message.text)
+        self.app.refresh_unread()
+        self.reload()
+
+    def on_answer_refused(self, message: AnswerRefused) -> None:
+        self._say(message.text, error=True)
+        self.reload()  # what the rules saw may differ from what is shown
 
     def action_approve(self) -> None:
         view = self.selected

@@ -20,8 +20,11 @@ from rules.inbox import RequestView, request_view
 from tui.commands import command
 from tui.format import local_time
 from tui.screens.base import BaseScreen
-from tui.screens.inbox_answers import (ANSWER_ACTIONS, ANSWER_KEYS, Answered, AnswerActions,
-                                       AnswerRefused)
+from tui.screens.inbox_answers import (
+    ANSWER_ACTIONS,
+    ANSWER_KEYS,
+    AnswerActions,
+)
 from tui.screens.inbox_format import status_words
 from tui.widgets.header import ActingHeader
 from tui.workers import db_work
@@ -123,17 +126,6 @@ class RequestScreen(AnswerActions, BaseScreen):
                 table.add_row(change.title if i == 0 else "", change.kind if i == 0 else "",
                               f.label, f.before_text, Text(f.after_text, style="bold"))
         self.query_one("#request-changes", Static).update(table)
-
-    @on(Answered)
-    def _answered(self, message: Answered) -> None:
-        self._say(message.text)
-        self.app.refresh_unread()
-        self.reload()
-
-    @on(AnswerRefused)
-    def _refused(self, message: AnswerRefused) -> None:
-        self._say(message.text, error=True)
-        self.reload()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ANSWER_ACTIONS:
