@@ -11,7 +11,7 @@ on the server (`milestones_bench_<pid>`, dropped afterwards):
 
 - unpooled: the way it was before the pool, a new server connection per call (TCP
   connect, authentication, the session settings) closed at the end of the call;
-- pooled: `models.db.MilestonesPostgres`, as `open_database` makes it: the call takes a
+- pooled: `models.postgres.MilestonesPostgres`, as `open_database` makes it: the call takes a
   pooled connection (one round trip: the session settings, which also test it is alive)
   and hands it back.
 
@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playhouse.db_url import parse
 
 from models.base import database
-from models.db import MilestonesPostgres, _SessionSettings, open_database
+from models.db import open_database
+from models.postgres import MilestonesPostgres, _SessionSettings
 from rules.queries import count_contracts
 
 

@@ -249,14 +249,13 @@ Minimal().run()
 # The same with 10,000 rows put in the DataTable at once: the floor for paging down.
 MINIMAL_BIG_APP = MINIMAL_APP.replace("range(20)", "range(10_000)")
 
-# The project's app, as `milestones --db URL --as LOGIN` starts it (without the
-# background deadline sweep: the data would change between runs); optionally straight
-# into a contract room, and optionally under cProfile.
+# The project's app, as `milestones --db URL --as LOGIN` starts it (`tui.main`; without
+# the background deadline sweep: the data would change between runs); optionally
+# straight into a contract room, and optionally under cProfile.
 PROJECT_APP = r'''
 import os, sys
-from tui.app import main
 room = os.environ.get("BENCH_ROOM")
-if room:
+if room:  # keypresses in a room: the app is patched, so imported first
     from tui import app as app_module
     from tui.screens.contract import ContractScreen
 
@@ -266,6 +265,7 @@ if room:
             self.push_screen(ContractScreen(int(room)))
 
     app_module.MilestonesApp = RoomApp
+from tui.main import main
 profile = os.environ.get("BENCH_PROFILE")
 if profile:
     import cProfile

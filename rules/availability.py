@@ -1,6 +1,6 @@
 """Which actions the acting user may take now on a contract, and why not (pure).
 
-Works from a `rules.queries.ContractDetail` (already loaded), the actor's capacity
+Works from a `rules.contract_view.ContractDetail` (already loaded), the actor's capacity
 towards it ("client", "freelancer" or "agent") and the time: no database, no peewee,
 no Textual. Each verdict mirrors the checks of the `rules/` action it stands for, in
 the same order, so a refusal names the rule the action itself would name (the tests
@@ -26,7 +26,7 @@ from rules.policy import Policy, get_policy
 from rules.validation import check_text
 
 if TYPE_CHECKING:  # only for the annotations: importing it would bring in peewee
-    from rules.queries import ContractDetail, MilestoneView
+    from rules.contract_view import ContractDetail, MilestoneView
 
 PLANNED = "planned"
 FUNDED, SUBMITTED, CHANGES_REQUESTED = "funded", "submitted", "changes_requested"

@@ -39,7 +39,7 @@ from rules.ledger import A
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone, EditMilestone, ReorderMilestones
 from rules.planning import add_milestone, save_plan
-from rules.queries import mark_read, notifications
+from rules.notifications import mark_read, notifications
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_order

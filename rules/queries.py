@@ -1,30 +1,26 @@
-"""What the screens show, shaped for them: paged, a fixed number of queries per page
-(never one per row), and only what the actor may see (G-07)."""
+"""The contract list as the screens show it: paged, sorted and filtered in SQL, a fixed
+number of queries per page (never one per row), and only what the actor may see
+(G-07); and the accounts the command line chooses from.
+
+One contract in full is `rules.contract_view`, notifications `rules.notifications`:
+this module is read as the program starts, so it holds only what the list needs."""
 from __future__ import annotations
 
-import json
-
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import arrow
 from peewee import SQL, Asc, Case, Desc, NodeList, Value, fn
 
 from models.accounts import Account
-from models.base import database
-from models.change_requests import ChangeRequest
-from models.contracts import Contract, Feedback
+from models.contracts import Contract
 from models.deadlines import Deadline
-from models.events import Event, Notification
 from models.ledger import LedgerEntry
-from models.milestones import Milestone, Submission
-from models.refunds import RefundRequest
-from models.vocabulary import (ACTIVE_STATUSES, DeadlineStatus,
-                               MilestoneStatus, Role)
-from rules import access
+from models.milestones import Milestone
+from models.vocabulary import ACTIVE_STATUSES, DeadlineStatus, MilestoneStatus, Role
 from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
 from rules.policy import get_policy
-from rules.store import load_actor, load_contract
+from rules.store import load_actor
 
 Client = Account.alias("client_account")
 Freelancer = Account.alias("freelancer_account")
@@ -306,180 +302,6 @@ def _next_deadlines(ids: list[int]) -> dict[int, tuple[str, object]]:
                          .order_by(Deadline.contract, Deadline.due_at, Deadline.id).tuples()):
         out.setdefault(c, (kind, due))
     return out
-
-
-# --- one contract in full -----------------------------------------------------------
-
-@dataclass(frozen=True)
-class MilestoneView:
-    id: int
-    position: int
-    title: str
-    description: str
-    due_date: object
-    amount_cents: int
-    status: str
-    escrow_cents: int
-    revisions_allowed: int | None
-    revisions_used: int
-    version: int
-    last_submission: dict | None
-    # What the freelancer holds of this milestone's payments now: released amounts and
-    # bonuses less refunds of them (U-29: a paid amount can be asked back).
-    paid_cents: int = 0
-
-
-@dataclass(frozen=True)
-class ContractDetail:
-    id: int
-    title: str
-    policy: str
-    policy_label: str
-    status: str
-    version: int
-    client: Account
-    freelancer: Account
-    starts_on: object
-    end_date: object
-    capacity: str  # how the actor stands towards it: client, freelancer or agent
-    totals: Totals
-    milestones: list[MilestoneView]
-    change_requests: list[ChangeRequest]
-    refund_requests: list[RefundRequest]
-    deadlines: list[Deadline]
-    feedback: list[Feedback]
-    next_to_fund_id: int | None = None
-    extra: dict = field(default_factory=dict)
-
-
-def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
-    actor = load_actor(actor)
-    contract = load_contract(contract_id, actor)
-    cap = access.check("view_contract", actor.id, actor.role, contract.client_id,
-                       contract.freelancer_id)
-    # Escrow and paid per milestone in one grouped sum: a fixed number of queries
-    # however many milestones (the room of a 200-milestone contract).
-    held: dict[int, tuple[int, int]] = {
-        mid: (int(escrow or 0), int(paid or 0)) for mid, escrow, paid in (
-            LedgerEntry.select(
-                LedgerEntry.milestone,
-                fn.SUM(Case(None, [(LedgerEntry.account == A.ESCROW,
-                                    LedgerEntry.amount_cents)], 0)),
-                fn.SUM(Case(None, [(LedgerEntry.account == A.FREELANCER,
-                                    LedgerEntry.amount_cents)], 0)))
-            .where((LedgerEntry.contract == contract.id)
-                   & LedgerEntry.account.in_([A.ESCROW, A.FREELANCER]))
-            .group_by(LedgerEntry.milestone).tuples())}
-    latest: dict[int, dict] = {}
-    for s in (Submission.select(Submission.milestone, Submission.message, Submission.link,
-                                Submission.submitted_at, Submission.status)
-              .join(Milestone).where(Milestone.contract == contract.id)
-              .order_by(Submission.submitted_at, Submission.id).dicts()):
-        latest[s["milestone"]] = s
-    ms = [MilestoneView(m.id, m.position, m.title, m.description, m.due_date, m.amount_cents,
-                        m.status, held.get(m.id, (0, 0))[0], m.revisions_allowed,
-                        m.revisions_used, m.version, latest.get(m.id),
-                        paid_cents=held.get(m.id, (0, 0))[1])
-          for m in Milestone.select().where(Milestone.contract == contract.id)
-          .order_by(Milestone.position)]
-    nxt = next((m.id for m in ms if m.status == MilestoneStatus.PLANNED), None)
-    return ContractDetail(
-        id=contract.id, title=contract.title, policy=contract.policy,
-        policy_label=get_policy(contract.policy).label, status=contract.status,
-        version=contract.version, client=Account.get_by_id(contract.client_id),
-        freelancer=Account.get_by_id(contract.freelancer_id), starts_on=contract.starts_on,
-        end_date=contract.end_date, capacity=cap,
-        totals=contract_totals([contract.id])[contract.id], milestones=ms,
-        change_requests=list(ChangeRequest.select().where(ChangeRequest.contract == contract.id)
-                             .order_by(ChangeRequest.id.desc())),
-        refund_requests=list(RefundRequest.select().where(RefundRequest.contract == contract.id)
-                             .order_by(RefundRequest.id.desc())),
-        deadlines=list(Deadline.select().where((Deadline.contract == contract.id)
-                                               & (Deadline.status == DeadlineStatus.OPEN))
-                       .order_by(Deadline.due_at)),
-        feedback=list(Feedback.select().where(Feedback.contract == contract.id)),
-        next_to_fund_id=nxt)
-
-
-# --- timeline and notifications -------------------------------------------------------
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    id: int
-    at: arrow.Arrow
-    actor_name: str
-    kind: str
-    summary: str
-    milestone_id: int | None
-    reason: str = ""  # the reason given with the action (an agent's, a refund's): G-05
-
-
-def _reason_of(details: str | None) -> str:
-    try:
-        found = json.loads(details or "{}").get("reason")
-    except (ValueError, AttributeError):
-        return ""
-    return found if isinstance(found, str) else ""
-
-
-def timeline_page(actor: Account, contract_id: int, *, before_id: int | None = None,
-                  limit: int = 20) -> tuple[list[TimelineEntry], bool]:
-    """A page of the contract's timeline, newest first (U-31); and whether more follow."""
-    actor = load_actor(actor)
-    contract = load_contract(contract_id, actor)
-    access.check("view_contract", actor.id, actor.role, contract.client_id,
-                 contract.freelancer_id)
-    q = (Event.select(Event.id, Event.occurred_at, Event.kind, Event.summary, Event.milestone,
-                      Event.details, Account.display_name).join(Account)
-         .where(Event.contract == contract.id))
-    if before_id is not None:
-        q = q.where(Event.id < before_id)
-    rows = list(q.order_by(Event.id.desc()).limit(limit + 1).dicts())
-    entries = [TimelineEntry(r["id"], arrow.get(r["occurred_at"]), r["display_name"], r["kind"],
-                             r["summary"], r["milestone"], _reason_of(r["details"]))
-               for r in rows[:limit]]
-    return entries, len(rows) > limit
-
-
-@dataclass(frozen=True)
-class NotificationView:
-    id: int
-    at: arrow.Arrow
-    contract_id: int
-    contract_title: str
-    summary: str
-    read: bool
-
-
-def notifications(actor: Account, *, unread_only: bool = False, offset: int = 0,
-                  limit: int = 50) -> list[NotificationView]:
-    """The actor's notifications, newest first."""
-    actor = load_actor(actor)
-    q = (Notification.select(Notification.id, Notification.read, Event.occurred_at,
-                             Event.summary, Contract.id.alias("contract_id"), Contract.title)
-         .join(Event).join(Contract).where(Notification.recipient == actor.id))
-    if unread_only:
-        q = q.where(Notification.read == False)  # noqa: E712 - peewee expression
-    rows = q.order_by(Notification.id.desc()).offset(offset).limit(limit).dicts()
-    return [NotificationView(r["id"], arrow.get(r["occurred_at"]), r["contract_id"], r["title"],
-                             r["summary"], r["read"]) for r in rows]
-
-
-def unread_count(actor: Account) -> int:
-    return (Notification.select().where((Notification.recipient == load_actor(actor).id)
-                                        & (Notification.read == False))  # noqa: E712
-            .count())
-
-
-def mark_read(actor: Account, notification_ids: list[int] | None = None) -> int:
-    """Mark the actor's own notifications read (all of them when no ids are given)."""
-    actor = load_actor(actor)
-    with database.atomic():
-        q = Notification.update(read=True).where((Notification.recipient == actor.id)
-                                                 & (Notification.read == False))  # noqa: E712
-        if notification_ids is not None:
-            q = q.where(Notification.id.in_(notification_ids))
-        return q.execute()
 
 
 def has_contracts() -> bool:

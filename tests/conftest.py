@@ -190,7 +190,7 @@ def postgres_database():
 
 
 def close_pool(database) -> None:
-    """PostgreSQL keeps a pool of connections (models.db.MilestonesPostgres): close every
+    """PostgreSQL keeps a pool of connections (models.postgres.MilestonesPostgres): close every
     one, or each test would leave its idle connections on the server until exit."""
     if hasattr(database, "close_all"):
         database.close_all()

@@ -15,13 +15,14 @@ import pytest
 from models.db import sqlite_url
 from rules.demo import fill_demo
 from tui import cli, serve
+from tui.args import DEFAULT_HOST
 from tui.app import main
 
 
 def test_serve_listens_on_localhost_by_default():
     args = cli.parse_args(["serve"])
     assert (args.command, args.host, args.port) == ("serve", "127.0.0.1", 8000)
-    assert serve.DEFAULT_HOST == "127.0.0.1"
+    assert DEFAULT_HOST == "127.0.0.1"
 
 
 def test_serve_takes_db_and_as_before_or_after_its_name():
@@ -36,7 +37,7 @@ def test_serve_takes_db_and_as_before_or_after_its_name():
 def test_the_served_command_passes_the_database_and_the_user_through():
     command = serve.served_command("sqlite:////tmp/a b.db", "sam")
     argv = shlex.split(command)
-    assert argv[:3] == [sys.executable, "-m", "tui.app"]
+    assert argv[:3] == [sys.executable, "-m", "tui.main"]  # the installed command's module
     assert argv[3:] == ["--db", "sqlite:////tmp/a b.db", "--as", "sam"]  # quoted: a space
     with_sweep = shlex.split(serve.served_command("postgresql://u@h/db", "ada", 0.0))
     assert with_sweep[-4:] == ["--as", "ada", "--sweep-every", "0"]

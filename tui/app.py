@@ -1,6 +1,7 @@
 """The Milestones app: who is acting, the app-wide keys, the palette, and `main()`."""
 from __future__ import annotations
 
+import argparse
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,11 +19,15 @@ from models.db import SchemaError
 from rules import timetravel
 from rules.clock import SYSTEM_CLOCK, Clock, FrozenClock
 from rules.errors import RuleError
-from rules.queries import unread_count
 from tui import cli
 from tui.commands import ScreenCommands, command
 from tui.screens.base import report_failed_worker
-from tui.screens.contract_list import ContractListScreen, FirstPage, read_first_page
+from tui.screens.contract_list import (
+    ContractListScreen,
+    FirstPage,
+    read_first_page,
+    rows_at_start,
+)
 from tui.workers import db_work
 
 if TYPE_CHECKING:
@@ -178,6 +183,7 @@ class MilestonesApp(App[None]):
 
     @db_work("unread")
     def _count_unread(self, actor: Account) -> None:
+        from rules.notifications import unread_count  # after the first frame: a worker
         self.post_message(UnreadCounted(unread_count(actor)))
 
     @on(UnreadCounted)
@@ -245,10 +251,15 @@ class MilestonesApp(App[None]):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """`milestones ...` with every driver importable (tests, `python -m tui.app`); the
+    installed command is `tui.main.main`, which imports only the drivers the URL needs."""
+    return run(cli.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
     """`milestones [--db URL] [--as LOGIN] [--sweep-every S]`, `milestones demo [--advance
     DURATION]`, `milestones worker [--interval S] [--once]`, `milestones audit verify`,
     `milestones audit export --contract ID` and `milestones serve [--host H] [--port P]`."""
-    args = cli.parse_args(argv)
     if args.command == "audit":  # reads an existing database; never creates one
         return cli.run_audit(args, sys.stdout, sys.stderr)
     if args.command == "serve":  # the TUI in a browser: a process per visitor
@@ -267,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         actor = cli.choose_actor(args.login)
         every = cli.sweep_every(args.sweep_every)
         clock, demo = timetravel.stored_clock(), timetravel.is_demo()
-        first_page = read_first_page(actor)
+        first_page = read_first_page(actor, rows_at_start())
     except (RuleError, SchemaError, cli.CommandLineError) as exc:
         print(f"milestones: {cli.one_line(exc)}", file=sys.stderr)
         return 2

@@ -1,7 +1,8 @@
 """The `milestones` command line: which database, who is acting, and the demo.
 
 Everything here runs before the TUI starts (or instead of it), on the main thread.
-A refusal is one line on stderr and exit code 2 (see `tui.app.main`).
+A refusal is one line on stderr and exit code 2 (see `tui.app.run`). Parsing the
+command line is `tui.args`, which imports no database driver.
 """
 from __future__ import annotations
 
@@ -11,76 +12,22 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from peewee import IntegrityError
-from platformdirs import user_data_dir
 
 from models.accounts import Account
-from models.db import SchemaError, open_database, sqlite_url
+from models.db import SchemaError, open_database
 from models.vocabulary import Role
 from rules.errors import RuleError
 from rules.queries import find_account, first_account, has_contracts, list_accounts
-
-DB_ENV = "MILESTONES_DB"
-USER_ENV = "MILESTONES_USER"
-SWEEP_ENV = "MILESTONES_SWEEP_EVERY"
-DEFAULT_LOGIN = "ada"  # the demo's first client
-DEFAULT_SWEEP_EVERY = 30.0
-
-
-class CommandLineError(Exception):
-    """Something the user can fix from the command line, said in one line."""
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="milestones",
-        description="Milestone-based freelance contracts: escrow, review, release, refunds.")
-    db_help = (f"database URL: sqlite:///path.db or postgresql://user@host/name "
-               f"(default: ${DB_ENV}, else a file in your user data folder)")
-    parser.add_argument("--db", metavar="URL", help=db_help)
-    parser.add_argument("--as", dest="login", metavar="LOGIN",
-                        help=f"act as this user (default: ${USER_ENV}, else {DEFAULT_LOGIN}, "
-                             "else the first client)")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    demo = commands.add_parser("demo", help="fill the database with demo contracts and exit")
-    # SUPPRESS: `milestones --db X demo` keeps X (a subparser default would replace it).
-    demo.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-    demo.add_argument("--advance", metavar="DURATION",
-                      help="instead of filling: move the demo clock forward (15d, 36h, 2w) "
-                           "and apply every deadline that falls due")
-    parser.add_argument("--sweep-every", metavar="SECONDS", type=float, default=None,
-                        help=f"how often the TUI applies due deadlines (default: "
-                             f"${SWEEP_ENV}, else {DEFAULT_SWEEP_EVERY:g}; 0 turns it off)")
-    worker = commands.add_parser(
-        "worker", help="apply due deadlines as a long-lived process (for servers)")
-    worker.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-    worker.add_argument("--interval", metavar="SECONDS", type=float, default=30.0,
-                        help="seconds between sweeps (default 30)")
-    worker.add_argument("--once", action="store_true", help="sweep once and exit")
-    add_audit_commands(commands, db_help)
-    from tui.serve import add_serve_command  # `milestones serve`: the TUI in a browser
-    add_serve_command(commands, db_help)
-    return parser.parse_args(argv)
-
-
-def sweep_every(given: float | None) -> float:
-    """Seconds between the TUI's deadline sweeps; 0 means off."""
-    if given is not None:
-        return max(given, 0.0)
-    raw = os.environ.get(SWEEP_ENV)
-    if raw:
-        try:
-            return max(float(raw), 0.0)
-        except ValueError:
-            raise CommandLineError(f"${SWEEP_ENV} must be a number of seconds, not “{raw}”.")
-    return DEFAULT_SWEEP_EVERY
-
-
-def database_url(given: str | None) -> str:
-    if given:
-        return given
-    if os.environ.get(DB_ENV):
-        return os.environ[DB_ENV]
-    return sqlite_url(Path(user_data_dir("milestones")) / "milestones.db")
+from tui.args import (  # noqa: F401 - the parsing half, also reached from here
+    DB_ENV,
+    DEFAULT_LOGIN,
+    SWEEP_ENV,
+    USER_ENV,
+    CommandLineError,
+    database_url,
+    parse_args,
+    sweep_every,
+)
 
 
 def open_db(url: str) -> None:
@@ -198,20 +145,6 @@ def run_worker(interval: float, once: bool) -> int:
 
 
 # --- `milestones audit verify | export` (G-05) ----------------------------------------
-
-def add_audit_commands(commands, db_help: str) -> None:
-    audit = commands.add_parser("audit", help="check the audit log's hash chain, or export "
-                                              "a contract's audit records")
-    audit.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-    which = audit.add_subparsers(dest="audit_command", metavar="AUDIT_COMMAND", required=True)
-    verify = which.add_parser("verify", help="check the whole chain; exit 0 if sound, 1 if "
-                                             "broken (naming the first broken record)")
-    verify.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-    export = which.add_parser("export", help="write a contract's full audit record to "
-                                             "stdout as JSON lines, oldest first")
-    export.add_argument("--contract", metavar="ID", type=int, required=True)
-    export.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-
 
 def open_existing(url: str) -> None:
     """Open a database that must already exist (an audit never creates or upgrades one)."""

@@ -1,7 +1,7 @@
 """`milestones serve`: the same TUI in a web browser, through textual-serve.
 
 textual-serve is a small web server: its page opens a websocket, and for each visitor
-it starts the command it was given (here `python -m tui.app --db URL --as LOGIN`) as a
+it starts the command it was given (here `python -m tui.main --db URL --as LOGIN`) as a
 process of its own, with Textual's web driver. Nothing of the app changes: the rules,
 the keys and the database are the terminal's.
 
@@ -18,32 +18,13 @@ from typing import TextIO
 
 from tui import cli
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
 TITLE = "Milestones"
-
-
-def add_serve_command(commands, db_help: str) -> None:
-    """The `serve` subcommand, with its own --db and --as (as `demo` and `worker` take
-    them after the subcommand's name too)."""
-    serve = commands.add_parser(
-        "serve", help="run the TUI in a web browser (textual-serve), on this machine only "
-                      "unless --host says otherwise")
-    # SUPPRESS: `milestones --db X serve` keeps X (a subparser default would replace it).
-    serve.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help=db_help)
-    serve.add_argument("--as", dest="login", metavar="LOGIN", default=argparse.SUPPRESS,
-                       help="the user each browser session starts as")
-    serve.add_argument("--host", default=DEFAULT_HOST,
-                       help=f"address to listen on (default {DEFAULT_HOST}: this machine "
-                            "only; the app has no login of its own)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
-                       help=f"port to listen on (default {DEFAULT_PORT})")
 
 
 def served_command(db_url: str, login: str, sweep_every: float | None = None) -> str:
     """The shell command textual-serve starts for each browser session: this Python,
     the app's module, the same database and user (quoted for the shell)."""
-    argv = [sys.executable, "-m", "tui.app", "--db", db_url, "--as", login]
+    argv = [sys.executable, "-m", "tui.main", "--db", db_url, "--as", login]
     if sweep_every is not None:
         argv += ["--sweep-every", f"{sweep_every:g}"]
     return shlex.join(argv)

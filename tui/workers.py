@@ -4,16 +4,16 @@ Every screen reads and writes through `rules/` in thread workers (DESIGN: never 
 event loop). Peewee keeps one connection per thread; a worker opens its own for the
 length of the call and closes it, so no connection outlives the thread that ran it
 (tests open a fresh database file for every app). On SQLite that is a file open; on
-PostgreSQL "open" takes a connection from the pool (`models.db.MilestonesPostgres`) and
+PostgreSQL "open" takes a connection from the pool (`models.postgres.MilestonesPostgres`) and
 "close" hands it back, so a keypress does not pay a TCP connect and authentication.
 """
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Callable, TypeVar
 
 from peewee import PeeweeException
-from playhouse.pool import MaxConnectionsExceeded
 from textual import work
 
 from models.base import database
@@ -46,7 +46,9 @@ def describe_error(error: BaseException | None) -> str:
         return error.message
     if isinstance(error, SchemaError):
         return str(error)
-    if isinstance(error, MaxConnectionsExceeded):  # every pooled connection stayed busy
+    pool = sys.modules.get("playhouse.pool")  # imported with a PostgreSQL pool only
+    if pool is not None and isinstance(error, pool.MaxConnectionsExceeded):
+        # every pooled connection stayed busy
         return "The database is busy (all connections in use); try again in a moment."
     if isinstance(error, PeeweeException):
         return f"The database could not be read: {error}"

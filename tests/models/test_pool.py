@@ -1,4 +1,4 @@
-"""PostgreSQL connections are pooled (models.db.MilestonesPostgres): a TUI call's
+"""PostgreSQL connections are pooled (models.postgres.MilestonesPostgres): a TUI call's
 `connection_context()` hands its connection back instead of ending it, the next call
 gets the same server session, and a connection is never handed out dirty (a failed
 transaction, a session SET, a killed backend) nor left on the server after close_all.
@@ -15,7 +15,8 @@ from peewee import DatabaseError, SqliteDatabase
 
 from models.accounts import Account
 from models.base import database
-from models.db import MilestonesPostgres, open_database
+from models.db import open_database
+from models.postgres import MilestonesPostgres
 from models.vocabulary import Role
 
 on_postgres = pytest.mark.parametrize("db", ["postgres"], indirect=True)

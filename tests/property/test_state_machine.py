@@ -79,6 +79,7 @@ from models.vocabulary import (
 )
 from rules import (
     change_requests,
+    contract_view,
     contracts,
     deadlines,
     inbox,
@@ -753,8 +754,8 @@ class MilestonesMachine(RuleBasedStateMachine):
         stranger, self._stranger = self._stranger, False
         dump = full_dump()
         try:
-            detail = queries.contract_detail(viewer, cid)
-            timeline, _ = queries.timeline_page(viewer, cid)
+            detail = contract_view.contract_detail(viewer, cid)
+            timeline, _ = contract_view.timeline_page(viewer, cid)
         except RuleError as exc:
             assert full_dump() == dump, "looking at a contract wrote something"
             assert exc.message.strip()

@@ -6,8 +6,9 @@ import pytest
 from rules import access
 from rules.errors import RuleError
 from rules.payments import fund_next_milestone, release
-from rules.queries import (contract_detail, count_contracts, list_contracts, notifications,
-                           timeline_page)
+from rules.contract_view import contract_detail, timeline_page
+from rules.notifications import notifications
+from rules.queries import count_contracts, list_contracts
 from rules.work import submit_work
 
 # G-07 read from RULES.md, independently of rules/access.py: which capacity may take each

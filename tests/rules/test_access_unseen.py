@@ -14,7 +14,7 @@ from rules import contracts, orders, payments, planning, refunds, support, work
 from rules.errors import RuleError
 from rules.inbox import pending_proposal, request_view
 from rules.plan import AddMilestone
-from rules.queries import contract_detail, timeline_page
+from rules.contract_view import contract_detail, timeline_page
 
 UNKNOWN = 987_654
 
@@ -92,8 +92,8 @@ ENTRY_POINTS = [
      lambda a, i, k: support.cancel_order(a, i, "Asked to", clock=k)),
     ("orders.complete_order", "contract",
      lambda a, i, k: orders.complete_order(a, i, reason="Done", clock=k)),
-    ("queries.contract_detail", "contract", lambda a, i, k: contract_detail(a, i)),
-    ("queries.timeline_page", "contract", lambda a, i, k: timeline_page(a, i)),
+    ("contract_view.contract_detail", "contract", lambda a, i, k: contract_detail(a, i)),
+    ("contract_view.timeline_page", "contract", lambda a, i, k: timeline_page(a, i)),
     ("inbox.request_view", "active", lambda a, i, k: request_view(a, i, clock=k)),
 ]
 IDS = [name for name, _, _ in ENTRY_POINTS]

@@ -25,7 +25,7 @@ from rules.errors import RuleError
 from rules.ledger import A, balance
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import POLICIES
-from rules.queries import ContractDetail, contract_detail
+from rules.contract_view import ContractDetail, contract_detail
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_milestone, cancel_order

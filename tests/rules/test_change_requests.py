@@ -26,7 +26,7 @@ from rules.ledger import A, balance, milestone_escrow, project_funds
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone, ReorderMilestones
 from rules.planning import add_milestone, delete_milestone, edit_milestone, reorder_milestones
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from rules.work import request_changes, submit_work
 
 D = dt.date

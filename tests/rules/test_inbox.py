@@ -15,7 +15,7 @@ from rules.errors import RuleError
 from rules.inbox import inbox_counts, inbox_page, pending_proposal, request_view
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from rules.work import submit_work
 
 

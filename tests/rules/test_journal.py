@@ -13,7 +13,8 @@ from rules.clock import FrozenClock
 from rules.contracts import end_contract
 from rules.payments import fund_next_milestone, release
 from rules.planning import add_milestone
-from rules.queries import notifications, timeline_page
+from rules.contract_view import timeline_page
+from rules.notifications import notifications
 from rules.refunds import dispute_refund, request_refund, resolve_dispute
 from rules.support import cancel_milestone
 from rules.work import request_changes, submit_work

@@ -20,10 +20,10 @@ from peewee import DatabaseError
 
 from models.audit import AuditRecord
 from models.base import database
-from models.db import (SCHEMA_VERSION, MilestonesPostgres, open_database, schema_version,
-                       take_write_lock)
+from models.db import SCHEMA_VERSION, open_database, schema_version, take_write_lock
 from models.deadlines import Deadline
 from models.milestones import Milestone
+from models.postgres import MilestonesPostgres
 from models.vocabulary import DeadlineStatus, MilestoneStatus
 from rules.clock import FrozenClock
 from rules.deadlines import due_ids, sweep

@@ -29,14 +29,13 @@ from rules.errors import RuleError
 from rules.ledger import A, balance
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
+from rules.contract_view import contract_detail, timeline_page
 from rules.queries import (
     SORT_KEYS,
-    contract_detail,
     contract_order,
     contract_summaries,
     count_contracts,
     list_contracts,
-    timeline_page,
 )
 from rules.refunds import agree_refund, request_refund
 from rules.work import request_changes, submit_work

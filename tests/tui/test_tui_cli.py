@@ -148,7 +148,7 @@ def test_worker_once_sweeps_and_exits(world, url, app_clock, caplog):
     from rules.timetravel import advance
     from models.vocabulary import MilestoneStatus
     from models.milestones import Milestone
-    from rules.queries import contract_detail
+    from rules.contract_view import contract_detail
     advance("30d")  # the world's review window (14 days) is then long past
     m = contract_detail(world.ada, world.website.id).milestones[0]
     assert m.status == MilestoneStatus.SUBMITTED

@@ -4,12 +4,13 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 from tui_helpers import press, settle, text_of
 
 from models.accounts import Account
 from models.vocabulary import Role
-from rules.queries import list_contracts, unread_count
+from rules.notifications import unread_count
+from rules.queries import list_contracts
 from tui.screens import contract_list
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.totals import TotalsPanel
@@ -47,7 +48,7 @@ def test_G07_client_sees_exactly_their_contracts_and_who_is_acting(make_app, wor
         expected = [c.id for c in list_contracts(world.ada, limit=1000)]
         assert table_keys(pilot) == expected
         assert set(expected) == {world.website.id, world.logo.id, world.mobile.id}
-        acting = text_of(pilot.app.screen.query_one("#acting", Label))
+        acting = text_of(pilot.app.screen.query_one("#acting", Static))
         assert acting == f"Ada Client · client · {unread_count(world.ada)} unread"
         assert unread_count(world.ada) == 1  # Bo's submission
 
@@ -89,7 +90,7 @@ def test_filter_narrows_as_you_type_and_escape_clears_it(make_app, world, drive)
         await pilot.pause(contract_list.DEBOUNCE + 0.1)
         await settle(pilot)
         assert table_keys(pilot) == [world.logo.id]
-        assert "1 match" in text_of(screen.query_one("#list-info", Label))
+        assert "1 match" in text_of(screen.query_one("#list-info", Static))
         await pilot.press("backspace", "backspace", "z", "z")
         await pilot.pause(contract_list.DEBOUNCE + 0.1)
         await settle(pilot)
@@ -128,7 +129,7 @@ def test_a_user_without_contracts_gets_an_empty_state(make_app, world, drive):
 
 def test_s_cycles_through_the_columns_shown_and_the_heading_says_so(make_app, world, drive):
     async def scenario(pilot):
-        info = pilot.app.screen.query_one("#list-info", Label)
+        info = pilot.app.screen.query_one("#list-info", Static)
         assert "by number" in text_of(info)
         assert not any("▲" in h or "▼" in h for h in headings(pilot))
         await press(pilot, "s")
@@ -158,7 +159,7 @@ def test_shift_s_reverses_the_sort(make_app, world, drive):
         await press(pilot, "s", "S")
         assert table_keys(pilot) == [world.website.id, world.mobile.id, world.logo.id]
         assert "Title ▼" in headings(pilot)
-        info = text_of(pilot.app.screen.query_one("#list-info", Label))
+        info = text_of(pilot.app.screen.query_one("#list-info", Static))
         assert info.endswith("by title, Z to A")
         await press(pilot, "S")
         assert table_keys(pilot) == [world.logo.id, world.mobile.id, world.website.id]
@@ -191,7 +192,7 @@ def test_s_is_a_letter_in_the_filter(make_app, world, drive):
         await pilot.pause(contract_list.DEBOUNCE + 0.1)
         await settle(pilot)
         assert pilot.app.screen.query_one("#filter", Input).value == "sS"
-        assert "by number" in text_of(pilot.app.screen.query_one("#list-info", Label))
+        assert "by number" in text_of(pilot.app.screen.query_one("#list-info", Static))
 
     drive(make_app(world.ada), scenario)
 
@@ -228,7 +229,7 @@ def test_rows_load_page_by_page(make_app, world, drive, monkeypatch):
         assert shown_ids(pilot) == [world.website.id, world.logo.id]
         await press(pilot, "down")  # the cursor nears the end: the next page loads
         assert shown_ids(pilot) == [world.website.id, world.logo.id, world.mobile.id]
-        total = text_of(pilot.app.screen.query_one("#list-info", Label))
+        total = text_of(pilot.app.screen.query_one("#list-info", Static))
         assert total.startswith("3 contracts")  # counted, not just what is loaded
 
     drive(make_app(world.ada), scenario)
@@ -263,7 +264,7 @@ def test_pages_follow_the_sort(make_app, world, drive, monkeypatch):
 
 def test_a_deadline_applied_elsewhere_redraws_its_row_in_place(make_app, world, drive):
     from rules.payments import release
-    from rules.queries import contract_detail
+    from rules.contract_view import contract_detail
 
     async def scenario(pilot):
         screen = pilot.app.screen
@@ -293,7 +294,7 @@ def test_thousands_of_contracts_load_page_by_page_without_redrawing(make_app, wo
         original = table._rebuild
         table._rebuild = lambda *a: (rebuilds.append(a), original(*a))[1]
         assert len(table.summaries) == contract_list.PAGE_SIZE
-        info = text_of(pilot.app.screen.query_one("#list-info", Label))
+        info = text_of(pilot.app.screen.query_one("#list-info", Static))
         assert info.startswith("1,005 contracts")
         for _ in range(3):
             await press(pilot, "end")
@@ -328,6 +329,35 @@ def test_the_first_page_read_before_start_is_shown_without_another_read(world, a
         await press(pilot, "r")  # a reload reads the database again
         await settle(pilot)
         assert asked and shown_ids(pilot) == [s.id for s in first.rows]
+
+    drive(app, scenario)
+
+
+def test_a_screenful_read_before_start_is_followed_by_whole_pages(app_clock, drive,
+                                                                   tmp_path, world):
+    """At start-up `main` reads a screenful (`rows_at_start`), not a whole page; the
+    pages after it follow on without a gap or a repeat."""
+    from tui.app import MilestonesApp
+    built = bench_builder()(tmp_path / "test.db", 300, fresh=False)
+    agent = Account.get_by_id(built["agent"])
+    assert contract_list.rows_at_start(24) == 24 + contract_list.MORE_WHEN_WITHIN
+    assert contract_list.rows_at_start(10) == contract_list.rows_at_start(24)  # at least
+    assert contract_list.rows_at_start(500) == contract_list.PAGE_SIZE         # at most
+    first = contract_list.read_first_page(agent, 30)
+    assert [s.id for s in first.rows] == list(range(1, 31)) and first.total == 305
+    app = MilestonesApp(agent, clock=app_clock, cursor_blink=False, theme="textual-dark",
+                        first_page=first)
+    app.animation_level = "none"
+
+    async def scenario(pilot):
+        assert shown_ids(pilot) == list(range(1, 31))
+        await press(pilot, "end")
+        await settle(pilot)
+        assert shown_ids(pilot) == list(range(1, 30 + contract_list.PAGE_SIZE + 1))
+        for _ in range(3):
+            await press(pilot, "end")
+            await settle(pilot)
+        assert shown_ids(pilot) == list(range(1, 306))  # all, each once, in order
 
     drive(app, scenario)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from rules.work import request_changes
 from tui.screens.contract import ContractScreen
 from room_helpers import settle

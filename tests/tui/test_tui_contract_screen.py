@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
-from rules.queries import contract_detail, timeline_page
+from rules.contract_view import contract_detail, timeline_page
 from tui_helpers import press, text_of
 from tui.screens import contract as contract_screen
 from tui.screens.contract import ContractScreen

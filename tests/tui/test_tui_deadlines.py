@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from models.milestones import Milestone
 from models.vocabulary import MilestoneStatus
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from tui_helpers import press, settle
 
 

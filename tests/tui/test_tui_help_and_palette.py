@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import Label, Static
+from textual.widgets import Static
 
 from tui_helpers import press, text_of
 from tui.commands import ScreenCommands, bindings_of
@@ -41,7 +41,7 @@ def test_help_follows_the_screen_it_was_opened_from(make_app, world, drive):
         text = text_of(pilot.app.screen.query_one("#help-keys", Static))
         assert "Older" in text and "Back" in text
         assert "Filter" not in text
-        assert "Help · Contract #1" in text_of(pilot.app.screen.query_one("#place", Label))
+        assert "Help · Contract #1" in text_of(pilot.app.screen.query_one("#place", Static))
         await press(pilot, "escape")
         assert isinstance(pilot.app.screen, ContractScreen)
 
@@ -62,6 +62,6 @@ def test_the_palette_runs_the_screens_commands(make_app, world, drive):
         await pilot.pause(0.3)  # the palette searches in the background
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, ContractListScreen)
-        assert "by title" in text_of(screen.query_one("#list-info", Label))
+        assert "by title" in text_of(screen.query_one("#list-info", Static))
 
     drive(make_app(world.ada), scenario)

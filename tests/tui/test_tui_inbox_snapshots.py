@@ -12,7 +12,7 @@ from rules.change_requests import (propose_milestone_changes, reject_milestone_c
                                    request_milestone_change)
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from tui_helpers import press, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import textual.constants
 
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from room_helpers import milestone, paste, press
 from tui.app import MilestonesApp
 from tui.screens.contract import ContractScreen

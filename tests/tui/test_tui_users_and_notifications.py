@@ -1,9 +1,9 @@
 """Switching who is acting, and the notifications inbox."""
 from __future__ import annotations
 
-from textual.widgets import Label, OptionList
+from textual.widgets import OptionList, Static
 
-from rules.queries import notifications, unread_count
+from rules.notifications import notifications, unread_count
 from tui_helpers import press, text_of
 from tui.screens.contract import ContractScreen
 from tui.screens.contract_list import ContractListScreen
@@ -33,7 +33,7 @@ def test_switching_user_changes_the_rows_and_the_header(make_app, world, drive):
         assert isinstance(pilot.app.screen, ContractListScreen)
         assert pilot.app.actor.login == "cy"
         assert keys(pilot) == [world.pipeline.id, world.translation.id]
-        acting = text_of(pilot.app.screen.query_one("#acting", Label))
+        acting = text_of(pilot.app.screen.query_one("#acting", Static))
         assert acting == f"Cy Client · client · {unread_count(world.cy)} unread"
 
     drive(make_app(world.ada), scenario)
@@ -53,7 +53,7 @@ def test_notifications_newest_first_r_marks_read_enter_opens(make_app, world, dr
         assert unread_count(world.bo) == before - 1          # in the database
         assert screen.items[0].read and not screen.items[1].read
         assert pilot.app.unread == before - 1                # in every header
-        assert f"{before - 1} unread" in text_of(screen.query_one("#acting", Label))
+        assert f"{before - 1} unread" in text_of(screen.query_one("#acting", Static))
 
         await press(pilot, "a")
         assert unread_count(world.bo) == 0

@@ -28,7 +28,7 @@ from rules.errors import RuleError
 from rules.inbox import RequestView
 from rules.plan import PlanContext
 from rules.policy import get_policy
-from rules.queries import ContractDetail, MilestoneView
+from rules.contract_view import ContractDetail, MilestoneView
 from tui.commands import command
 from tui.screens.base import BaseModal
 from tui.screens.milestone_form import MilestoneFields, refusal_text

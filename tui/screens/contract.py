@@ -27,8 +27,13 @@ from textual.worker import Worker, WorkerState
 from models.accounts import Account
 from rules.availability import Availability, Verdict, availability
 from rules.policy import get_policy
-from rules.queries import (ContractDetail, MilestoneView, TimelineEntry, contract_detail,
-                           timeline_page)
+from rules.contract_view import (
+    ContractDetail,
+    MilestoneView,
+    TimelineEntry,
+    contract_detail,
+    timeline_page,
+)
 from tui.commands import bindings_of, command
 from tui.format import countdown, date_text, local_time
 from tui.screens.base import BaseScreen

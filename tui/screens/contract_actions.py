@@ -24,7 +24,7 @@ from rules.errors import RuleError
 from rules.money import format_money
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import get_policy
-from rules.queries import ContractDetail, MilestoneView
+from rules.contract_view import ContractDetail, MilestoneView
 from rules.work import request_changes, submit_work
 from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.confirm import ReadBackDialog

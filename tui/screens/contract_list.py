@@ -9,6 +9,7 @@ page is read by id. Rows already shown are never read twice.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from itertools import islice
 
@@ -18,7 +19,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
@@ -106,11 +107,21 @@ class FirstPage:
     total: int
 
 
-def read_first_page(actor: Account) -> FirstPage:
-    """The first page, read before the app starts (on the main thread, no loop yet)."""
+def read_first_page(actor: Account, rows: int = PAGE_SIZE) -> FirstPage:
+    """The first `rows` rows, read before the app starts (on the main thread, no loop
+    yet). The pages after it are read by id, skipping what is shown, whatever its size."""
     return FirstPage((actor.id, "", NUMBER, False),
-                     list_contracts(actor, sort=NUMBER, limit=PAGE_SIZE),
+                     list_contracts(actor, sort=NUMBER, limit=rows),
                      count_contracts(actor))
+
+
+def rows_at_start(lines: int | None = None) -> int:
+    """How many rows to read before the app starts: a screenful of a terminal `lines`
+    high (default: this one) and MORE_WHEN_WITHIN more, since the next page is asked for
+    as the cursor comes that near the end. Fewer rows, a sooner first frame (bench/tui.py)."""
+    if lines is None:
+        lines = shutil.get_terminal_size().lines
+    return min(PAGE_SIZE, max(lines, 24) + MORE_WHEN_WITHIN)
 
 
 @dataclass
@@ -164,9 +175,9 @@ class ContractListScreen(BaseScreen):
     def compose(self) -> ComposeResult:
         yield ActingHeader("Contracts")
         with Horizontal(id="filter-bar"):
-            yield Label("/", id="filter-key")
+            yield Static("/", id="filter-key")
             yield Input(placeholder="filter contracts", id="filter", compact=True)
-            yield Label("", id="list-info")
+            yield Static("", id="list-info")
         yield ContractTable(id="contracts")
         yield Static("", id="empty")
         yield TotalsPanel(id="totals")
@@ -307,7 +318,7 @@ class ContractListScreen(BaseScreen):
             noun = "contract" if total == 1 else "contracts"
         words = SORT_WORDS[self.sort_key][self.descending]
         clears = " · esc clears" if self.search else ""
-        self.query_one("#list-info", Label).update(f"{total:,} {noun} · {words}{clears}")
+        self.query_one("#list-info", Static).update(f"{total:,} {noun} · {words}{clears}")
 
     def _empty_text(self) -> str:
         if self.search:

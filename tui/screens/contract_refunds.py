@@ -10,7 +10,7 @@ from textual import work
 from rules.availability import open_refund
 from rules.money import format_money
 from rules.policy import get_policy
-from rules.queries import MilestoneView
+from rules.contract_view import MilestoneView
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_milestone, cancel_order

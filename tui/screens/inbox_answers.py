@@ -20,7 +20,7 @@ from rules.change_requests import (accept_proposal, approve_milestone_change, de
 from rules.errors import RuleError
 from rules.inbox import RequestView
 from rules.payments import add_escrow_funds
-from rules.queries import contract_detail
+from rules.contract_view import contract_detail
 from tui.commands import command
 from tui.format import format_money
 from tui.screens.active_change import request_active_change

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
-from rules.queries import NotificationView, mark_read, notifications
+from rules.notifications import NotificationView, mark_read, notifications
 from tui.commands import command
 from tui.format import local_time
 from tui.screens.base import BaseScreen

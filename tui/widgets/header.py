@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Label
+from textual.widgets import Static
 
 
 class ActingHeader(Horizontal):
@@ -17,8 +17,9 @@ class ActingHeader(Horizontal):
         self.place = place
 
     def compose(self) -> ComposeResult:
-        yield Label(f"Milestones › {self.place}", id="place")
-        yield Label("", id="acting")
+        # Static, not Label: Label's own CSS is parsed at start-up for nothing (bench/tui.py).
+        yield Static(f"Milestones › {self.place}", id="place")
+        yield Static("", id="acting")
 
     def on_mount(self) -> None:
         self.watch(self.app, "actor", self._show, init=False)
@@ -30,6 +31,6 @@ class ActingHeader(Horizontal):
         if actor is None:
             return
         unread = getattr(self.app, "unread", 0)
-        label = self.query_one("#acting", Label)
+        label = self.query_one("#acting", Static)
         label.update(f"{actor.display_name} · {actor.role} · {unread} unread")
         label.set_class(unread > 0, "-unread")

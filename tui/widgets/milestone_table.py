@@ -6,7 +6,7 @@ import arrow
 from rich.text import Text
 from textual.widgets import DataTable
 
-from rules.queries import MilestoneView
+from rules.contract_view import MilestoneView
 from tui.format import clip, date_text, format_money, is_overdue
 from tui.widgets.status_badge import status_badge
 

@@ -5,7 +5,7 @@ from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from rules.queries import TimelineEntry
+from rules.contract_view import TimelineEntry
 from tui.format import local_time
 
 MORE_ID = "older"

@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 from rules.availability import Verdict, changes_message, release_terms
 from rules.money import format_money
 from rules.policy import Policy
-from rules.queries import MilestoneView
+from rules.contract_view import MilestoneView
 from tui.commands import command
 from tui.format import countdown, local_time
 from tui.screens.dialogs.base import RoomDialog, button, field
