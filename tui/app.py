@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,6 +193,11 @@ class MilestonesApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failed_worker(self, event)
+
+    def on_ready(self) -> None:
+        # The first frame is on the screen: `tui.main` paused the cyclic garbage
+        # collector for start-up, and it runs again from here (a no-op otherwise).
+        gc.enable()
 
     # --- app-wide commands -----------------------------------------------------------
 

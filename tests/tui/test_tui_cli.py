@@ -183,3 +183,51 @@ def test_switch_user_is_offered_on_demo_data_only(url, no_tui, tmp_path):
     demo = sqlite_url(tmp_path / "demo.db")
     assert main(["--db", demo]) == 0            # a first run fills the demo
     assert no_tui[-1].switch_user is True and no_tui[-1].demo
+
+
+def test_the_tui_starts_without_cyclic_gc_and_other_commands_with_it(url, monkeypatch):
+    """tui.main pauses the cyclic garbage collector for the TUI's start-up only (the
+    app turns it on again at its first frame: see the next test); a command such as
+    the worker, which runs for days, keeps it; and it is on again when main returns."""
+    import gc
+
+    import tui.app
+    from tui.main import main as installed_main
+    seen = []
+    monkeypatch.setattr(tui.app, "run", lambda args: seen.append((args.command,
+                                                                  gc.isenabled())) or 0)
+    assert installed_main(["--db", url, "--as", "ada"]) == 0
+    assert installed_main(["--db", url, "worker", "--once"]) == 0
+    assert installed_main(["--db", url, "audit", "verify"]) == 0
+    assert seen == [(None, False), ("worker", True), ("audit", True)]
+    assert gc.isenabled()
+
+
+def test_the_first_frame_has_the_first_page_and_turns_gc_back_on(world, app_clock, drive):
+    """The rows read before start are in the table when the first frame is drawn (the
+    app's Ready event), and from then on the garbage collector runs."""
+    import gc
+
+    from tui.app import MilestonesApp
+    from tui.screens.contract_list import ContractListScreen, read_first_page
+    at_first_frame = []
+
+    class Recording(MilestonesApp):
+        def on_ready(self) -> None:
+            at_first_frame.append(len(self.screen.table.summaries)
+                                  if isinstance(self.screen, ContractListScreen) else None)
+            super().on_ready()
+
+    first = read_first_page(world.ada)
+    app = Recording(world.ada, clock=app_clock, cursor_blink=False, theme="textual-dark",
+                    first_page=first)
+    gc.disable()
+    try:
+        async def scenario(pilot):
+            await pilot.pause()
+            assert at_first_frame == [len(first.rows)] and len(first.rows) == 3
+            assert gc.isenabled()
+
+        drive(app, scenario)
+    finally:
+        gc.enable()

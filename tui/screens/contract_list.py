@@ -218,8 +218,10 @@ class ContractListScreen(BaseScreen):
         first, self._first_page = self._first_page, None
         actor, *how = self._query
         if first is not None and first.query == (actor.id, *how):
-            self.post_message(ContractsLoaded(self._generation, True, first.rows,
-                                              total=first.total))
+            # Shown now, not by message: the rows are in the table before the screen's
+            # first layout, so the first frame drawn has them.
+            self._show_page(ContractsLoaded(self._generation, True, first.rows,
+                                            total=first.total))
             return
         self._page_worker = self._load_first(self._generation, *self._query)
 
