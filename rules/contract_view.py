@@ -142,7 +142,11 @@ def _reason_of(details: str | None) -> str:
 
 def timeline_page(actor: Account, contract_id: int, *, before_id: int | None = None,
                   limit: int = 20) -> tuple[list[TimelineEntry], bool]:
-    """A page of the contract's timeline, newest first (U-31); and whether more follow."""
+    """A page of the contract's timeline, newest first (U-31), after the entry
+    `before_id` (the last one shown); and whether more follow.
+
+    Newest by when it happened, then by id: a deadline applied late (the sweep catching
+    up) is dated at its due time, before actions recorded earlier, and is listed there."""
     actor = load_actor(actor)
     contract = load_contract(contract_id, actor)
     access.check("view_contract", actor.id, actor.role, contract.client_id,
@@ -150,9 +154,13 @@ def timeline_page(actor: Account, contract_id: int, *, before_id: int | None = N
     q = (Event.select(Event.id, Event.occurred_at, Event.kind, Event.summary, Event.milestone,
                       Event.details, Account.display_name).join(Account)
          .where(Event.contract == contract.id))
-    if before_id is not None:
-        q = q.where(Event.id < before_id)
-    rows = list(q.order_by(Event.id.desc()).limit(limit + 1).dicts())
+    if before_id is not None:  # an entry of another contract: nothing (NULL) follows it
+        shown = Event.alias("shown")
+        at = (shown.select(shown.occurred_at)
+              .where((shown.id == before_id) & (shown.contract == contract.id)))
+        q = q.where((Event.occurred_at < at)
+                    | ((Event.occurred_at == at) & (Event.id < before_id)))
+    rows = list(q.order_by(Event.occurred_at.desc(), Event.id.desc()).limit(limit + 1).dicts())
     entries = [TimelineEntry(r["id"], arrow.get(r["occurred_at"]), r["display_name"], r["kind"],
                              r["summary"], r["milestone"], _reason_of(r["details"]))
                for r in rows[:limit]]

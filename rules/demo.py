@@ -36,10 +36,10 @@ from rules.clock import Clock, FrozenClock
 from rules.contracts import create_contract, leave_feedback
 from rules.errors import INPUT, RuleError
 from rules.ledger import A
+from rules.notifications import mark_read, notifications
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone, EditMilestone, ReorderMilestones
 from rules.planning import add_milestone, save_plan
-from rules.notifications import mark_read, notifications
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_order

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from rules import access
-from rules.errors import RuleError
-from rules.payments import fund_next_milestone, release
 from rules.contract_view import contract_detail, timeline_page
+from rules.errors import RuleError
 from rules.notifications import notifications
+from rules.payments import fund_next_milestone, release
 from rules.queries import count_contracts, list_contracts
 from rules.work import submit_work
 

@@ -11,10 +11,10 @@ from models.change_requests import ChangeRequest
 from models.vocabulary import ChangeRequestKind as K
 from rules import change_requests as cr
 from rules import contracts, orders, payments, planning, refunds, support, work
+from rules.contract_view import contract_detail, timeline_page
 from rules.errors import RuleError
 from rules.inbox import pending_proposal, request_view
 from rules.plan import AddMilestone
-from rules.contract_view import contract_detail, timeline_page
 
 UNKNOWN = 987_654
 

@@ -20,12 +20,12 @@ from rules.availability import (CONTRACT_ACTIONS, MILESTONE_ACTIONS, availabilit
 from rules.change_requests import (approve_milestone_change, edit_milestone_change,
                                    request_milestone_change)
 from rules.clock import FrozenClock
+from rules.contract_view import ContractDetail, contract_detail
 from rules.contracts import end_contract, leave_feedback
 from rules.errors import RuleError
 from rules.ledger import A, balance
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import POLICIES
-from rules.contract_view import ContractDetail, contract_detail
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_milestone, cancel_order

@@ -22,11 +22,11 @@ from rules.change_requests import (accept_proposal, approve_milestone_change, de
                                    edit_milestone_change, expire_milestone_change,
                                    propose_milestone_changes, reject_milestone_change,
                                    request_milestone_change, withdraw_milestone_change)
+from rules.contract_view import contract_detail
 from rules.ledger import A, balance, milestone_escrow, project_funds
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone, ReorderMilestones
 from rules.planning import add_milestone, delete_milestone, edit_milestone, reorder_milestones
-from rules.contract_view import contract_detail
 from rules.work import request_changes, submit_work
 
 D = dt.date

@@ -11,11 +11,11 @@ from rules.change_requests import (accept_proposal, approve_milestone_change, de
                                    expire_milestone_change, propose_milestone_changes,
                                    reject_milestone_change, request_milestone_change,
                                    withdraw_milestone_change)
+from rules.contract_view import contract_detail
 from rules.errors import RuleError
 from rules.inbox import inbox_counts, inbox_page, pending_proposal, request_view
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone
-from rules.contract_view import contract_detail
 from rules.work import submit_work
 
 

@@ -10,11 +10,11 @@ from models.audit import AuditRecord
 from models.events import Event, Notification
 from models.milestones import Milestone
 from rules.clock import FrozenClock
+from rules.contract_view import timeline_page
 from rules.contracts import end_contract
+from rules.notifications import notifications
 from rules.payments import fund_next_milestone, release
 from rules.planning import add_milestone
-from rules.contract_view import timeline_page
-from rules.notifications import notifications
 from rules.refunds import dispute_refund, request_refund, resolve_dispute
 from rules.support import cancel_milestone
 from rules.work import request_changes, submit_work

@@ -24,12 +24,12 @@ from models.db import open_database, sqlite_url
 from models.milestones import Milestone
 from models.vocabulary import ACTIVE_STATUSES, FINAL_STATUSES, MilestoneStatus, Role
 from rules.clock import FrozenClock
+from rules.contract_view import contract_detail, timeline_page
 from rules.contracts import create_contract, end_contract
 from rules.errors import RuleError
 from rules.ledger import A, balance
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
-from rules.contract_view import contract_detail, timeline_page
 from rules.queries import (
     SORT_KEYS,
     contract_order,
@@ -521,3 +521,35 @@ def test_F08_the_timeline_shows_the_reason_an_agent_gave(db, make_contract, clie
         assert entries[0].kind == "cancel_milestone"
         assert entries[0].reason == "Client asked support to stop"
         assert {e.reason for e in entries[1:]} == {""}
+
+
+def test_U31_the_timeline_is_newest_first_by_when_things_happened(db, make_contract, client,
+                                                                   freelancer, clock):
+    """A deadline applied late (the sweep catching up after days with no worker) is
+    dated at its due time (U-06), before an action recorded earlier: the timeline lists
+    it by when it happened, and its pages, however small, give each entry once."""
+    from rules.deadlines import sweep
+    from rules.planning import add_milestone
+    contract = make_contract("upwork", amounts=(25000, 50000))
+    first = fund_next_milestone(client, contract.id, clock=clock)
+    submit_work(freelancer, first.id, "Done", clock=clock)
+    submitted_at = clock.now()
+    clock.advance(days=19)  # the review window closed 5 days ago; nothing swept it yet
+    add_milestone(client, contract.id, "Extra pages", 10000, clock=clock)
+    sweep(clock=clock, pause=0)
+    entries = []
+    before = None
+    while True:
+        page, more = timeline_page(client, contract.id, before_id=before, limit=2)
+        entries += page
+        if not more:
+            break
+        before = page[-1].id
+    times = [e.at for e in entries]
+    assert times == sorted(times, reverse=True)
+    assert len({e.id for e in entries}) == len(entries) == len(timeline_page(
+        client, contract.id, limit=100)[0])
+    kinds = [e.kind for e in entries]
+    released = next(e for e in entries if e.at == submitted_at.shift(days=14))
+    assert kinds.index("save_plan") < kinds.index(released.kind) < kinds.index("submit_work")
+    assert released.id > next(e.id for e in entries if e.kind == "save_plan")  # recorded later

@@ -13,10 +13,10 @@ import pytest
 from models.accounts import Account
 from models.contracts import Contract
 from rules.clock import FrozenClock
+from rules.contract_view import contract_detail
 from rules.contracts import create_contract
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
-from rules.contract_view import contract_detail
 from rules.work import submit_work
 from tui.app import MilestonesApp
 from tui_helpers import settle

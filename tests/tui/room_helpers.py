@@ -10,9 +10,9 @@ from textual.worker import WorkerFailed, WorkerState
 
 from models.accounts import Account
 from models.contracts import Contract
+from rules.contract_view import ContractDetail, contract_detail
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone
-from rules.contract_view import ContractDetail, contract_detail
 from rules.work import submit_work
 from tui.screens.contract import ContractScreen
 from tui.screens.contract_actions import FLOW

@@ -263,8 +263,8 @@ def test_pages_follow_the_sort(make_app, world, drive, monkeypatch):
 
 
 def test_a_deadline_applied_elsewhere_redraws_its_row_in_place(make_app, world, drive):
-    from rules.payments import release
     from rules.contract_view import contract_detail
+    from rules.payments import release
 
     async def scenario(pilot):
         screen = pilot.app.screen

@@ -314,3 +314,38 @@ def test_U29_a_paid_amount_asked_back_in_part_then_what_is_left(make_app, world,
             "Everything paid for “Ingest” was already refunded (U-29).")
 
     drive(make_app(world.cy), scenario)
+
+
+def test_a_refusal_reopens_the_dialog_with_what_was_typed_and_writes_nothing(
+        make_app, world, drive, app_clock):
+    """The room's flows (RoomFlows.ask_until_done): when rules/ refuses, here because the
+    work was submitted from another session meanwhile (the milestone's version moved),
+    the dialog opens again showing the refusal, with the message as typed; nothing more
+    is written, and closing it ends the flow."""
+    from textual.widgets import TextArea
+
+    from models.milestones import Submission
+    from rules.payments import fund_next_milestone
+    from rules.work import submit_work
+    from tui.screens.dialogs.submit_work import SubmitWorkDialog
+    reports = fund_next_milestone(world.cy, world.pipeline.id, clock=app_clock)
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_room(pilot, world.bo, world.pipeline)
+        await press(pilot, "w")
+        assert isinstance(app.screen, SubmitWorkDialog)
+        await paste(pilot, "Reports attached")
+        submit_work(world.bo, reports.id, "From the other terminal", clock=app_clock)
+        before = stored()
+        await press(pilot, "f2")
+        assert isinstance(app.screen, SubmitWorkDialog)
+        assert "someone acted first" in app.screen.error_text
+        assert app.screen.query_one("#message", TextArea).text == "Reports attached"
+        assert stored() == before
+        assert [s.message for s in Submission.select().where(
+            Submission.milestone == reports.id)] == ["From the other terminal"]
+        await press(pilot, "escape")
+        assert not isinstance(app.screen, ModalScreen)
+
+    drive(make_app(world.bo), scenario)

@@ -13,10 +13,10 @@ from models.change_requests import ChangeRequest
 from models.milestones import Milestone
 from rules.change_requests import (approve_milestone_change, propose_milestone_changes,
                                    request_milestone_change, withdraw_milestone_change)
+from rules.contract_view import contract_detail
 from rules.ledger import A, balance, milestone_escrow, project_funds
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone
-from rules.contract_view import contract_detail
 from rules.work import submit_work
 from room_helpers import milestone as room_milestone
 from room_helpers import new_contract, open_room, settle

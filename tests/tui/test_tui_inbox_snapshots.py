@@ -10,9 +10,9 @@ import pytest
 
 from rules.change_requests import (propose_milestone_changes, reject_milestone_change,
                                    request_milestone_change)
+from rules.contract_view import contract_detail
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone
-from rules.contract_view import contract_detail
 from tui_helpers import press, settle
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]

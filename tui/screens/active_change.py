@@ -24,11 +24,11 @@ from textual.widgets import Footer, Input, Label, Static
 
 from models.base import database
 from rules.change_requests import edit_milestone_change, request_milestone_change
+from rules.contract_view import ContractDetail, MilestoneView
 from rules.errors import RuleError
 from rules.inbox import RequestView
 from rules.plan import PlanContext
 from rules.policy import get_policy
-from rules.contract_view import ContractDetail, MilestoneView
 from tui.commands import command
 from tui.screens.base import BaseModal
 from tui.screens.milestone_form import MilestoneFields, refusal_text

@@ -26,7 +26,6 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from rules.availability import Availability, Verdict, availability
-from rules.policy import get_policy
 from rules.contract_view import (
     ContractDetail,
     MilestoneView,
@@ -34,6 +33,7 @@ from rules.contract_view import (
     contract_detail,
     timeline_page,
 )
+from rules.policy import get_policy
 from tui.commands import bindings_of, command
 from tui.format import countdown, date_text, local_time
 from tui.screens.base import BaseScreen

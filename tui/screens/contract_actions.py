@@ -10,7 +10,7 @@ after a plain confirmation is a notification.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 import arrow
 from textual import work
@@ -19,12 +19,12 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from rules.availability import is_last_to_pay, review_deadline
 from rules.calendar import is_overdue
+from rules.contract_view import ContractDetail, MilestoneView
 from rules.contracts import end_contract, leave_feedback
 from rules.errors import RuleError
 from rules.money import format_money
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import get_policy
-from rules.contract_view import ContractDetail, MilestoneView
 from rules.work import request_changes, submit_work
 from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.confirm import ReadBackDialog
@@ -77,6 +77,23 @@ class RoomFlows:
 
     async def ask(self, dialog: Screen):
         return await self.app.push_screen_wait(dialog)
+
+    async def ask_until_done(self, dialog: Callable[[Any, RuleError | None], Screen],
+                             act: Callable[[Any], Awaitable[Outcome]]
+                             ) -> tuple[Any, Outcome] | None:
+        """The shape of most flows: ask with `dialog(draft, error)` (first None, None),
+        run `act(draft)`; when rules/ refuses, the same dialog opens again with what was
+        typed and the refusal (nothing was written). Returns the draft and the outcome,
+        or None when the user closed the dialog."""
+        draft = error = None
+        while True:
+            draft = await self.ask(dialog(draft, error))
+            if draft is None:
+                return None
+            out = await act(draft)
+            if out.refusal is None:
+                return draft, out
+            error = out.refusal
 
     def succeeded(self, text: str) -> None:
         self.notify(text, timeout=5, markup=False)  # titles are the users' own words
@@ -157,19 +174,14 @@ class RoomActions(RoomFlows):
     @work(**FLOW)
     async def _submit_work(self, m: MilestoneView) -> None:
         policy = get_policy(self.detail.policy)
-        draft = error = None
-        while True:
-            draft = await self.ask(SubmitWorkDialog(
-                m.title, overdue=is_overdue(m.due_date, m.status, self.app.clock.now()),
-                review_days=policy.review_days, draft=draft, error=error))
-            if draft is None:
-                return
-            out = await self.call_rules(submit_work, m.id, draft.message, draft.link,
-                                        version=m.version)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
+        overdue = is_overdue(m.due_date, m.status, self.app.clock.now())
+        done = await self.ask_until_done(
+            lambda draft, error: SubmitWorkDialog(m.title, overdue=overdue,
+                                                  review_days=policy.review_days,
+                                                  draft=draft, error=error),
+            lambda draft: self.call_rules(submit_work, m.id, draft.message, draft.link,
+                                          version=m.version))
+        if done and done[1].ok:
             self.succeeded(f"Submitted work for “{m.title}”: the client has "
                            f"{policy.review_days} days to review it.")
 
@@ -236,19 +248,13 @@ class RoomActions(RoomFlows):
                  "message; a new submission starts a new review window (U-18)."]
         if m.revisions_allowed is not None:
             lines.append(f"{m.revisions_used} of {m.revisions_allowed} revisions used (F-06).")
-        text, error = "", None
-        while True:
-            text = await self.ask(SendMessageDialog(
+        done = await self.ask_until_done(
+            lambda text, error: SendMessageDialog(
                 f"Request {what} · “{m.title}”", lines, label="Changes wanted",
-                send=f"Request {what}", text=text, placeholder="what needs changing",
-                error=error))
-            if text is None:
-                return
-            out = await self.call_rules(request_changes, m.id, text, version=m.version)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
+                send=f"Request {what}", text=text or "", placeholder="what needs changing",
+                error=error),
+            lambda text: self.call_rules(request_changes, m.id, text, version=m.version))
+        if done and done[1].ok:
             self.succeeded(f"Requested {what} on “{m.title}”.")
 
     # --- ending and feedback -----------------------------------------------------------
@@ -288,18 +294,11 @@ class RoomActions(RoomFlows):
     async def _leave_feedback(self) -> None:
         d = self.detail
         other = d.freelancer if d.capacity == "client" else d.client
-        draft = error = None
-        while True:
-            draft = await self.ask(FeedbackDialog(other.display_name, draft=draft,
-                                                  error=error))
-            if draft is None:
-                return
-            out = await self.call_rules(leave_feedback, d.id, draft.stars, draft.comment)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
-            self.succeeded(f"Feedback left: {'★' * draft.stars}.")
+        done = await self.ask_until_done(
+            lambda draft, error: FeedbackDialog(other.display_name, draft=draft, error=error),
+            lambda draft: self.call_rules(leave_feedback, d.id, draft.stars, draft.comment))
+        if done and done[1].ok:
+            self.succeeded(f"Feedback left: {'★' * done[0].stars}.")
 
     # --- screens of other parts of the app ---------------------------------------------
 

@@ -8,9 +8,9 @@ from typing import Callable
 from textual import work
 
 from rules.availability import open_refund
+from rules.contract_view import MilestoneView
 from rules.money import format_money
 from rules.policy import get_policy
-from rules.contract_view import MilestoneView
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
 from rules.support import cancel_milestone, cancel_order
@@ -33,20 +33,15 @@ class RefundActions(RoomFlows):
     async def _request_refund(self, m: MilestoneView) -> None:
         policy = get_policy(self.detail.policy)
         paid = m.paid_cents if m.status == "released" else None
-        draft = error = None
-        while True:
-            draft = await self.ask(RefundDialog(
+        done = await self.ask_until_done(
+            lambda draft, error: RefundDialog(
                 m.title, escrow_cents=m.escrow_cents, paid_cents=paid,
                 freelancer=self.detail.freelancer.display_name,
-                answer_days=policy.refund_answer_days, draft=draft, error=error))
-            if draft is None:
-                return
-            out = await self.call_rules(request_refund, m.id, draft.amount_cents, draft.reason)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
-            self.succeeded(f"Asked for {format_money(out.value.amount_cents)} back on "
+                answer_days=policy.refund_answer_days, draft=draft, error=error),
+            lambda draft: self.call_rules(request_refund, m.id, draft.amount_cents,
+                                          draft.reason))
+        if done and done[1].ok:
+            self.succeeded(f"Asked for {format_money(done[1].value.amount_cents)} back on "
                            f"“{m.title}”; {self.detail.freelancer.display_name} answers next.")
 
     def action_agree_refund(self) -> None:
@@ -110,18 +105,11 @@ class RefundActions(RoomFlows):
 
     async def _message_flow(self, lines, *, title: str, label: str, send: str,
                             call: Callable, done: str) -> None:
-        text, error = "", None
-        while True:
-            text = await self.ask(SendMessageDialog(title, lines, label=label, send=send,
-                                                text=text, error=error))
-            if text is None:
-                return
-            fn, *args = call(text)
-            out = await self.call_rules(fn, *args)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
+        outcome = await self.ask_until_done(
+            lambda text, error: SendMessageDialog(title, lines, label=label, send=send,
+                                                  text=text or "", error=error),
+            lambda text: self.call_rules(*call(text)))
+        if outcome and outcome[1].ok:
             self.succeeded(done)
 
     def action_resolve_dispute(self) -> None:
@@ -132,21 +120,16 @@ class RefundActions(RoomFlows):
         rr = open_refund(self.detail, m.id)
         client, freelancer = self._names()
         claims = f" The client's reason: {rr.reason}" if rr.reason else ""
-        draft = error = None
-        while True:
-            draft = await self.ask(ResolveDisputeDialog(
+        done = await self.ask_until_done(
+            lambda draft, error: ResolveDisputeDialog(
                 m.title, rr.amount_cents, client=client, freelancer=freelancer,
-                claims=claims, draft=draft, error=error))
-            if draft is None:
-                return
-            out = await self.call_rules(resolve_dispute, rr.id, draft.to_freelancer_cents,
-                                        draft.to_client_cents, draft.reason)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
-            self.succeeded(f"Dispute resolved: {format_money(draft.to_freelancer_cents)} to "
-                           f"{freelancer}, {format_money(draft.to_client_cents)} to {client}.")
+                claims=claims, draft=draft, error=error),
+            lambda draft: self.call_rules(resolve_dispute, rr.id, draft.to_freelancer_cents,
+                                          draft.to_client_cents, draft.reason))
+        if done and done[1].ok:
+            split = done[0]
+            self.succeeded(f"Dispute resolved: {format_money(split.to_freelancer_cents)} to "
+                           f"{freelancer}, {format_money(split.to_client_cents)} to {client}.")
 
     # --- support cancellations ---------------------------------------------------------
 
@@ -166,19 +149,12 @@ class RefundActions(RoomFlows):
         order_effect = (f"Every unfinished milestone ends; {format_money(held)} in escrow and "
                         f"{format_money(d.totals.project_funds_cents)} of project funds "
                         f"return to {client}.")
-        draft = error = None
-        while True:
-            draft = await self.ask(CancelDialog(m.title if m else None, one_effect,
-                                                order_effect, draft=draft, error=error))
-            if draft is None:
-                return
-            if draft.whole_order:
-                out = await self.call_rules(cancel_order, d.id, draft.reason)
-            else:
-                out = await self.call_rules(cancel_milestone, m.id, draft.reason)
-            if out.refusal is None:
-                break
-            error = out.refusal
-        if out.ok:
-            self.succeeded("Order cancelled." if draft.whole_order
+        done = await self.ask_until_done(
+            lambda draft, error: CancelDialog(m.title if m else None, one_effect,
+                                              order_effect, draft=draft, error=error),
+            lambda draft: (self.call_rules(cancel_order, d.id, draft.reason)
+                           if draft.whole_order
+                           else self.call_rules(cancel_milestone, m.id, draft.reason)))
+        if done and done[1].ok:
+            self.succeeded("Order cancelled." if done[0].whole_order
                            else f"Cancelled “{m.title}”.")

@@ -17,10 +17,10 @@ from models.accounts import Account
 from models.base import database
 from rules.change_requests import (accept_proposal, approve_milestone_change, decline_proposal,
                                    reject_milestone_change, withdraw_milestone_change)
+from rules.contract_view import contract_detail
 from rules.errors import RuleError
 from rules.inbox import RequestView
 from rules.payments import add_escrow_funds
-from rules.contract_view import contract_detail
 from tui.commands import command
 from tui.format import format_money
 from tui.screens.active_change import request_active_change

@@ -25,12 +25,12 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from rules import access
+from rules.contract_view import ContractDetail, contract_detail
 from rules.errors import RuleError
 from rules.inbox import RequestView, pending_proposal
 from rules.plan import (AddMilestone, DeleteMilestone, EditMilestone, PlanChange,
                         PlanContext, PlanOp, PlanRow, apply_ops, describe_field)
 from rules.policy import get_policy
-from rules.contract_view import ContractDetail, contract_detail
 from tui.commands import command
 from tui.format import date_text, format_money, status_text
 from tui.screens.base import BaseScreen

@@ -17,10 +17,10 @@ from textual.message import Message
 from models.accounts import Account
 from rules import access
 from rules.change_requests import propose_milestone_changes
+from rules.contract_view import ContractDetail
 from rules.errors import RuleError
 from rules.plan import AddMilestone, PlanOp, apply_ops
 from rules.planning import save_plan
-from rules.contract_view import ContractDetail
 from tui.screens.milestone_form import MessageDialog, refusal_text
 from tui.screens.plan_changes import count_text
 from tui.workers import db_work

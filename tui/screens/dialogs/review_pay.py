@@ -21,9 +21,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from rules.availability import Verdict, changes_message, release_terms
+from rules.contract_view import MilestoneView
 from rules.money import format_money
 from rules.policy import Policy
-from rules.contract_view import MilestoneView
 from tui.commands import command
 from tui.format import countdown, local_time
 from tui.screens.dialogs.base import RoomDialog, button, field
