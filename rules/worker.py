@@ -8,6 +8,7 @@ import signal
 import threading
 from typing import Callable
 
+from models.base import database
 from rules.clock import Clock
 from rules.deadlines import SweepResult, sweep
 
@@ -33,6 +34,7 @@ def run_worker(*, interval: float = 30.0, once: bool = False, clock: Clock | Non
             result = sweep(clock=clock, stop=stop)
         except Exception:  # a passing database fault: log it, try again next tick
             log.exception("sweep failed; retrying in %s s", interval)
+            drop_connection()
         else:
             on_result(result)
             total += len(result.applied)
@@ -40,6 +42,17 @@ def run_worker(*, interval: float = 30.0, once: bool = False, clock: Clock | Non
             break
         stop.wait(interval)
     return total
+
+
+def drop_connection() -> None:
+    """After a failed sweep. This thread's connection may be dead (a server restart, a
+    dropped network), and peewee would keep handing it out: close it, so that the next
+    tick connects again. Closing a dead connection may fail too; it is gone either way
+    (peewee forgets it, and the pool does not keep a closed one)."""
+    try:
+        database.close()
+    except Exception:  # noqa: BLE001, S110 - whatever the driver says of a dead link
+        pass
 
 
 def install_signal_handlers(stop: threading.Event) -> Callable[[], None]:
