@@ -164,6 +164,17 @@ class PostgresTestDatabase:
         with self.conn, self.conn.cursor() as cur:  # one transaction
             cur.execute(self.reset_sql)
 
+    def terminate(self, pid: int) -> None:
+        """End one server session, as a server restart or an administrator would."""
+        conn = self.psycopg2.connect(self.server_url, connect_timeout=5)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
+                assert cur.fetchone()[0] is True, f"no server session {pid} to end"
+        finally:
+            conn.close()
+
     def close(self) -> None:
         self.conn.close()
         self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')

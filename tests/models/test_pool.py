@@ -168,21 +168,10 @@ def test_session_settings_hold_on_a_reused_connection(db):
 
 
 @on_postgres
-def test_a_killed_server_connection_is_replaced_not_handed_out(db, db_url):
+def test_a_killed_server_connection_is_replaced_not_handed_out(db, postgres_database):
     db.close()
     pid = tui_call(backend_pid)
-    import psycopg2
-    from playhouse.db_url import parse
-    params = parse(db_url)
-    params["dbname"] = params.pop("database")
-    killer = psycopg2.connect(**params)
-    try:
-        killer.autocommit = True
-        with killer.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-            assert cur.fetchone()[0] is True
-    finally:
-        killer.close()
+    postgres_database.terminate(pid)
     again = tui_call(backend_pid)
     assert again != pid
     assert tui_call(lambda: Account.select().count()) == 1

@@ -237,22 +237,15 @@ def test_milestones_db_names_the_postgresql_database(db, db_url, make_contract, 
 
 
 def test_G09_the_worker_carries_on_after_its_server_connection_is_killed(
-        db, db_url, make_contract, client, freelancer, clock, caplog):
-    """A server restart (here: pg_terminate_backend on the worker's session) fails the
+        db, postgres_database, make_contract, client, freelancer, clock, caplog):
+    """A server restart (here: the worker's session ended on the server) fails the
     sweep in flight, which is logged; the next tick connects again and applies what is
     due, rather than failing on the dead connection for ever."""
     from rules.worker import run_worker
     (m,) = due_reviews(make_contract, client, freelancer, 1, clock.now())
     later = FrozenClock(clock.now().shift(days=15))
     pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-    killer = raw(db_url)
-    try:
-        killer.autocommit = True
-        with killer.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-            assert cur.fetchone()[0] is True
-    finally:
-        killer.close()
+    postgres_database.terminate(pid)
     with caplog.at_level(logging.ERROR, logger="milestones.worker"):
         assert run_worker(once=True, clock=later) == 0  # the tick the kill interrupted
     assert "sweep failed" in caplog.text
