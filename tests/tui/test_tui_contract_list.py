@@ -222,6 +222,8 @@ def test_totals_panel_follows_the_highlighted_contract(make_app, world, drive):
 
 
 def test_rows_load_page_by_page(make_app, world, drive, monkeypatch):
+    """Pages of 2 rows, in a table 2 rows high (an 80x10 terminal): smaller pages than
+    the screen would all load at once (see the next test)."""
     monkeypatch.setattr(contract_list, "PAGE_SIZE", 2)
     monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
 
@@ -231,6 +233,19 @@ def test_rows_load_page_by_page(make_app, world, drive, monkeypatch):
         assert shown_ids(pilot) == [world.website.id, world.logo.id, world.mobile.id]
         total = text_of(pilot.app.screen.query_one("#list-info", Static))
         assert total.startswith("3 contracts")  # counted, not just what is loaded
+
+    drive(make_app(world.ada), scenario, size=(80, 10))
+
+
+def test_pages_smaller_than_the_screen_load_until_it_is_full(make_app, world, drive,
+                                                            monkeypatch):
+    monkeypatch.setattr(contract_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
+
+    async def scenario(pilot):
+        await settle(pilot)
+        assert shown_ids(pilot) == [world.website.id, world.logo.id, world.mobile.id]
+        assert pilot.app.screen.table.cursor_row == 0
 
     drive(make_app(world.ada), scenario)
 
@@ -259,7 +274,7 @@ def test_pages_follow_the_sort(make_app, world, drive, monkeypatch):
             world.sam, sort="title", descending=True, limit=100)]
         assert len(shown_ids(pilot)) == 5
 
-    drive(make_app(world.sam), scenario)
+    drive(make_app(world.sam), scenario, size=(80, 10))
 
 
 def test_a_deadline_applied_elsewhere_redraws_its_row_in_place(make_app, world, drive):
@@ -343,21 +358,45 @@ def test_a_screenful_read_before_start_is_followed_by_whole_pages(app_clock, dri
     assert contract_list.rows_at_start(24) == 24 + contract_list.MORE_WHEN_WITHIN
     assert contract_list.rows_at_start(10) == contract_list.rows_at_start(24)  # at least
     assert contract_list.rows_at_start(500) == contract_list.PAGE_SIZE         # at most
-    first = contract_list.read_first_page(agent, 30)
-    assert [s.id for s in first.rows] == list(range(1, 31)) and first.total == 305
+    first = contract_list.read_first_page(agent, 40)  # 80x24 shows 15: 20 rows to spare
+    assert [s.id for s in first.rows] == list(range(1, 41)) and first.total == 305
     app = MilestonesApp(agent, clock=app_clock, cursor_blink=False, theme="textual-dark",
                         first_page=first)
     app.animation_level = "none"
 
     async def scenario(pilot):
-        assert shown_ids(pilot) == list(range(1, 31))
+        assert shown_ids(pilot) == list(range(1, 41))
         await press(pilot, "end")
         await settle(pilot)
-        assert shown_ids(pilot) == list(range(1, 30 + contract_list.PAGE_SIZE + 1))
+        assert shown_ids(pilot) == list(range(1, 40 + contract_list.PAGE_SIZE + 1))
         for _ in range(3):
             await press(pilot, "end")
             await settle(pilot)
         assert shown_ids(pilot) == list(range(1, 306))  # all, each once, in order
+
+    drive(app, scenario)
+
+
+def test_a_screen_taller_than_the_rows_read_gets_the_next_page_at_once(app_clock, drive,
+                                                                        tmp_path, world):
+    """The rows read before start were fewer than the table shows (here 5; a browser
+    whose size was not known, a terminal made taller): the next page is read at once,
+    not at the first key, and again when the terminal grows past what is loaded."""
+    from tui.app import MilestonesApp
+    built = bench_builder()(tmp_path / "test.db", 300, fresh=False)
+    agent = Account.get_by_id(built["agent"])
+    app = MilestonesApp(agent, clock=app_clock, cursor_blink=False, theme="textual-dark",
+                        first_page=contract_list.read_first_page(agent, 5))
+    app.animation_level = "none"
+
+    async def scenario(pilot):
+        await settle(pilot)
+        assert shown_ids(pilot) == list(range(1, 5 + contract_list.PAGE_SIZE + 1))
+        await pilot.resize_terminal(80, 130)
+        await settle(pilot)
+        await settle(pilot)
+        assert len(shown_ids(pilot)) == 5 + 2 * contract_list.PAGE_SIZE
+        assert pilot.app.screen.table.cursor_row == 0  # nobody moved it
 
     drive(app, scenario)
 

@@ -9,7 +9,7 @@ from io import StringIO
 from rich.console import Console
 from textual.content import Content
 from textual.pilot import Pilot
-from textual.worker import WorkerFailed, WorkerState
+from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 
 def text_of(widget) -> str:
@@ -32,6 +32,8 @@ async def settle(pilot: Pilot) -> None:
             await app.workers.wait_for_complete()
         except WorkerFailed:
             pass  # the app reports it (a notification); tests look at that
+        except WorkerCancelled:
+            pass  # superseded by a newer one of its group (exclusive): by design
         # A worker's last message is queued by now: handle it, and whatever it starts.
         await pilot.pause()
         if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING)

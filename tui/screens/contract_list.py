@@ -285,6 +285,8 @@ class ContractListScreen(BaseScreen):
         elif not message.first and self.table.cursor_row >= (len(self.table.summaries)
                                                               - MORE_WHEN_WITHIN):
             self._load_more()  # the cursor ran ahead while this page was read
+        else:
+            self.call_after_refresh(self._fill_screen)  # once its rows are laid out
 
     @on(ContractsRefreshed)
     def _show_refreshed(self, message: ContractsRefreshed) -> None:
@@ -360,6 +362,14 @@ class ContractListScreen(BaseScreen):
     def on_resize(self) -> None:
         if self.table.summaries:
             self.table.refit(self.app.clock.now())
+            self._fill_screen()
+
+    def _fill_screen(self) -> None:
+        """A table taller than what is loaded, less the rows that ask for the next page
+        as the cursor nears them (a taller terminal than the first page was read for, a
+        browser): the next page now, not at the first key."""
+        if self.table.rows_on_screen() + MORE_WHEN_WITHIN > len(self.table.summaries):
+            self._load_more()
 
     @on(DataTable.RowHighlighted, "#contracts")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -315,6 +315,10 @@ class ContractTable(DataTable):
         self._longest.add(summaries, self.now)
         self._fit()
 
+    def rows_on_screen(self) -> int:
+        """How many rows the table has room for, below its heading."""
+        return max(self.size.height - (self.header_height if self.show_header else 0), 0)
+
     def highlighted(self) -> ContractSummary | None:
         if not 0 <= self.cursor_row < len(self.summaries):
             return None
