@@ -63,9 +63,11 @@ def test_agent_list_with_a_filter(snap_compare, make_app, world):
                         run_before=after("slash", *"cy", "enter", typing=True))
 
 
-def test_switch_user(snap_compare, make_app, world):
-    assert snap_compare(make_app(world.ada), terminal_size=(80, 24), run_before=after("u"))
+@pytest.mark.parametrize("size", SIZES)
+def test_switch_user(snap_compare, make_app, world, size):
+    assert snap_compare(make_app(world.ada), terminal_size=size, run_before=after("u"))
 
 
-def test_notifications(snap_compare, make_app, world):
-    assert snap_compare(make_app(world.bo), terminal_size=(80, 24), run_before=after("n"))
+@pytest.mark.parametrize("size", SIZES)
+def test_notifications(snap_compare, make_app, world, size):
+    assert snap_compare(make_app(world.bo), terminal_size=size, run_before=after("n"))
