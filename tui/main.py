@@ -5,10 +5,10 @@ app is imported this reads the command line and:
 - imports peewee without the PostgreSQL driver for a SQLite URL
   (`models.urls.import_peewee_for`);
 - for the TUI, pauses Python's cyclic garbage collector until the first frame is drawn
-  (`MilestonesApp.on_ready`). Start-up allocates hundreds of thousands of objects and
-  frees almost none, so the collections it would trigger find next to nothing, at a
-  tenth of the start-up time. The other commands (demo, worker, audit, serve) run with
-  it as usual: the worker runs for days.
+  (`MilestonesApp.on_ready`). Start-up makes tens of thousands of lasting objects and
+  frees almost none, so the collections they would trigger find next to nothing and
+  cost about a tenth of the start-up time. The other commands (demo, worker, audit,
+  serve) run with it as usual: the worker runs for days.
 Everything else is `tui.app.run`.
 """
 from __future__ import annotations
