@@ -120,13 +120,16 @@ class PostgresTestDatabase:
         self.conn = psycopg2.connect(**self.params)
         self.reset_sql = self._snapshot()
 
-    def _admin(self, *statements: str) -> None:
+    def _admin(self, *statements: str, params: tuple = ()) -> list[tuple]:
+        """Statements on the server's own database, outside any transaction; the rows
+        the last one returns."""
         conn = self.psycopg2.connect(self.server_url, connect_timeout=5)
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
                 for statement in statements:
-                    cur.execute(statement)
+                    cur.execute(statement, params or None)
+                return cur.fetchall() if cur.description else []
         finally:
             conn.close()
 
@@ -166,14 +169,8 @@ class PostgresTestDatabase:
 
     def terminate(self, pid: int) -> None:
         """End one server session, as a server restart or an administrator would."""
-        conn = self.psycopg2.connect(self.server_url, connect_timeout=5)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cur:
-                cur.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
-                assert cur.fetchone()[0] is True, f"no server session {pid} to end"
-        finally:
-            conn.close()
+        [(ended,)] = self._admin("SELECT pg_terminate_backend(%s, 5000)", params=(pid,))
+        assert ended is True, f"no server session {pid} to end"
 
     def close(self) -> None:
         self.conn.close()

@@ -14,9 +14,9 @@ from room_helpers import (
     transfers,
     type_in,
 )
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 from textual.widgets._footer import FooterKey
-from tui_helpers import text_of
+from tui_helpers import footer_labels, shown, text_of
 
 from models.audit import AuditRecord
 from models.contracts import Contract
@@ -55,19 +55,6 @@ def disputed(world, clock):
 
 def titles(screen) -> list[str]:
     return [s.title for s in screen.table.summaries]
-
-
-def shown(screen) -> str:
-    return "\n".join(text_of(s) for s in screen.query(Static) if s.display)
-
-
-def footer_labels(screen) -> list[str]:
-    """The footer's labels, after checking none is cut off by the palette key."""
-    keys = list(screen.query(FooterKey))
-    palette = next(k for k in keys if k.has_class("-command-palette"))
-    assert all(k.region.right <= palette.region.x for k in keys if k is not palette), \
-        [(k.description, k.region) for k in keys]
-    return [k.description for k in keys]
 
 
 def palette_labels(screen) -> list[str]:

@@ -9,7 +9,6 @@ import types
 from textual.command import CommandPalette
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
-from textual.widgets._footer import FooterKey
 
 from models.contracts import Contract
 from models.refunds import RefundRequest
@@ -24,20 +23,7 @@ from tui.screens.dialogs.message import SendMessageDialog
 from tui.screens.dialogs.refund import RefundDialog
 from tui.screens.dialogs.resolve_dispute import ResolveDisputeDialog
 from tui.screens.help import HelpScreen
-from tui_helpers import text_of
-
-
-def shown(screen) -> str:
-    return "\n".join(text_of(s) for s in screen.query(Static) if s.display)
-
-
-def footer(screen) -> list[str]:
-    """The labels of the footer, after checking that none is cut off (80 columns)."""
-    keys = list(screen.query(FooterKey))
-    palette = next(k for k in keys if k.has_class("-command-palette"))
-    assert all(k.region.right <= palette.region.x for k in keys if k is not palette), \
-        [(k.description, k.region) for k in keys]
-    return [k.description for k in keys]
+from tui_helpers import footer_labels, shown, text_of
 
 
 def test_G07_U03_each_role_is_offered_what_it_may_do_and_the_palette_says_why_not(
@@ -47,7 +33,7 @@ def test_G07_U03_each_role_is_offered_what_it_may_do_and_the_palette_says_why_no
         # Ada, with Bo's wireframes waiting for her review.
         room = await open_room(pilot, world.ada, world.website)
         assert room.target.title == "Wireframes"  # the cursor starts on the active one
-        keys = footer(room)
+        keys = footer_labels(room)
         for label in ("Pay", "Changes", "Refund", "Plan"):
             assert label in keys
         for label in ("Fund next", "Submit", "Agree", "Dispute", "End", "Resolve"):
@@ -73,7 +59,7 @@ def test_G07_U03_each_role_is_offered_what_it_may_do_and_the_palette_says_why_no
         # Moving to a future milestone: nothing to pay there (U-03).
         await press(pilot, "down")
         assert room.target.title == "Visual design"
-        assert "Pay" not in footer(room)
+        assert "Pay" not in footer_labels(room)
         # Help lists the keys available now, with their sentences.
         await press(pilot, "up", "question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -85,14 +71,14 @@ def test_G07_U03_each_role_is_offered_what_it_may_do_and_the_palette_says_why_no
         # Bo, on the same contract: nothing to do until the review (no w, no p).
         room = await open_room(pilot, world.bo, world.website)
         for label in ("Submit", "Pay", "Changes", "Fund next", "Refund"):
-            assert label not in footer(room)
+            assert label not in footer_labels(room)
         why = {h.text: h.help async for h in UnavailableCommands(room).discover()}
         assert why["Submit"] == ("Work for “Wireframes” is already submitted and waiting "
                                  "for the client's review (U-17).")
 
         # Sam, support: sees the contract, cannot pay or submit; may cancel (F-08).
         room = await open_room(pilot, world.sam, world.website)
-        assert footer(room)[:1] == ["Cancel…"]
+        assert footer_labels(room)[:1] == ["Cancel…"]
         assert not room.check_action("review_pay", ())
         assert not room.check_action("submit_work", ())
 
@@ -119,7 +105,7 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
 
         # Bo disputes it; an empty message is refused inline first (U-33).
         room = await open_room(pilot, world.bo, world.website)
-        assert {"Agree", "Dispute"} <= set(footer(room))
+        assert {"Agree", "Dispute"} <= set(footer_labels(room))
         await press(pilot, "d")
         assert isinstance(app.screen, SendMessageDialog)
         await press(pilot, "f2")
@@ -131,7 +117,7 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
 
         # Ada responds within the five business days: support decides (U-33, G-02).
         room = await open_room(pilot, world.ada, world.website)
-        assert "Respond" in footer(room)
+        assert "Respond" in footer_labels(room)
         await press(pilot, "s")
         assert "Client's" not in shown(app.screen)
         await paste(pilot, "The pages are missing")
@@ -141,7 +127,7 @@ def test_U29_U33_G02_refund_request_dispute_response_and_a_split_by_support(
 
         # Sam splits it: $100.00 to Bo, the rest to Ada, with a reason (G-02).
         room = await open_room(pilot, world.sam, world.website)
-        assert "Resolve" in footer(room)
+        assert "Resolve" in footer_labels(room)
         await press(pilot, "v")
         assert isinstance(app.screen, ResolveDisputeDialog)
         await type_in(pilot, "100")
@@ -169,13 +155,13 @@ def test_U22_top_up_then_G03_end_with_project_funds_and_F08_cancel(
         app = pilot.app
         # Ada tops the escrow up to the approved amount.
         room = await open_room(pilot, world.ada, handoff)
-        assert "Top up" in footer(room)
+        assert "Top up" in footer_labels(room)
         await press(pilot, "a")
         assert "Add the missing $50.00: $0.00 from project funds, $50.00 charged to you " \
                "now." in shown(app.screen)
         await press(pilot, "y")
         assert contract_totals([handoff.id])[handoff.id].in_escrow_cents == 450_00
-        assert "Top up" not in footer(room)
+        assert "Top up" not in footer_labels(room)
 
         # Cy ends the pipeline: the confirmation says what returns to her (G-03, U-04).
         room = await open_room(pilot, world.cy, world.pipeline)
@@ -187,7 +173,7 @@ def test_U22_top_up_then_G03_end_with_project_funds_and_F08_cancel(
         await press(pilot, "y")
         assert Contract.get_by_id(world.pipeline.id).status == "ended"
         assert transfers(world.pipeline, "project_funds_refund") == [50_00]
-        assert "Feedback" in footer(room)
+        assert "Feedback" in footer_labels(room)
 
         # Sam cancels the wireframes through support, for a reason (F-08).
         await open_room(pilot, world.sam, world.website)

@@ -9,6 +9,7 @@ from io import StringIO
 from rich.console import Console
 from textual.content import Content
 from textual.pilot import Pilot
+from textual.widgets import Static
 from textual.worker import WorkerCancelled, WorkerFailed, WorkerState
 
 
@@ -22,6 +23,21 @@ def text_of(widget) -> str:
     console = Console(file=StringIO(), width=200, color_system=None)
     console.print(content)
     return console.file.getvalue()
+
+
+def shown(screen) -> str:
+    """Every text the screen shows (its visible Statics), joined by lines."""
+    return "\n".join(text_of(s) for s in screen.query(Static) if s.display)
+
+
+def footer_labels(screen) -> list[str]:
+    """The footer's labels, after checking none is cut off by the palette key."""
+    from textual.widgets._footer import FooterKey
+    keys = list(screen.query(FooterKey))
+    palette = next(k for k in keys if k.has_class("-command-palette"))
+    assert all(k.region.right <= palette.region.x for k in keys if k is not palette), \
+        [(k.description, k.region) for k in keys]
+    return [k.description for k in keys]
 
 
 async def settle(pilot: Pilot) -> None:
