@@ -13,11 +13,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# `make run` is for trying it out: a demo database of its own, filled once (a database you
+# name yourself is never filled behind your back).
+DEMO_DB ?= sqlite:///$(CURDIR)/demo.db
+
 run: $(STAMP)
-	$(VENV)/bin/milestones $(ARGS)
+	$(VENV)/bin/milestones --db $(DEMO_DB) demo --if-empty
+	$(VENV)/bin/milestones --db $(DEMO_DB) $(ARGS)
 
 demo: $(STAMP)
-	$(VENV)/bin/milestones demo $(ARGS)
+	$(VENV)/bin/milestones --db $(DEMO_DB) demo $(ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)

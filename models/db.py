@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Callable
 
 from peewee import Database, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
 
-from models.accounts import SYSTEM_LOGIN, Account
+from models.accounts import SYSTEM_LOGIN, Account, AccountKey, LoginAttempt, LoginSession
 from models.audit import AuditRecord
 from models.base import BaseModel, database
 from models.change_requests import ChangeRequest
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
     LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
+    AccountKey, LoginSession, LoginAttempt,
 ]
 
 SQLITE_PRAGMAS = {
@@ -119,9 +120,26 @@ def _schema_4(migrator: SchemaMigrator) -> None:
     _add_missing_indexes(migrator, [("milestone", ("status", "due_date"))])
 
 
+def _schema_5(migrator: SchemaMigrator) -> None:
+    """Schema 5: identity (rules/identity.py). Accounts get an OS user, a disabled flag,
+    a password hash and a version; SSH keys, login sessions and failed attempts get
+    tables of their own."""
+    from playhouse.migrate import migrate
+    db = migrator.database
+    have = {c.name for c in db.get_columns("account")}
+    wanted = [(name, Account._meta.fields[name].clone())
+              for name in ("os_user", "disabled", "password_hash", "version")]
+    wanted[0][1].unique = False  # its unique index is added below
+    migrate(*[migrator.add_column("account", name, field)
+              for name, field in wanted if name not in have])
+    if ("os_user",) not in {tuple(i.columns) for i in db.get_indexes("account")}:
+        migrate(migrator.add_index("account", ("os_user",), True))
+    db.create_tables([AccountKey, LoginSession, LoginAttempt], safe=True)
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
-                                    4: _schema_4}
-SCHEMA_VERSION = 4
+                                    4: _schema_4, 5: _schema_5}
+SCHEMA_VERSION = 5
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45
@@ -196,6 +214,8 @@ def ensure_schema(db: Database) -> int:
         raise SchemaError(
             f"This database was written by a newer Milestones (schema {current}); "
             f"this program knows schema {SCHEMA_VERSION}. Upgrade the program.")
+    if current == SCHEMA_VERSION:
+        return current  # the usual case: no migrator (playhouse.migrate) to import
     migrator = migrator_for(db)
     sqlite = isinstance(db, SqliteDatabase)
     if sqlite:

@@ -31,6 +31,22 @@ from state_helpers import START, db_state  # noqa: F401 - shared with test modul
 
 
 
+@pytest.fixture(autouse=True, scope="session")
+def no_user_files(tmp_path_factory):
+    """No test reads the user's config file or writes a crash log into their folders:
+    both point under the session's tmp folder (a test may point them elsewhere)."""
+    mp = pytest.MonkeyPatch()
+    home = tmp_path_factory.mktemp("user")
+    mp.setenv("MILESTONES_CONFIG", str(home / "config.toml"))
+    mp.setenv("MILESTONES_LOG_DIR", str(home / "logs"))
+    for name in ("MILESTONES_DB", "MILESTONES_USER", "MILESTONES_SESSION"):
+        mp.delenv(name, raising=False)
+    from tui.config import load_config
+    load_config.cache_clear()
+    yield home
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def schema_template(tmp_path_factory):
     """The schema built once per session; each test copies it (1 ms instead of ~50 ms).
@@ -54,6 +70,8 @@ BACKENDS = ("sqlite", "postgres")
 # worker process on PostgreSQL).
 BOTH_DATABASES = {
     "tests/rules/test_access.py",
+    "tests/rules/test_accounts.py",
+    "tests/rules/test_identity.py",
     "tests/rules/test_amounts.py",
     "tests/rules/test_availability.py",
     "tests/rules/test_change_requests.py",

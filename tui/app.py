@@ -1,11 +1,13 @@
-"""The Milestones app: who is acting, the app-wide keys, the palette, and `main()`."""
+"""The Milestones app: who is acting, the app-wide keys, the palette, the theme.
+
+`milestones` (tui.cli.start) decides who is acting before the app starts; the app only
+checks, every `IDENTITY_EVERY` seconds, that the account (or the SSH or web session it
+runs for) may still act, and closes when it may not (I-03)."""
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from textual import on
@@ -16,34 +18,34 @@ from textual.screen import ModalScreen, Screen, SystemModalScreen
 from textual.worker import Worker
 
 from models.accounts import Account
-from models.db import SchemaError
 from rules import timetravel
 from rules.clock import SYSTEM_CLOCK, Clock, FrozenClock
-from rules.errors import RuleError
-from tui import cli
 from tui.commands import ScreenCommands, command
 from tui.screens.base import report_failed_worker
-from tui.screens.contract_list import (
-    ContractListScreen,
-    FirstPage,
-    read_first_page,
-    rows_at_start,
-)
+from tui.styles import stylesheet_path
+from tui.screens.contract_list import ContractListScreen, FirstPage
 from tui.workers import db_work
 
 if TYPE_CHECKING:
     from rules.deadlines import Applied
+    from tui.config import Config
 
 # Every screen but the list, and the deadline sweep, are imported where they are first
 # used: the list is what the program starts with, and each import is start-up time
 # (bench/tui.py). `_showing` tells whether such a screen is open without importing it.
 
 UNREAD_EVERY = 30  # seconds: other people's actions arrive from other processes
+SESSION_OVER = ("Your session has ended: the account was disabled, or the session was "
+                "closed. Nothing you had not saved was written.")
 
 
 @dataclass
 class UnreadCounted(Message):
     count: int
+
+
+class SessionEnded(Message):
+    """The account may no longer act (disabled, or its login session closed)."""
 
 
 @dataclass
@@ -67,7 +69,7 @@ def _showing(screen: Screen, module: str, name: str) -> bool:
 class MilestonesApp(App[None]):
     # Absolute: a relative CSS_PATH is resolved against the file of the instance's
     # class, which breaks as soon as a test subclasses the app.
-    CSS_PATH = Path(__file__).resolve().parent.parent / "screens.css"
+    CSS_PATH = stylesheet_path()
     TITLE = "Milestones"
     COMMANDS = App.COMMANDS | {ScreenCommands}
     BINDINGS = [
@@ -91,8 +93,11 @@ class MilestonesApp(App[None]):
     def __init__(self, actor: Account, clock: Clock = SYSTEM_CLOCK, *,
                  cursor_blink: bool = True, theme: str | None = None,
                  sweep_every: float = 0, demo: bool = False,
-                 switch_user: bool = True, first_page: FirstPage | None = None) -> None:
+                 switch_user: bool = True, first_page: FirstPage | None = None,
+                 session: str | None = None, config: Config | None = None) -> None:
         super().__init__()
+        self.session = session  # the SSH or web login's token; None in a local shell
+        self.config = config    # None in tests: no keymap, no theme saved
         self._first_page = first_page  # the list's first page, if `main` read it
         self.set_reactive(MilestonesApp.actor, actor)
         self.clock = clock
@@ -107,21 +112,48 @@ class MilestonesApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Quit is one of ours already, and the help screen replaces Textual's key panel.
+        # A served session (SSH, web) writes no file on the server: no screenshots.
+        hidden = {"Quit", "Keys"} | ({"Screenshot"} if self.session else set())
         for found in super().get_system_commands(screen):
-            if found.title not in ("Quit", "Keys"):
+            if found.title not in hidden:
                 yield found
+
+    @property
+    def key_overrides(self) -> dict[str, str]:
+        """The config file's keymap (binding id: keys), for the help screen and palette."""
+        return dict(self.config.keymap) if self.config else {}
+
+    def _fatal_error(self) -> None:
+        # Textual would print the traceback (with locals) when the app exits: on a
+        # served session that is a stranger's screen. One line instead; the traceback
+        # goes to the log file (tui.crash).
+        from rich.text import Text
+
+        from tui.crash import report_crash
+        self.bell()
+        self._exit_renderables.append(Text(f"milestones: {report_crash(self._exception)}"))
+        self._close_messages_no_wait()
 
     def get_default_screen(self) -> Screen:
         first, self._first_page = self._first_page, None
         return ContractListScreen(first)
 
     def on_mount(self) -> None:
-        if self._chosen_theme is not None:
-            self.theme = self._chosen_theme
+        chosen = self._chosen_theme or (self.config.theme if self.config else None)
+        if chosen is not None and chosen in self.available_themes:
+            self.theme = chosen
         elif self.console.color_system in ("standard", "windows"):
             # A 16-colour terminal: its own palette reads better than the nearest
             # matches for a true-colour theme (screens.css uses theme variables only).
             self.theme = "ansi-dark"
+        if chosen is not None and chosen not in self.available_themes:
+            self.notify(f"The config file names no theme “{chosen}”: the default is used.",
+                        severity="warning", timeout=6, markup=False)
+        if self.config is not None:
+            if self.config.keymap:
+                self.set_keymap(self.config.keymap)
+            # From here on a theme is the user's choice (the palette's Theme command).
+            self.watch(self, "theme", self._save_theme, init=False)
         self.refresh_unread()
         self.set_interval(UNREAD_EVERY, self.refresh_unread)
         if self.sweep_every:
@@ -166,7 +198,8 @@ class MilestonesApp(App[None]):
             self.notify(f"The clock now reads {message.travelled_to} UTC.", timeout=4)
         done = [a for a in message.applied if not a.skipped]
         for item in done[:TOASTS_AT_ONCE]:
-            self.notify(item.summary, title="Applied automatically", timeout=8)
+            self.notify(item.summary, title="Applied automatically", timeout=8,
+                        markup=False)
         if len(done) > TOASTS_AT_ONCE:
             self.notify(f"… and {len(done) - TOASTS_AT_ONCE} more deadlines applied.",
                         timeout=8)
@@ -184,8 +217,25 @@ class MilestonesApp(App[None]):
 
     @db_work("unread")
     def _count_unread(self, actor: Account) -> None:
+        from rules.identity import account_active, session_open
         from rules.notifications import unread_count  # after the first frame: a worker
+        allowed = session_open(self.session) if self.session else account_active(actor.id)
+        if not allowed:
+            self.post_message(SessionEnded())
+            return
         self.post_message(UnreadCounted(unread_count(actor)))
+
+    @on(SessionEnded)
+    def _session_ended(self) -> None:
+        self.exit(return_code=3, message=SESSION_OVER)
+
+    def _save_theme(self, theme: str) -> None:
+        from tui.config import save_theme
+        try:
+            save_theme(theme)
+        except OSError as exc:
+            self.notify(f"The theme could not be saved: {exc.strerror}.",
+                        severity="warning", markup=False)
 
     @on(UnreadCounted)
     def _unread_counted(self, message: UnreadCounted) -> None:
@@ -253,49 +303,6 @@ class MilestonesApp(App[None]):
         self.screen_stack[0].pop_until_active()
         self.actor = account
         self.refresh_unread()
-        self.notify(f"Now acting as {account.display_name} ({account.role}).", timeout=3)
+        self.notify(f"Now acting as {account.display_name} ({account.role}).", timeout=3,
+                    markup=False)
 
-
-def main(argv: list[str] | None = None) -> int:
-    """`milestones ...` with every driver importable (tests, `python -m tui.app`); the
-    installed command is `tui.main.main`, which imports only the drivers the URL needs."""
-    return run(cli.parse_args(argv))
-
-
-def run(args: argparse.Namespace) -> int:
-    """`milestones [--db URL] [--as LOGIN] [--sweep-every S]`, `milestones demo [--advance
-    DURATION]`, `milestones worker [--interval S] [--once]`, `milestones audit verify`,
-    `milestones audit export --contract ID` and `milestones serve [--host H] [--port P]`."""
-    if args.command == "audit":  # reads an existing database; never creates one
-        return cli.run_audit(args, sys.stdout, sys.stderr)
-    if args.command == "serve":  # the TUI in a browser: a process per visitor
-        from tui.serve import run_serve
-        return run_serve(args, sys.stdout, sys.stderr)
-    try:
-        cli.open_db(cli.database_url(args.db))
-        if args.command == "demo":
-            if args.advance:
-                return cli.run_advance(args.advance, sys.stdout)
-            return cli.run_demo(sys.stdout)
-        if args.command == "worker":
-            return cli.run_worker(args.interval, args.once)
-        if not cli.has_contracts():
-            cli.fill_demo()  # a first run shows something to explore
-        actor = cli.choose_actor(args.login)
-        every = cli.sweep_every(args.sweep_every)
-        clock, demo = timetravel.stored_clock(), timetravel.is_demo()
-        first_page = read_first_page(actor, rows_at_start())
-    except (RuleError, SchemaError, cli.CommandLineError) as exc:
-        print(f"milestones: {cli.one_line(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # ctrl+c while the demo is being written
-        print("milestones: interrupted.", file=sys.stderr)
-        return 130
-    app = MilestonesApp(actor, clock, sweep_every=every, demo=demo, switch_user=demo,
-                        first_page=first_page)
-    app.run()
-    return app.return_code or 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -50,6 +50,7 @@ def entries(screen: DOMNode) -> Iterator[tuple[str, list[Entry]]]:
     does not hide. Bindings without a description are Textual's plumbing and stay
     out; several keys for one command make one entry ("q ^q")."""
     app = screen.app
+    overrides = getattr(app, "key_overrides", {})  # the config file's keymap
     seen: set[str] = set()
     for title, node in (("On this screen", screen), ("Everywhere", app)):
         found: dict[tuple[str, str], Entry] = {}
@@ -60,6 +61,8 @@ def entries(screen: DOMNode) -> Iterator[tuple[str, list[Entry]]]:
             state = node.check_action(binding.action, ())
             if state is False:
                 continue
+            if binding.id in overrides:  # shown as the keymap bound it
+                binding = replace(binding, key=overrides[binding.id].split(",")[0].strip())
             key = app.get_key_display(binding)
             same = found.get((binding.action, binding.description))
             if same is not None:

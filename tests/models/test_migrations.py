@@ -277,3 +277,32 @@ def test_a_table_rebuilding_migration_keeps_every_row(old_file, reopen, monkeypa
                                                    f"{len(after[table])}"
     assert LedgerEntry.select().count() == len(before["ledger_entry"])
     assert ledger_problems() == []
+
+
+def test_a_file_at_schema_4_gains_identity_and_keeps_every_account(old_file, reopen):
+    """Schema 5 (rules/identity.py): accounts get an OS user, a disabled flag, a password
+    hash and a version; keys, login sessions and failed logins get their tables. A
+    schema-4 file keeps every account, enabled, with no password and no OS user."""
+    con = sqlite3.connect(old_file)  # the file as the schema-4 program wrote it
+    for table in ("account_key", "login_session", "login_attempt"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("DROP INDEX account_os_user")
+    for column in ("os_user", "disabled", "password_hash", "version"):
+        con.execute(f"ALTER TABLE account DROP COLUMN {column}")
+    con.execute("UPDATE schema_version SET version = 4")
+    con.commit()
+    logins = [r[0] for r in con.execute("SELECT login FROM account ORDER BY id")]
+    con.close()
+    upgraded = reopen(old_file)
+    assert schema_version(upgraded) == CURRENT >= 5
+    assert {"os_user", "disabled", "password_hash", "version"} <= set(columns(upgraded,
+                                                                             "account"))
+    from models.accounts import Account
+    rows = list(Account.select().order_by(Account.id))
+    assert [a.login for a in rows] == logins
+    assert {(a.disabled, a.password_hash, a.os_user, a.version) for a in rows} == {
+        (False, "", None, 1)}
+    assert ("os_user",) in {tuple(i.columns) for i in upgraded.get_indexes("account")}
+    for table in ("account_key", "login_session", "login_attempt"):
+        assert upgraded.table_exists(table)
+    assert ledger_problems() == []

@@ -22,7 +22,7 @@ from rules.payments import fund_next_milestone, release
 from rules.planning import add_milestone
 from rules.refunds import dispute_refund, request_refund, resolve_dispute
 from rules.work import request_changes, submit_work
-from tui.app import main
+from tui.main import main
 
 pytestmark = pytest.mark.both_databases
 
@@ -176,7 +176,7 @@ def test_G05_export_includes_agent_actions_with_their_reason(story, agent, clock
 def test_G05_export_of_an_unknown_contract_is_refused(story, db_url, capsys):
     code, out, err = run(["audit", "export", "--contract", "999", "--db", db_url], capsys)
     assert (code, out) == (2, "")
-    assert err == "milestones: No contract #999.\n"
+    assert err == "milestones: No contract #999. [not-found]\n"
 
 
 # --- append-only --------------------------------------------------------------------------

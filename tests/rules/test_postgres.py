@@ -205,7 +205,7 @@ def test_G09_worker_process_on_postgresql_applies_due_windows_and_stops(
     month_ago = arrow.utcnow().shift(days=-30)
     (m,) = due_reviews(make_contract, client, freelancer, 1, month_ago)
     db.close()
-    proc = subprocess.Popen([sys.executable, "-m", "tui.app", "worker", "--db", db_url,
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "worker", "--db", db_url,
                              "--interval", "0.2"], cwd=ROOT, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -228,7 +228,7 @@ def test_G09_worker_process_on_postgresql_applies_due_windows_and_stops(
 def test_milestones_db_names_the_postgresql_database(db, db_url, make_contract, monkeypatch,
                                                      capsys):
     """$MILESTONES_DB, as --db: here through `milestones audit verify`."""
-    from tui.app import main
+    from tui.main import main
     make_contract()
     monkeypatch.setenv("MILESTONES_DB", db_url)
     assert main(["audit", "verify"]) == 0

@@ -26,7 +26,7 @@ def test_G09_worker_process_applies_due_windows_and_stops_cleanly(
     advance("400d")  # the stored clock the worker reads: the window is long past
     db.close()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.app", "worker", "--db", sqlite_url(tmp_path / "test.db"),
+        [sys.executable, "-m", "tui", "worker", "--db", sqlite_url(tmp_path / "test.db"),
          "--interval", "0.2"], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -1,19 +1,34 @@
-"""The `milestones` command line: database, acting user, demo, and one-line refusals."""
+"""The `milestones` command line: database, who is acting (I-01: the OS user, or --as
+on demo data only), the demo, and one-line refusals."""
 from __future__ import annotations
 
+import re
 import sys
 import types
 
 import pytest
 
+from models.accounts import Account
 from models.db import SchemaVersion, sqlite_url
-from tui import cli
-from tui.app import main
+from rules.timetravel import mark_demo
+from tui.cli import common, start
+from tui.main import main
 
 
 @pytest.fixture
 def url(world, tmp_path):
-    return sqlite_url(tmp_path / "test.db")  # the world's database
+    return sqlite_url(tmp_path / "test.db")  # the world's database (not a demo)
+
+
+@pytest.fixture
+def demo_url(url):
+    mark_demo()  # the world's database, marked as `milestones demo` marks its own
+    return url
+
+
+@pytest.fixture
+def me() -> str:
+    return start.current_os_user()
 
 
 @pytest.fixture
@@ -24,42 +39,88 @@ def no_tui(monkeypatch):
     return started
 
 
+def names_a_login(text: str) -> bool:
+    return re.search(r"\b(ada|cy|bo|di|sam)\b", text) is not None
+
+
 def one_line_error(capsys) -> str:
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     return err
 
 
-def test_as_picks_the_acting_user(url, no_tui):
-    assert main(["--db", url, "--as", "cy"]) == 0
+def test_as_picks_the_acting_user_on_demo_data(demo_url, no_tui):
+    assert main(["--db", demo_url, "--as", "cy"]) == 0
     assert no_tui[0].actor.login == "cy"
     # The list's first page is read before start-up, for that user.
     first = no_tui[0]._first_page
     assert first.query[0] == no_tui[0].actor.id and first.total == 2 == len(first.rows)
 
 
-def test_default_user_is_env_then_ada_then_first_client(url, no_tui, monkeypatch):
-    monkeypatch.delenv(cli.USER_ENV, raising=False)
+def test_I01_as_on_a_real_database_exits_2_naming_no_user(url, no_tui, capsys):
+    assert main(["--db", url, "--as", "sam"]) == 2
+    err = one_line_error(capsys)
+    assert "--as" in err and "demo data" in err and "[I-01]" in err
+    assert not names_a_login(err)
+    assert no_tui == []
+
+
+def test_I01_a_real_database_acts_as_the_account_bound_to_the_os_user(url, no_tui, me):
+    Account.update(os_user=me).where(Account.login == "bo").execute()
     assert main(["--db", url]) == 0
-    assert no_tui[-1].actor.login == "ada"
-    monkeypatch.setenv(cli.USER_ENV, "bo")
+    assert no_tui[-1].actor.login == "bo" and no_tui[-1].switch_user is False
+
+
+def test_I01_the_os_user_comes_from_the_kernel_not_from_USER(url, no_tui, me, monkeypatch):
+    Account.update(os_user=me).where(Account.login == "bo").execute()
+    monkeypatch.setenv("USER", "someone-else")
+    monkeypatch.setenv("LOGNAME", "someone-else")
     assert main(["--db", url]) == 0
     assert no_tui[-1].actor.login == "bo"
 
 
-def test_db_url_from_the_environment(url, no_tui, monkeypatch):
-    monkeypatch.setenv(cli.DB_ENV, url)
-    assert cli.database_url(None) == url
-    assert cli.database_url("sqlite:///elsewhere.db") == "sqlite:///elsewhere.db"
-    monkeypatch.delenv(cli.DB_ENV)
-    assert cli.database_url(None).endswith("/milestones.db")
+def test_I01_without_a_bound_account_it_says_what_to_run(url, no_tui, me, capsys):
+    assert main(["--db", url]) == 2
+    err = one_line_error(capsys)
+    assert f"--os-user {me}" in err and "accounts add" in err
+    assert not names_a_login(err)
+    assert no_tui == []
 
 
-def test_an_unknown_login_is_one_line_and_exit_2(url, no_tui, capsys):
-    assert main(["--db", url, "--as", "nobody"]) == 2
+def test_I03_a_disabled_bound_account_cannot_start(url, no_tui, me, capsys):
+    Account.update(os_user=me, disabled=True).where(Account.login == "bo").execute()
+    assert main(["--db", url]) == 2
+    assert "disabled" in one_line_error(capsys)
+
+
+def test_MILESTONES_USER_is_refused_on_a_real_database_too(url, no_tui, monkeypatch, capsys):
+    monkeypatch.setenv(common.USER_ENV, "sam")
+    assert main(["--db", url]) == 2
+    assert "[I-01]" in one_line_error(capsys)
+
+
+def test_default_user_on_demo_data_is_env_then_ada(demo_url, no_tui, monkeypatch):
+    monkeypatch.delenv(common.USER_ENV, raising=False)
+    assert main(["--db", demo_url]) == 0
+    assert no_tui[-1].actor.login == "ada"
+    monkeypatch.setenv(common.USER_ENV, "bo")
+    assert main(["--db", demo_url]) == 0
+    assert no_tui[-1].actor.login == "bo"
+
+
+def test_db_url_from_the_environment(url, monkeypatch):
+    monkeypatch.setenv(common.DB_ENV, url)
+    assert common.database_url(None) == url
+    assert common.database_url("sqlite:///elsewhere.db") == "sqlite:///elsewhere.db"
+    monkeypatch.delenv(common.DB_ENV)
+    assert common.database_url(None).endswith("/milestones.db")
+
+
+def test_I02_an_unknown_login_is_one_line_and_names_nobody(demo_url, no_tui, capsys):
+    assert main(["--db", demo_url, "--as", "nobody"]) == 2
     err = one_line_error(capsys)
     assert err.startswith("milestones: No user “nobody”.")
-    assert "ada" in err  # it says who there is
+    assert not names_a_login(err)
     assert no_tui == []
 
 
@@ -74,9 +135,9 @@ def test_an_unusable_database_url_is_one_line_and_exit_2(capsys):
     assert "Cannot open the database" in one_line_error(capsys)
 
 
-def test_demo_refuses_a_database_with_contracts(url, capsys):
+def test_demo_refuses_a_database_with_data(url, capsys):
     assert main(["demo", "--db", url]) == 1
-    assert "already has contracts" in capsys.readouterr().out
+    assert "already has data" in capsys.readouterr().out
 
 
 @pytest.fixture
@@ -86,9 +147,10 @@ def fake_demo(monkeypatch):
     made = []
 
     def fill_demo(clock=None):
-        from models.accounts import Account
+        from rules.timetravel import mark_demo
         for login, role in (("ada", "client"), ("bo", "freelancer")):
             Account.create(login=login, display_name=login.title(), role=role)
+        mark_demo()
         made.append(True)
         return {"accounts": {"client": 1, "freelancer": 1}, "contracts": 0}
 
@@ -103,12 +165,15 @@ def test_demo_fills_an_empty_database_and_says_what_it_made(tmp_path, fake_demo,
     assert fake_demo == [True]
     assert "accounts: client 1, freelancer 1" in out
     assert "ada, bo" in out
-
-
-def test_an_empty_database_gets_the_demo_before_the_tui(tmp_path, fake_demo, no_tui):
-    assert main(["--db", sqlite_url(tmp_path / "empty.db")]) == 0
+    assert main(["demo", "--db", empty, "--if-empty"]) == 0  # a demo already: fine
     assert fake_demo == [True]
-    assert no_tui[0].actor.login == "ada"
+
+
+def test_a_named_empty_database_never_gets_the_demo_behind_the_users_back(
+        tmp_path, fake_demo, no_tui, capsys):
+    assert main(["--db", sqlite_url(tmp_path / "empty.db")]) == 2
+    assert fake_demo == [] and no_tui == []
+    assert "milestones demo" in one_line_error(capsys)  # it says how to get one
 
 
 def test_global_db_option_reaches_the_demo_command(tmp_path, fake_demo):
@@ -137,18 +202,24 @@ def test_demo_advance_moves_the_stored_clock_and_applies_what_fell_due(tmp_path,
     assert Deadline.select().where(Deadline.status == DeadlineStatus.OPEN).count() == 0
 
 
-def test_demo_advance_refuses_a_bad_duration_in_one_line(tmp_path, capsys):
-    db = sqlite_url(tmp_path / "demo.db")
-    assert main(["demo", "--db", db, "--advance", "fortnight"]) == 2
+def test_demo_advance_refuses_a_bad_duration_in_one_line(demo_url, capsys):
+    assert main(["demo", "--db", demo_url, "--advance", "fortnight"]) == 2
     assert "not a duration" in one_line_error(capsys)
+
+
+def test_demo_advance_never_moves_the_clock_of_real_data(url, capsys):
+    from rules.timetravel import stored_offset
+    assert main(["demo", "--db", url, "--advance", "15d"]) == 2
+    assert "demo data only" in one_line_error(capsys)
+    assert stored_offset() == 0
 
 
 def test_worker_once_sweeps_and_exits(world, url, app_clock, caplog):
     """`milestones worker --once` applies what is due by the stored clock and stops."""
-    from rules.timetravel import advance
-    from models.vocabulary import MilestoneStatus
     from models.milestones import Milestone
+    from models.vocabulary import MilestoneStatus
     from rules.contract_view import contract_detail
+    from rules.timetravel import advance
     advance("30d")  # the world's review window (14 days) is then long past
     m = contract_detail(world.ada, world.website.id).milestones[0]
     assert m.status == MilestoneStatus.SUBMITTED
@@ -158,30 +229,32 @@ def test_worker_once_sweeps_and_exits(world, url, app_clock, caplog):
     assert any("auto-released" in r.getMessage() for r in caplog.records)
 
 
-def test_without_ada_the_first_client_acts_reading_one_account(url, no_tui, monkeypatch):
+def test_without_ada_the_demo_starts_as_the_first_client_reading_one_account(
+        demo_url, no_tui, monkeypatch):
     """Start-up reads the chosen account only, not every account (bench/tui.py)."""
-    from models.accounts import Account
     from models.base import database
-    monkeypatch.delenv(cli.USER_ENV, raising=False)
+    from rules.identity import demo_actor
+    monkeypatch.delenv(common.USER_ENV, raising=False)
     Account.update(login="ada-renamed").where(Account.login == "ada").execute()
     statements: list[str] = []
     database.connection().set_trace_callback(statements.append)
     try:
-        actor = cli.choose_actor(None)
+        actor = demo_actor(None)
     finally:
         database.connection().set_trace_callback(None)
     assert actor.login == "ada-renamed"  # the first client by login: "ada-renamed" < "cy"
     reads = [s for s in statements if '"account"' in s]
     assert len(reads) == 2 and all("LIMIT" in s for s in reads), reads  # ada? then a client
-    assert main(["--db", url]) == 0
+    assert main(["--db", demo_url]) == 0
     assert no_tui[-1].actor.login == "ada-renamed"
 
 
-def test_switch_user_is_offered_on_demo_data_only(url, no_tui, tmp_path):
-    assert main(["--db", url, "--as", "ada"]) == 0
-    assert no_tui[-1].switch_user is False      # the world's data: not a demo
-    demo = sqlite_url(tmp_path / "demo.db")
-    assert main(["--db", demo]) == 0            # a first run fills the demo
+def test_switch_user_is_offered_on_demo_data_only(url, no_tui, me):
+    Account.update(os_user=me).where(Account.login == "ada").execute()
+    assert main(["--db", url]) == 0
+    assert no_tui[-1].switch_user is False and not no_tui[-1].demo
+    mark_demo()
+    assert main(["--db", url]) == 0
     assert no_tui[-1].switch_user is True and no_tui[-1].demo
 
 
@@ -191,16 +264,45 @@ def test_the_tui_starts_without_cyclic_gc_and_other_commands_with_it(url, monkey
     the worker, which runs for days, keeps it; and it is on again when main returns."""
     import gc
 
-    import tui.app
-    from tui.main import main as installed_main
+    from tui.cli import audit, worker
     seen = []
-    monkeypatch.setattr(tui.app, "run", lambda args: seen.append((args.command,
-                                                                  gc.isenabled())) or 0)
-    assert installed_main(["--db", url, "--as", "ada"]) == 0
-    assert installed_main(["--db", url, "worker", "--once"]) == 0
-    assert installed_main(["--db", url, "audit", "verify"]) == 0
-    assert seen == [(None, False), ("worker", True), ("audit", True)]
+
+    def recording(name):
+        return lambda args: seen.append((name, gc.isenabled())) or 0
+    monkeypatch.setattr(start, "run", recording("tui"))
+    monkeypatch.setattr(worker, "run", recording("worker"))
+    monkeypatch.setattr(audit, "run_verify", recording("audit"))
+    assert main(["--db", url]) == 0
+    assert main(["--db", url, "worker", "--once"]) == 0
+    assert main(["--db", url, "audit", "verify"]) == 0
+    assert seen == [("tui", False), ("worker", True), ("audit", True)]
     assert gc.isenabled()
+
+
+def test_an_unexpected_error_is_one_line_and_a_log_file(url, monkeypatch, capsys, tmp_path):
+    from tui.cli import worker
+    monkeypatch.setenv("MILESTONES_LOG_DIR", str(tmp_path / "logs"))
+
+    def broken(args):
+        raise ZeroDivisionError("a bug of ours")
+    monkeypatch.setattr(worker, "run", broken)
+    assert main(["--db", url, "worker", "--once"]) == 70
+    err = one_line_error(capsys)
+    assert "unexpected error (ZeroDivisionError)" in err
+    logs = list((tmp_path / "logs").glob("crash-*.log"))
+    assert len(logs) == 1 and str(logs[0]) in err
+    assert "a bug of ours" in logs[0].read_text() and "Traceback" in logs[0].read_text()
+
+
+def test_version_and_python_dash_m_tui(capsys):
+    import subprocess
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("milestones ")
+    shown = subprocess.run([sys.executable, "-m", "tui", "--version"], capture_output=True,
+                           text=True, timeout=30)
+    assert shown.returncode == 0 and shown.stdout.startswith("milestones 0.")
 
 
 def test_the_first_frame_has_the_first_page_and_turns_gc_back_on(world, app_clock, drive):

@@ -330,8 +330,8 @@ class ContractListScreen(BaseScreen):
                     "Press escape to clear the filter.")
         if self.app.actor.role == Role.AGENT:
             return "There are no contracts yet."
-        return (f"{self.app.actor.display_name} has no contracts yet.\n"
-                "Press u to act as someone else.")
+        hint = "\nPress u to act as someone else." if self.app.switch_user else ""
+        return f"{self.app.actor.display_name} has no contracts yet.{hint}"
 
     def _show_totals(self) -> None:
         """The highlighted contract under the table. On every cursor move: the panel's
