@@ -70,11 +70,13 @@ def request_changes(actor: Account, milestone_id: int, message: str, *,
                                 f"“{m.title}” is {m.status.replace('_', ' ')}.")
     text = check_text(message, "A message saying what needs changing", required=True,
                       rule="U-18")
+    at = now_of(clock)
+    # The window first: once the review period is over, no revision count matters (the
+    # state machine's boundary probe found the other order naming F-06 there).
+    refuse_after_review_window(actor, m, contract, at)
     if m.revisions_allowed is not None and m.revisions_used >= m.revisions_allowed:
         raise RuleError("F-06", f"All {m.revisions_allowed} revisions of “{m.title}” are "
                                 "used: accept the delivery or contact support.")
-    at = now_of(clock)
-    refuse_after_review_window(actor, m, contract, at)
     before = {"status": m.status, "revisions_used": m.revisions_used}
     cas_update(m, "This milestone", status=S.CHANGES_REQUESTED,
                revisions_used=m.revisions_used + 1)

@@ -221,3 +221,26 @@ def test_the_host_key_is_made_once_and_kept(world, tmp_path, clock):
     again = start(tmp_path, clock)
     stop(again.proc)
     assert (tmp_path / "host_key").read_bytes() == made
+
+
+def test_the_cli_verbs_run_over_ssh_as_the_keys_account_and_nothing_else(server, world):
+    import json
+
+    async def run(conn, command: str):
+        result = await conn.run(command, check=False)
+        return result.exit_status, result.stdout, result.stderr
+
+    async def scenario():
+        async with server.connect("bo") as conn:
+            code, out, err = await run(conn, "contracts list --json")
+            assert code == 0, err
+            titles = {row["title"] for row in json.loads(out)}
+            assert titles == {"Website redesign", "Logo refresh", "Data pipeline"}  # bo's
+            code, out, err = await run(conn, f"fund {world.logo.id}")  # the client's verb
+            assert code == 2 and "[G-07]" in err and out == "", err
+            for command in ("accounts list", "contracts list --db sqlite:////tmp/x.db",
+                            "contracts list --d=sqlite:////tmp/x.db", "contracts list --as ada",
+                            "demo", "ssh", "config show", "sh -c id"):
+                with pytest.raises(asyncssh.ChannelOpenError):
+                    await conn.run(command)
+    asyncio.run(scenario())

@@ -12,6 +12,7 @@ from models.accounts import Account
 from models.db import SchemaVersion, sqlite_url
 from rules.timetravel import mark_demo
 from tui.cli import common, start
+from tui.cli.acting import current_os_user
 from tui.main import main
 
 
@@ -28,7 +29,7 @@ def demo_url(url):
 
 @pytest.fixture
 def me() -> str:
-    return start.current_os_user()
+    return current_os_user()
 
 
 @pytest.fixture

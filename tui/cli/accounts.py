@@ -73,7 +73,7 @@ def register_keys(verbs, db: argparse.ArgumentParser) -> None:
 
 def operator():
     from rules.accounts import Operator
-    from tui.cli.start import current_os_user
+    from tui.cli.acting import current_os_user
     return Operator(current_os_user())
 
 

@@ -7,7 +7,7 @@ import os
 import shlex
 import sys
 
-from tui.cli.start import SESSION_ENV
+from tui.cli.acting import SESSION_ENV
 
 
 def tui_argv(db_url: str, sweep_every: float | None = None) -> list[str]:

@@ -3,9 +3,10 @@ and soft-serve do. `ssh -p 2222 LOGIN@host` proves it holds a key registered to 
 (rules/identity.py) and gets the contract list as that account, on a pseudo-terminal
 of its own that follows the client's size and TERM.
 
-Nothing else is served: no shell, no command (exec), no subsystem (sftp), no port or
-socket forwarding, no agent or X11 forwarding; environment variables the client sends
-are refused. A disconnect ends the session's TUI process and every process it started;
+Nothing else is served: no shell, no subsystem (sftp), no port or socket forwarding,
+no agent or X11 forwarding; environment variables the client sends are refused. An
+exec request runs one of the CLI's verbs as the key's account (tui/remote/ssh_exec.py),
+nothing else. A disconnect ends the session's TUI process and every process it started;
 so do the idle timeout and the end of the session (the account disabled, I-03).
 """
 from __future__ import annotations
@@ -177,6 +178,7 @@ class TuiSession(asyncssh.SSHServerSession):
         self.has_pty = False
         self.process: PtyProcess | None = None
         self.token: str | None = None
+        self.exec_argv: list[str] | None = None
         self.last_input = time.monotonic()
         self._ending = False
 
@@ -200,7 +202,15 @@ class TuiSession(asyncssh.SSHServerSession):
         return True
 
     def exec_requested(self, command: str) -> bool:
-        return False
+        from tui.remote.ssh_exec import remote_argv
+        self.exec_argv = remote_argv(command, self.hub.db_url)
+        if self.exec_argv is None:
+            log.info("refused exec %r from %s", command[:80], self.gate.address)
+            if self.chan is not None:
+                from tui.remote.ssh_exec import refusal_text
+                self.chan.write_stderr(refusal_text())
+            return False
+        return True
 
     def subsystem_requested(self, subsystem: str) -> bool:
         return False
@@ -211,6 +221,9 @@ class TuiSession(asyncssh.SSHServerSession):
     async def _start(self) -> None:
         from rules.identity import open_session
         assert self.chan is not None
+        if self.exec_argv is not None:
+            await self._run_verb()
+            return
         if not self.has_pty:
             self.chan.write_stderr(NO_TTY.encode())
             self.chan.exit(1)
@@ -232,6 +245,19 @@ class TuiSession(asyncssh.SSHServerSession):
         self.hub.sessions.add(self)
         log.info("session for %s from %s (pid %d)", account.login, self.gate.address,
                  self.process.pid)
+
+    async def _run_verb(self) -> None:
+        from rules.identity import open_session
+        from tui.remote.ssh_exec import run_verb
+        assert self.chan is not None and self.exec_argv is not None
+        self.token = await asyncio.to_thread(open_session, self.gate.account, "ssh",
+                                             self.gate.address, self.gate.fingerprint)
+        try:
+            code = await run_verb(self.chan, self.exec_argv,
+                                  session_environment(self.token))
+        finally:
+            self._finish()
+        self.chan.exit(code)
 
     def _output(self, data: bytes) -> None:
         if self.chan is not None and not self._ending:
