@@ -78,6 +78,7 @@ BOTH_DATABASES = {
     "tests/rules/test_contracts.py",
     "tests/rules/test_deadline_races.py",
     "tests/rules/test_deadlines.py",
+    "tests/rules/test_export.py",
     "tests/rules/test_funding.py",
     "tests/rules/test_inbox.py",
     "tests/rules/test_payments.py",

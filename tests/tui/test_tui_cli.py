@@ -334,3 +334,38 @@ def test_the_first_frame_has_the_first_page_and_turns_gc_back_on(world, app_cloc
         drive(app, scenario)
     finally:
         gc.enable()
+
+
+def test_a_crash_inside_the_tui_is_one_line_and_a_log_not_a_traceback(world, app_clock,
+                                                                     tmp_path, monkeypatch):
+    """Textual would print the traceback, with local variables, when the app exits: over
+    SSH or in a browser that is someone else's screen (tui.app._fatal_error)."""
+    import asyncio
+
+    from tui.app import MilestonesApp
+    monkeypatch.setenv("MILESTONES_LOG_DIR", str(tmp_path / "logs"))
+
+    class Broken(MilestonesApp):
+        printed: list = []
+
+        def action_notifications(self) -> None:
+            raise RuntimeError("secret detail of a bug")
+
+        def _print_error_renderables(self) -> None:
+            Broken.printed += self._exit_renderables  # what the user's screen would get
+            super()._print_error_renderables()
+
+    app = Broken(world.ada, clock=app_clock, cursor_blink=False, theme="textual-dark")
+
+    async def go():
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("n")
+            await pilot.pause()
+    with pytest.raises(RuntimeError):  # Pilot re-raises it for the test
+        asyncio.run(go())
+    shown = [str(r) for r in Broken.printed]
+    assert len(shown) == 1 and "unexpected error (RuntimeError)" in shown[0]
+    assert "secret detail" not in shown[0] and "Traceback" not in shown[0]
+    log = next((tmp_path / "logs").glob("crash-*.log"))
+    assert str(log) in shown[0] and "secret detail of a bug" in log.read_text()

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli import (accounts, audit, config, contracts, demo, milestone_verbs, serve, ssh,
-                     start, worker)
+from tui.cli import (accounts, audit, config, contracts, demo, export, milestone_verbs, serve,
+                     ssh, start, worker)
 from tui.cli.common import DB_HELP, CommandLineError  # noqa: F401 - the package's error
 
-GROUPS = (contracts, milestone_verbs, demo, worker, audit, serve, ssh, accounts, config)
-# What `ssh host COMMAND ...` may run (as the key's account): the verbs, nothing else.
-REMOTE_COMMANDS = frozenset({"contracts", "fund", "submit", "request-changes",
-                             "release", "refund"})
+GROUPS = (contracts, milestone_verbs, export, demo, worker, audit, serve, ssh, accounts,
+          config)
 
 
 def version() -> str:

@@ -1,5 +1,5 @@
 """`ssh -p 2222 LOGIN@host contracts list --json`: the CLI's verbs as SSH exec
-requests, as soft-serve serves its commands. Only those verbs (tui.cli.REMOTE_COMMANDS)
+requests, as soft-serve serves its commands. Only those verbs (REMOTE_COMMANDS)
 run, as the key's account, on the server's database: no other command, and no option
 that would choose another database or another user."""
 from __future__ import annotations
@@ -8,7 +8,9 @@ import asyncio
 import shlex
 import sys
 
-from tui.cli import REMOTE_COMMANDS
+# The verbs of tui/cli/contracts.py and tui/cli/milestone_verbs.py.
+REMOTE_COMMANDS = frozenset({"contracts", "fund", "submit", "request-changes", "release",
+                             "refund"})
 
 # Options the server decides: argparse also takes any unambiguous prefix (--d, --a).
 _SERVER_OPTIONS = ("--db", "--as")
