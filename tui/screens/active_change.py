@@ -52,10 +52,8 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
     BINDINGS = [
         # f2 first: the footer shows it. ctrl+s is XOFF on many terminals (and lost over
         # SSH), so it is only the second key of the same command.
-        command("f2", "send", "Send", "Send the change request to the freelancer.",
-                priority=True),
-        command("ctrl+s", "send", "Send", "Send the change request to the freelancer.",
-                priority=True),
+        command("f2", "send", "Send", "Send the change request to the freelancer."),
+        command("ctrl+s", "send", "Send", "Send the change request to the freelancer."),
         command("escape", "cancel", "Cancel", "Close, requesting nothing."),
     ]
 

@@ -135,8 +135,7 @@ class ContractListScreen(BaseScreen):
     AUTO_FOCUS = "#contracts"  # focused once, as the screen starts: keys go to the list
     BINDINGS = [
         command("enter", "open_contract", "Open",
-                "Open the highlighted contract: milestones, deadlines, timeline.",
-                priority=True),
+                "Open the highlighted contract: milestones, deadlines, timeline."),
         command("slash", "filter", "Filter",
                 "Narrow the list by title, party, policy or status.", key_display="/"),
         command("s", "cycle_sort", "Sort",

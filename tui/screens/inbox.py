@@ -30,6 +30,7 @@ from tui.screens.inbox_answers import (
 from tui.screens.inbox_format import prompt
 from tui.screens.request_detail import TICK, RequestScreen
 from tui.widgets.header import ActingHeader
+from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
 __all__ = ["InboxScreen", "RequestScreen"]  # RequestScreen: its home is request_detail
@@ -48,7 +49,7 @@ class BoxLoaded(Message):
     counts: dict[str, int] | None
 
 
-class RequestList(OptionList):
+class RequestList(ListOptions):
     """The requests of one box. Left and right switch boxes, not scroll sideways."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -59,8 +60,7 @@ class RequestList(OptionList):
 
 class InboxScreen(AnswerActions, BaseScreen):
     BINDINGS = [
-        command("enter", "open_request", "Open", "Open the highlighted request in full.",
-                priority=True),
+        command("enter", "open_request", "Open", "Open the highlighted request in full."),
         *ANSWER_KEYS,
         replace(command("left", "previous_box", "Previous box",
                         "Show the previous box: incoming, outgoing, history."),

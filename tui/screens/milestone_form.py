@@ -142,9 +142,9 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
     BINDINGS = [
         # f2 first (the footer shows it): ctrl+s is XOFF on many terminals.
         command("f2", "done", "Done", "Keep these values (the plan is saved later, "
-                "all at once).", priority=True),
+                "all at once)."),
         command("ctrl+s", "done", "Done", "Keep these values (the plan is saved later, "
-                "all at once).", priority=True),
+                "all at once)."),
         command("escape", "cancel", "Cancel", "Close the form, changing nothing."),
     ]
 
@@ -195,9 +195,9 @@ class ConfirmDialog(BaseModal[bool]):
     """A question with a yes (enter or y) and a no (escape or n)."""
 
     BINDINGS = [
-        command("enter", "yes", "Yes", "Answer yes.", priority=True),
+        command("enter", "yes", "Yes", "Answer yes."),
         command("y", "yes", "Yes", "Answer yes.", show=False),
-        command("escape", "no", "No", "Answer no.", priority=True),
+        command("escape", "no", "No", "Answer no."),
         command("n", "no", "No", "Answer no.", show=False),
     ]
 

@@ -18,6 +18,7 @@ from tui.commands import command
 from tui.format import local_time
 from tui.screens.base import BaseScreen
 from tui.widgets.header import ActingHeader
+from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
 PAGE_SIZE = 50
@@ -50,8 +51,7 @@ def prompt(n: NotificationView, timezone: str) -> Table:
 
 class NotificationsScreen(BaseScreen):
     BINDINGS = [
-        command("enter", "open_contract", "Open", "Open the contract this notification is about.",
-                priority=True),
+        command("enter", "open_contract", "Open", "Open the contract this notification is about."),
         command("r", "mark_read", "Mark read", "Mark the highlighted notification read."),
         command("a", "mark_all_read", "All read", "Mark every notification read."),
         command("escape", "back", "Back", "Go back to the previous screen."),
@@ -67,7 +67,7 @@ class NotificationsScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield ActingHeader("Notifications")
-        yield OptionList(id="notifications")
+        yield ListOptions(id="notifications")
         yield Static("", id="empty")
         yield Footer(compact=True)
 

@@ -68,8 +68,7 @@ class SupportConsoleScreen(BaseScreen):
     BINDINGS = [
         command("enter", "open_contract", "Open",
                 "Open the highlighted contract as support: read-only, but for resolving "
-                "a dispute (G-02) and cancelling (F-08); its audit trail is one key away.",
-                priority=True),
+                "a dispute (G-02) and cancelling (F-08); its audit trail is one key away."),
         command("a", "audit_trail", "Audit",
                 "The highlighted contract's audit trail, newest first: who, when, what, "
                 "before and after, the reason (G-05)."),

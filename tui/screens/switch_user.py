@@ -15,6 +15,7 @@ from models.accounts import Account
 from rules.queries import list_accounts
 from tui.commands import command
 from tui.screens.base import BaseModal
+from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
 
@@ -25,7 +26,7 @@ class AccountsLoaded(Message):
 
 class SwitchUserScreen(BaseModal[Account | None]):
     BINDINGS = [
-        command("enter", "choose", "Switch", "Act as the highlighted user.", priority=True),
+        command("enter", "choose", "Switch", "Act as the highlighted user."),
         command("escape", "cancel", "Cancel", "Keep the current user."),
     ]
 
@@ -37,7 +38,7 @@ class SwitchUserScreen(BaseModal[Account | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="switch-user", classes="dialog"):
             yield Label("Act as…", classes="dialog-title")
-            yield OptionList(id="accounts")
+            yield ListOptions(id="accounts")
         # Its own footer: the one of the screen below would offer keys that do
         # nothing while the dialog is open.
         yield Footer(compact=True)
