@@ -19,7 +19,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
@@ -35,6 +35,7 @@ from tui.commands import command
 from tui.format import format_money
 from tui.screens.base import BaseScreen
 from tui.widgets.contract_table import COLUMNS, ContractTable
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.totals import LAYOUT, TotalsPanel
 from tui.workers import db_work
@@ -180,7 +181,7 @@ class ContractListScreen(BaseScreen):
         yield ContractTable(id="contracts")
         yield Static("", id="empty")
         yield TotalsPanel(id="totals")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).cursor_blink = getattr(self.app, "cursor_blink", True)

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static, Tab, Tabs
+from textual.widgets import OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -29,6 +29,7 @@ from tui.screens.inbox_answers import (
 )
 from tui.screens.inbox_format import prompt
 from tui.screens.request_detail import TICK, RequestScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
@@ -94,7 +95,7 @@ class InboxScreen(AnswerActions, BaseScreen):
         yield RequestList(id="requests")
         yield Static("", id="empty")
         yield Static("", id="answer-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#answer-status").display = False

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -17,6 +17,7 @@ from rules.notifications import NotificationView, mark_read, notifications
 from tui.commands import command
 from tui.format import local_time
 from tui.screens.base import BaseScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
@@ -69,7 +70,7 @@ class NotificationsScreen(BaseScreen):
         yield ActingHeader("Notifications")
         yield ListOptions(id="notifications")
         yield Static("", id="empty")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from models.accounts import Account
 from models.vocabulary import ContractStatus, MilestoneStatus
@@ -34,6 +34,7 @@ from tui.screens.base import BaseScreen
 from tui.screens.contract_list import DEBOUNCE, MORE_WHEN_WITHIN, summary_text
 from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import ContractTable
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.totals import TotalsPanel
 from tui.workers import db_work
@@ -109,7 +110,7 @@ class SupportConsoleScreen(BaseScreen):
         yield ContractTable(id="support-contracts")
         yield Static("", id="support-empty")
         yield TotalsPanel(id="support-totals")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for box in self.query(Input):

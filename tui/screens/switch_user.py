@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from models.accounts import Account
 from rules.queries import list_accounts
 from tui.commands import command
 from tui.screens.base import BaseModal
+from tui.widgets.footer import KeyFooter
 from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
@@ -41,7 +42,7 @@ class SwitchUserScreen(BaseModal[Account | None]):
             yield ListOptions(id="accounts")
         # Its own footer: the one of the screen below would offer keys that do
         # nothing while the dialog is open.
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
