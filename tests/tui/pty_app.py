@@ -49,12 +49,16 @@ class PtyApp:
     """`python -m tui.main` on a pty of COLUMNS x LINES; `screen` is what it shows."""
 
     def __init__(self, db_path: Path, login: str, *, no_color: bool = False,
-                 args: tuple[str, ...] = ()) -> None:
+                 colours_16: bool = False, args: tuple[str, ...] = ()) -> None:
         self.master, slave = os.openpty()
         set_size(slave, COLUMNS, LINES)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "NO_COLOR"))}
-        env.update(TERM="xterm-256color", COLORTERM="truecolor", LANG="C.UTF-8",
-                   COLUMNS=str(COLUMNS), LINES=str(LINES))
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("TEXTUAL", "NO_COLOR", "COLORTERM"))}
+        env.update(TERM="xterm-256color", LANG="C.UTF-8", COLUMNS=str(COLUMNS), LINES=str(LINES))
+        if colours_16:
+            env["TERM"] = "xterm"  # no COLORTERM either: the ANSI theme
+        else:
+            env["COLORTERM"] = "truecolor"
         if no_color:
             env["NO_COLOR"] = "1"
         self.process = subprocess.Popen(
