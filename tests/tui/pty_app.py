@@ -4,7 +4,7 @@ pyte (a VT100 emulator), as a user over SSH or tmux would meet it.
 Pilot posts one key event at a time and waits; a terminal delivers what was typed
 ahead in one read, which is what these tests need (issue 18). Waits poll the emulated
 screen for a text, with a generous limit: a wait that runs out is a failure of what the
-screen should show, not a timing assertion. `PtyApp.relay` (see tests/tui/slow_link.py)
+screen should show, not a timing assertion. `link=SlowLink()` (tests/tui/slow_link.py)
 puts a slow link between the app and the emulator.
 """
 from __future__ import annotations
@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 
 import pyte
+
+from slow_link import SlowLink
 
 ROOT = Path(__file__).resolve().parents[2]
 COLUMNS, LINES = 80, 24
@@ -49,7 +51,8 @@ class PtyApp:
     """`python -m tui.main` on a pty of COLUMNS x LINES; `screen` is what it shows."""
 
     def __init__(self, db_path: Path, login: str, *, no_color: bool = False,
-                 colours_16: bool = False, args: tuple[str, ...] = ()) -> None:
+                 colours_16: bool = False, link: SlowLink | None = None,
+                 args: tuple[str, ...] = ()) -> None:
         self.master, slave = os.openpty()
         set_size(slave, COLUMNS, LINES)
         env = {k: v for k, v in os.environ.items()
@@ -70,7 +73,10 @@ class PtyApp:
         self.screen = pyte.Screen(COLUMNS, LINES)
         self._stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
-        self.received = 0  # bytes the app wrote
+        self.received = 0  # bytes that reached the screen
+        self.link = link
+        if link is not None:
+            link.start(self.master, self.feed)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -87,7 +93,10 @@ class PtyApp:
                 return
             if not data:
                 return
-            self.feed(data)
+            if self.link is not None:
+                self.link.from_app(data)
+            else:
+                self.feed(data)
 
     def feed(self, data: bytes) -> None:
         with self._lock:
@@ -96,7 +105,10 @@ class PtyApp:
 
     def write(self, data: bytes) -> None:
         """Everything in one write: the app reads it together, as typed-ahead keys."""
-        os.write(self.master, data)
+        if self.link is not None:
+            self.link.to_app(data)
+        else:
+            os.write(self.master, data)
 
     def text(self) -> str:
         with self._lock:
@@ -126,11 +138,13 @@ class PtyApp:
             time.sleep(0.02)
             if self.received != last:
                 last, since = self.received, time.monotonic()
-            elif time.monotonic() - since >= quiet:
+            elif time.monotonic() - since >= quiet and not (self.link and self.link.busy()):
                 return self.text()
         raise AssertionError("the app never went quiet")
 
     def close(self) -> None:
+        if self.link is not None:
+            self.link.stop()
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
