@@ -60,6 +60,20 @@ class KeyFooter(Footer):
     def __init__(self, **kwargs) -> None:
         super().__init__(compact=True, **kwargs)
         self._fitted_width = 0
+        self._shown: tuple | None = None  # the keys as last composed
+
+    def bindings_changed(self, screen) -> None:
+        # Textual rebuilds the footer whenever bindings may have changed (a focus
+        # change, every refresh_bindings), and a rebuild lays the screen out again,
+        # which repaints more than the footer (issue 18: bytes per key). So only when
+        # what it shows changed.
+        shown = tuple((key, b.binding.description, b.enabled)
+                      for key, b in screen.active_bindings.items() if b.binding.show)
+        if self._bindings_ready and shown == self._shown:
+            return
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self._shown = shown
+        super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         composed = compose(self, super().compose())
