@@ -34,7 +34,7 @@ KEYS = {
     "up": b"\x1b[A", "down": b"\x1b[B", "right": b"\x1b[C", "left": b"\x1b[D",
     "enter": b"\r", "escape": b"\x1b", "space": b" ", "tab": b"\t",
     "home": b"\x1b[H", "end": b"\x1b[F", "f2": b"\x1bOQ", "f3": b"\x1bOR",
-    "ctrl+p": b"\x10", "question_mark": b"?",
+    "ctrl+p": b"\x10", "question_mark": b"?", "slash": b"/",
 }
 
 
@@ -73,6 +73,7 @@ class PtyApp:
         self.screen = pyte.Screen(COLUMNS, LINES)
         self._stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
+        self.errors: list[str] = []  # what the emulator could not read
         self.received = 0  # bytes that reached the screen
         self.link = link
         if link is not None:
@@ -101,7 +102,10 @@ class PtyApp:
     def feed(self, data: bytes) -> None:
         with self._lock:
             self.received += len(data)
-            self._stream.feed(data)
+            try:
+                self._stream.feed(data)
+            except Exception as error:  # noqa: BLE001 - pyte resets itself; say so on failure
+                self.errors.append(f"{error!r} in {data[:120]!r}")
 
     def write(self, data: bytes) -> None:
         """Everything in one write: the app reads it together, as typed-ahead keys."""
@@ -126,7 +130,8 @@ class PtyApp:
             if all(t in shown for t in texts) and (gone is None or gone not in shown):
                 return shown
             if time.monotonic() > deadline or self.process.poll() is not None:
-                raise AssertionError(f"never shown: {texts!r} (gone: {gone!r})\n{shown}")
+                raise AssertionError(f"never shown: {texts!r} (gone: {gone!r})\n{shown}"
+                                     f"\nemulator errors: {self.errors}")
             time.sleep(0.02)
 
     def wait_quiet(self, quiet: float = 0.3) -> str:

@@ -2,9 +2,10 @@
 
 Over a slow link, in a paste or from `tmux send-keys`, several keys come in one read. A
 `priority=True` binding runs as the key is read, before the focused widget has handled
-the keys queued ahead of it, so our screens have none (the palette's ctrl+p aside: it
-opens a dialog whatever the focused widget would do). The plain-Textual reproduction
-shows why; the pty tests drive the real app, several keys in one write.
+the keys queued ahead of it, so on our screens only keys that move the focus are (the
+keys after them must go where the focus went: Textual picks each key's widget as it
+reads it), and the palette's ctrl+p. The plain-Textual reproduction shows why; the pty
+tests drive the real app, several keys in one write.
 """
 from __future__ import annotations
 
@@ -77,10 +78,18 @@ def _binding_owners():
                 yield value
 
 
-def test_no_binding_of_ours_is_a_priority_binding_but_the_palette_key():
-    found = [(owner.__qualname__, b.key) for owner in _binding_owners()
-             for b in Binding.make_bindings(owner.__dict__["BINDINGS"]) if b.priority]
-    assert found == [("MilestonesApp", "ctrl+p")]
+# Priority bindings that only move the focus (or open the palette; the filter's enter
+# moves it and reads the filter later, from the box's own queue): the keys after
+# them must go to where they move it (base.SCREEN_KEYS says why).
+FOCUS_ONLY = {"app.focus_next", "app.focus_previous", "filter", "filter_done", "search",
+              "command_palette"}
+
+
+def test_only_keys_that_move_the_focus_are_priority_bindings():
+    found = {(owner.__qualname__, b.key, b.action) for owner in _binding_owners()
+             for b in Binding.make_bindings(owner.__dict__["BINDINGS"]) if b.priority}
+    assert {action for _, _, action in found} <= FOCUS_ONLY, found
+    assert ("MilestonesApp", "ctrl+p", "command_palette") in found
 
 
 # --- the real app in a pseudo-terminal ------------------------------------------------
@@ -157,3 +166,33 @@ def test_the_support_console_opens_the_row_typed_to(pty_db):
         third = third_title(app.wait_quiet())
         app.write(keys("down", "down", "enter"))
         assert third in app.wait_for("› Contract #", gone="Loading…").splitlines()[1]
+
+
+def test_slash_and_the_text_typed_with_it_go_to_the_filter(ada):
+    # Not to the list: "Data pipeline" has i (requests), n (notifications), s (sort)...
+    ada.wait_quiet()
+    ada.write(keys("slash", "Data pipeline"))
+    assert "/ Data pipeline" in ada.wait_for("1 match")
+    assert "› Contracts" in ada.text()
+
+
+def test_tab_and_the_text_typed_with_it_go_to_the_next_search_field(pty_db):
+    with PtyApp(pty_db, "sam") as app:
+        app.wait_for("› Contracts")
+        app.wait_quiet()
+        app.write(keys("c"))
+        app.wait_for("Support console", "Party")
+        app.wait_quiet()
+        app.write(keys("tab", "Brand", "enter"))
+        shown = app.wait_for("1 match")
+        assert "Title Brand" in shown and "Party name or login" in shown
+        assert rows_of(shown, " Title ", 2)[1].startswith(" Brand refresh")
+
+
+def test_a_filter_and_two_enters_typed_together_open_what_it_finds(ada):
+    # The first enter leaves the filter, the second opens the row it finds: not the
+    # row highlighted before the filter's rows came.
+    ada.wait_quiet()
+    ada.write(keys("slash", "Data pipeline", "enter", "enter"))
+    room = ada.wait_for("› Contract #", gone="Loading…")
+    assert "Data pipeline" in room.splitlines()[1]

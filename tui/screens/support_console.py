@@ -75,7 +75,8 @@ class SupportConsoleScreen(BaseScreen):
                 "before and after, the reason (G-05)."),
         command("slash", "search", "Search",
                 "Back to the search fields: party, title, number, status, overdue by more "
-                "than N days, a window closing within N days.", key_display="/"),
+                "than N days, a window closing within N days.", key_display="/",
+                priority=True),  # moves the focus only: base.SCREEN_KEYS
         command("escape", "back", "Back", "Close the console: back to the contract list."),
         command("r", "refresh", "Refresh", "Search again in the database.", show=False),
     ]
@@ -258,7 +259,7 @@ class SupportConsoleScreen(BaseScreen):
             return True
         if action in ("open_contract", "audit_trail"):
             # Only on the results: in a field, enter searches and `a` is a letter.
-            return bool(self.table.has_focus and self.table.highlighted()) or (
+            return bool(self.focused is self.table and self.table.highlighted()) or (
                 None if action == "open_contract" else False)
         if action == "search":
             return not isinstance(self.focused, Input)
@@ -275,7 +276,7 @@ class SupportConsoleScreen(BaseScreen):
             self.app.push_screen(AuditTrailScreen(s.id, s.title))
 
     def action_search(self) -> None:
-        self.query_one("#party", Input).focus()
+        self.set_focus(self.query_one("#party", Input))  # now: the next keys are its
 
     def action_back(self) -> None:
         self.dismiss()

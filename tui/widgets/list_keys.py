@@ -7,7 +7,8 @@ before the focused list has handled the keys queued ahead of it: `down enter` ar
 in one read (typed ahead over SSH, a paste, tmux send-keys) opened the row highlighted
 before the arrow (issue 18). So our lists turn their own enter off, and the screen's
 enter is an ordinary binding: the key reaches it after the list has moved its cursor.
-tests/tui/test_tui_typeahead.py holds the rule (no priority bindings on our screens).
+The only priority bindings left move the focus (tui/screens/base.py says why);
+tests/tui/test_tui_typeahead.py holds the rule.
 """
 from __future__ import annotations
 
