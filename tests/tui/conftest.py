@@ -115,3 +115,19 @@ def drive():
                 await scenario(pilot)
         asyncio.run(go())
     return run
+
+
+@pytest.fixture(scope="session")
+def pty_database(tmp_path_factory):
+    """The demo database (and a contract to reorder) the pty tests start from, made once
+    a session (pty_seed.py); each test works on its own copy (`pty_db`)."""
+    from pty_seed import prepare
+    return prepare(tmp_path_factory.mktemp("pty") / "demo.db")
+
+
+@pytest.fixture
+def pty_db(pty_database, tmp_path):
+    import shutil
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(pty_database, copy)  # checkpointed by prepare(): one file
+    return copy

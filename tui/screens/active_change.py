@@ -20,7 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.dom import DOMNode
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from models.base import database
 from rules.change_requests import edit_milestone_change, request_milestone_change
@@ -32,6 +32,7 @@ from rules.policy import get_policy
 from tui.commands import command
 from tui.screens.base import BaseModal
 from tui.screens.milestone_form import MilestoneFields, refusal_text
+from tui.widgets.footer import KeyFooter
 
 FIELDS = ["title", "description", "due_date", "amount_cents"]  # what U-20 may change
 
@@ -52,10 +53,8 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
     BINDINGS = [
         # f2 first: the footer shows it. ctrl+s is XOFF on many terminals (and lost over
         # SSH), so it is only the second key of the same command.
-        command("f2", "send", "Send", "Send the change request to the freelancer.",
-                priority=True),
-        command("ctrl+s", "send", "Send", "Send the change request to the freelancer.",
-                priority=True),
+        command("f2", "send", "Send", "Send the change request to the freelancer."),
+        command("ctrl+s", "send", "Send", "Send the change request to the freelancer."),
         command("escape", "cancel", "Cancel", "Close, requesting nothing."),
     ]
 
@@ -97,7 +96,7 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
                             "freelancer (optional)", id="change-note")
             yield Static(self.error, markup=False, id="change-error", classes="field-problem")
             yield Static("f2 (or ctrl+s) sends · esc cancels", classes="dialog-hint")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#change-error").display = bool(self.error)

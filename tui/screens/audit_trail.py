@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from models.accounts import Account
 from rules.errors import RuleError
@@ -26,6 +26,7 @@ from tui.commands import command
 from tui.screens.base import BaseScreen
 from tui.screens.contract import ContractScreen
 from tui.screens.dialogs.base import refusal_text
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.workers import db_work
 
@@ -109,7 +110,7 @@ class AuditTrailScreen(BaseScreen):
         yield Label("", id="audit-heading")
         yield DataTable(id="audit-records", cursor_type="row", cell_padding=1)
         yield Static("", id="audit-detail")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#audit-records", DataTable)

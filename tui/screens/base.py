@@ -24,11 +24,15 @@ def report_failed_worker(node, event: Worker.StateChanged) -> bool:
 
 # Textual's own screen keys, with words for the help screen. Copy stays bound but
 # undescribed: it only matters with a mouse selection.
+# Tab moves the focus as the key is read (priority), and at once (focus_next is not
+# deferred): the keys typed after it go to the part it moves to, even when they arrive
+# in the same read (issue 18). Only keys that do nothing but move the focus are bound
+# so; what acts on the focused widget is an ordinary binding (tui/widgets/list_keys.py).
 SCREEN_KEYS = [
     command("tab", "app.focus_next", "Next part",
-            "Move to the next part of the screen.", show=False),
+            "Move to the next part of the screen.", show=False, priority=True),
     command("shift+tab", "app.focus_previous", "Previous part",
-            "Move to the previous part of the screen.", show=False),
+            "Move to the previous part of the screen.", show=False, priority=True),
     Binding("ctrl+c,super+c", "screen.copy_text", show=False),
 ]
 

@@ -21,7 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.markup import escape as _escape  # user text inside markup stays text
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
@@ -39,6 +39,7 @@ from tui.format import countdown, date_text, local_time
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
 from tui.screens.contract_refunds import RefundActions
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.milestone_table import MilestoneTable
 from tui.widgets.status_badge import status_badge
@@ -197,7 +198,7 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
             with Vertical(id="timeline-panel"):
                 yield Label("Timeline · newest first", classes="section")
                 yield Timeline(id="timeline")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fit_layout()

@@ -9,17 +9,15 @@ page is read by id. Rows already shown are never read twice.
 """
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
 from itertools import islice
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
@@ -34,36 +32,30 @@ from rules.queries import (
 from tui.commands import command
 from tui.format import format_money
 from tui.screens.base import BaseScreen
+from tui.screens.contract_pages import (  # the first page's: tui.app imports them from here
+    MORE_WHEN_WITHIN,
+    NUMBER,
+    PAGE_SIZE,
+    ContractsLoaded,
+    ContractsRefreshed,
+    FirstPage,
+    read_first_page,
+    rows_at_start,
+)
+from tui.screens.contract_sort import SORT_WORDS, STARTS_DESCENDING
 from tui.widgets.contract_table import COLUMNS, ContractTable
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.totals import LAYOUT, TotalsPanel
 from tui.workers import db_work
 
-PAGE_SIZE = 100        # rows per query; the next page loads as the cursor nears the end
-MORE_WHEN_WITHIN = 20  # rows from the end of what is loaded
 DEBOUNCE = 0.15        # seconds of quiet typing before the filter queries
 TICK = 60              # seconds between countdown refreshes (no query: from memory)
 
 SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, number, "
                         "status, overdue or closing window; open one with its audit trail.")
 
-NUMBER = "id"          # the default order: by contract number, as they were made
-# Which way each sort starts when `s` reaches it (True: descending): the most money and
-# the soonest deadline first; text from A.
-STARTS_DESCENDING = {"escrow": True, "paid": True}
-# What the info line says of each sort, ascending and descending: in words, so that the
-# direction does not depend on seeing the arrow.
-SORT_WORDS = {
-    "id": ("by number", "by number, last first"),
-    "title": ("by title, A to Z", "by title, Z to A"),
-    "counterpart": ("by party, A to Z", "by party, Z to A"),
-    "policy": ("by policy, A to Z", "by policy, Z to A"),
-    "status": ("by status, A to Z", "by status, Z to A"),
-    "current": ("by milestone, A to Z", "by milestone, Z to A"),
-    "escrow": ("by escrow, least first", "by escrow, most first"),
-    "paid": ("by paid, least first", "by paid, most first"),
-    "deadline": ("by deadline, soonest first", "by deadline, latest first"),
-}
+
 
 
 def summary_text(s: ContractSummary) -> Content:
@@ -89,56 +81,13 @@ def summary_text(s: ContractSummary) -> Content:
     return Content.assemble(*parts)
 
 
-@dataclass
-class ContractsLoaded(Message):
-    """A page of contracts came back from the database."""
-    generation: int
-    first: bool                  # the first page: the rows shown so far are replaced
-    rows: list[ContractSummary]
-    total: int | None = None     # how many there are (the first page, and with `order`)
-    order: list[int] | None = None  # every id in list order, read with the second page
-
-
-@dataclass(frozen=True)
-class FirstPage:
-    """The list's first page as it opens: by number, unfiltered."""
-    query: tuple[int, str, str, bool]  # actor id, filter, sort, descending
-    rows: list[ContractSummary]
-    total: int
-
-
-def read_first_page(actor: Account, rows: int = PAGE_SIZE) -> FirstPage:
-    """The first `rows` rows, read before the app starts (on the main thread, no loop
-    yet). The pages after it are read by id, skipping what is shown, whatever its size."""
-    return FirstPage((actor.id, "", NUMBER, False),
-                     list_contracts(actor, sort=NUMBER, limit=rows),
-                     count_contracts(actor))
-
-
-def rows_at_start(lines: int | None = None) -> int:
-    """How many rows to read before the app starts: a screenful of a terminal `lines`
-    high (default: this one) and MORE_WHEN_WITHIN more, since the next page is asked for
-    as the cursor comes that near the end. Fewer rows, a sooner first frame (bench/tui.py)."""
-    if lines is None:
-        lines = shutil.get_terminal_size().lines
-    return min(PAGE_SIZE, max(lines, 24) + MORE_WHEN_WITHIN)
-
-
-@dataclass
-class ContractsRefreshed(Message):
-    """Fresh summaries of rows already shown."""
-    generation: int
-    rows: list[ContractSummary]
-
-
 class ContractListScreen(BaseScreen):
     AUTO_FOCUS = "#contracts"  # focused once, as the screen starts: keys go to the list
     BINDINGS = [
         command("enter", "open_contract", "Open",
-                "Open the highlighted contract: milestones, deadlines, timeline.",
-                priority=True),
-        command("slash", "filter", "Filter",
-                "Narrow the list by title, party, policy or status.", key_display="/"),
+                "Open the highlighted contract: milestones, deadlines, timeline."),
+        command("slash", "filter", "Filter", "Narrow the list by title, party, policy or "
+                "status.", key_display="/", priority=True),  # focus only: SCREEN_KEYS
         command("s", "cycle_sort", "Sort",
                 "Sort by the next column (the heading shows ▲ or ▼), then by number."),
         command("S", "reverse_sort", "Reverse",
@@ -150,6 +99,9 @@ class ContractListScreen(BaseScreen):
         # line says "esc clears" while there is a filter; help and palette list it.
         command("escape", "clear_filter", "Clear filter",
                 "Empty the filter and go back to the list.", show=False),
+        # Enter in the filter hands the keys to the list as it is read, so an enter
+        # typed behind it opens a row (of what the filter finds: `_rows_pending`).
+        Binding("enter", "filter_done", show=False, priority=True),
         # Support agents only (G-07): hidden from everyone else, footer, help and palette.
         command("c", "support_console", "Console", SUPPORT_CONSOLE_HELP),
         command("f3", "support_console", "Console", SUPPORT_CONSOLE_HELP, show=False),
@@ -170,6 +122,8 @@ class ContractListScreen(BaseScreen):
         self._debounce: Timer | None = None
         self._page_worker: Worker | None = None
         self._totals_due = False  # the panel is to be drawn after the next frame
+        self._submitting = False       # enter left the filter; its text is being read
+        self._open_when_shown = False  # enter came before the rows it was typed for
         self._query: tuple[Account, str, str, bool] | None = None
 
     def compose(self) -> ComposeResult:
@@ -181,7 +135,7 @@ class ContractListScreen(BaseScreen):
         yield ContractTable(id="contracts")
         yield Static("", id="empty")
         yield TotalsPanel(id="totals")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).cursor_blink = getattr(self.app, "cursor_blink", True)
@@ -280,6 +234,9 @@ class ContractListScreen(BaseScreen):
                         sort=sort)
         if message.first or message.total is not None:
             self._show_state()  # a further page changes neither the count nor the keys
+        if message.first and self._open_when_shown and not self._rows_pending():
+            self._open_when_shown = False
+            self.action_open_contract()
         if not message.rows:
             self._total = len(self.table.summaries)  # the end came sooner: gone since
         elif not message.first and self.table.cursor_row >= (len(self.table.summaries)
@@ -387,31 +344,54 @@ class ContractListScreen(BaseScreen):
             self._debounce.stop()
         self._debounce = self.set_timer(DEBOUNCE, self.reload)
 
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self) -> None:
-        # Enter keeps the filter and hands the keys back to the list.
-        self.table.focus()
+    def _rows_pending(self) -> bool:
+        """The rows shown are not yet those of what was typed in the filter."""
+        return (self._submitting or not self._loaded or self._query is None
+                or self._query[1] != self.search)
+
+    def action_filter_done(self) -> None:
+        # Keeps the filter. The focus moves now; the text is read once the box has
+        # taken the letters typed before the enter (they are queued there).
+        self._submitting = True
+        self.set_focus(self.table)
+        self.query_one("#filter", Input).call_later(self._filter_read)
+
+    def _filter_read(self) -> None:
+        self._submitting = False
+        if self._query[1] != self.search:  # at once, not after the debounce
+            if self._debounce is not None:
+                self._debounce.stop()
+            self.reload()
+        elif self._open_when_shown and self._loaded:
+            self._open_when_shown = False
+            self.action_open_contract()
 
     # --- actions ---------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
+        # Who has the keys by `self.focused`, set at once, not `has_focus`, which follows
+        # a moment later: typed-ahead keys are checked in between (issue 18).
         filter_box = self.query_one("#filter", Input)
+        in_filter = self.focused is filter_box
         if action == "open_contract":
             # None lets enter through to the filter box (it submits there).
-            return True if (self.table.has_focus and self.table.highlighted()) else None
-        if action == "filter":
-            return not filter_box.has_focus
+            return True if (self.focused is self.table and self.table.highlighted()) else None
+        if action in ("filter", "cycle_sort", "reverse_sort"):
+            return not in_filter  # there, / s and S are letters of the filter
+        if action == "filter_done":
+            return in_filter
         if action == "clear_filter":
-            return bool(filter_box.value) or filter_box.has_focus
-        if action in ("cycle_sort", "reverse_sort"):
-            return not filter_box.has_focus  # there, s and S are letters of the filter
+            return bool(filter_box.value) or in_filter
         if action == "support_console":  # agents only (G-07); c is a letter of the filter
-            return self.app.actor.role == Role.AGENT and not filter_box.has_focus
+            return self.app.actor.role == Role.AGENT and not in_filter
         return True
 
     def action_open_contract(self) -> None:
+        if self._rows_pending():  # typed ahead of the rows it was meant for
+            self._open_when_shown = True
+            return
         summary = self.table.highlighted()
         if summary is not None:
             # Imported when first opened: the room and its dialogs are a good part of
@@ -424,7 +404,7 @@ class ContractListScreen(BaseScreen):
         self.app.push_screen(SupportConsoleScreen())
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.set_focus(self.query_one("#filter", Input))  # now: the next keys are its
 
     def action_clear_filter(self) -> None:
         filter_box = self.query_one("#filter", Input)

@@ -7,10 +7,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.commands import Entry, bindings_of, command, entries
 from tui.screens.base import BaseScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 
 
@@ -76,7 +77,7 @@ class HelpScreen(BaseScreen):
         yield ActingHeader(f"Help · {self.place}")
         with VerticalScroll(id="help-body"):
             yield Static(keys_table(self.groups, self.moving), id="help-keys")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static, Tab, Tabs
+from textual.widgets import OptionList, Static, Tab, Tabs
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -29,7 +29,9 @@ from tui.screens.inbox_answers import (
 )
 from tui.screens.inbox_format import prompt
 from tui.screens.request_detail import TICK, RequestScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
+from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
 __all__ = ["InboxScreen", "RequestScreen"]  # RequestScreen: its home is request_detail
@@ -48,7 +50,7 @@ class BoxLoaded(Message):
     counts: dict[str, int] | None
 
 
-class RequestList(OptionList):
+class RequestList(ListOptions):
     """The requests of one box. Left and right switch boxes, not scroll sideways."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -59,8 +61,7 @@ class RequestList(OptionList):
 
 class InboxScreen(AnswerActions, BaseScreen):
     BINDINGS = [
-        command("enter", "open_request", "Open", "Open the highlighted request in full.",
-                priority=True),
+        command("enter", "open_request", "Open", "Open the highlighted request in full."),
         *ANSWER_KEYS,
         replace(command("left", "previous_box", "Previous box",
                         "Show the previous box: incoming, outgoing, history."),
@@ -86,6 +87,8 @@ class InboxScreen(AnswerActions, BaseScreen):
         self._loading = False
         self._has_more = False
         self._loaded = False
+        self._open_when_loaded = False  # enter came before the box it was typed for
+        self._box_coming = False  # a box key was read; its tab says so by message
         self._page_worker: Worker | None = None
 
     def compose(self) -> ComposeResult:
@@ -94,7 +97,7 @@ class InboxScreen(AnswerActions, BaseScreen):
         yield RequestList(id="requests")
         yield Static("", id="empty")
         yield Static("", id="answer-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#answer-status").display = False
@@ -142,6 +145,9 @@ class InboxScreen(AnswerActions, BaseScreen):
             self.items[self.box] = []
         self.items[self.box].extend(message.items)
         self._render_list(keep=kept, append=message.items if message.offset else None)
+        if self._open_when_loaded:
+            self._open_when_loaded = False
+            self.action_open_request()
 
     def _render_list(self, keep: int | None = None, append: list | None = None) -> None:
         options = self.query_one(OptionList)
@@ -199,6 +205,7 @@ class InboxScreen(AnswerActions, BaseScreen):
         box = (event.tab.id or "").removeprefix("box-")
         if box in BOXES and box != self.box:
             self.box = box
+            self._box_coming = False
             self._say("")
             self._render_list()
             self.reload()
@@ -208,21 +215,28 @@ class InboxScreen(AnswerActions, BaseScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ANSWER_ACTIONS:
             return self.is_mounted and bool(self.answer_allowed(action))
-        if action == "open_request":
-            return self.is_mounted and self.selected is not None or None
+        if action == "open_request":  # while a box loads: its first request (typed ahead)
+            return self.is_mounted and (self.selected is not None or self._loading
+                                        or self._box_coming) or None
         return True
 
     def action_open_request(self) -> None:
+        if self._box_coming or (self.selected is None and self._loading):
+            self._open_when_loaded = True  # `right enter` typed ahead: the box coming
+            return
         if (view := self.selected) is not None:
             self.app.push_screen(RequestScreen(view.id))
 
     def action_show_box(self, box: str) -> None:
+        self._box_coming = box != self.box
         self.query_one(Tabs).active = f"box-{box}"
 
     def action_previous_box(self) -> None:
+        self._box_coming = True  # three boxes, in a ring: always another one
         self.query_one(Tabs).action_previous_tab()
 
     def action_next_box(self) -> None:
+        self._box_coming = True
         self.query_one(Tabs).action_next_tab()
 
     def action_back(self) -> None:

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from rules.errors import RuleError
 from rules.money import format_money, parse_money
@@ -23,6 +23,7 @@ from rules.plan import PlanContext, PlanRow, check_milestone_fields
 from rules.validation import parse_date
 from tui.commands import command
 from tui.screens.base import BaseModal
+from tui.widgets.footer import KeyFooter
 
 LABELS = {"title": "Title", "description": "Description", "due_date": "Due date",
           "amount_cents": "Amount", "revisions_allowed": "Revisions"}
@@ -142,9 +143,9 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
     BINDINGS = [
         # f2 first (the footer shows it): ctrl+s is XOFF on many terminals.
         command("f2", "done", "Done", "Keep these values (the plan is saved later, "
-                "all at once).", priority=True),
+                "all at once)."),
         command("ctrl+s", "done", "Done", "Keep these values (the plan is saved later, "
-                "all at once).", priority=True),
+                "all at once)."),
         command("escape", "cancel", "Cancel", "Close the form, changing nothing."),
     ]
 
@@ -166,7 +167,7 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
             yield MilestoneFields(self.names, self.ctx, self.initial)
             yield Static("Enter or f2 keeps the values; the plan is saved later, all "
                          "at once.", classes="dialog-hint")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#field-title", Input).focus()
@@ -195,9 +196,9 @@ class ConfirmDialog(BaseModal[bool]):
     """A question with a yes (enter or y) and a no (escape or n)."""
 
     BINDINGS = [
-        command("enter", "yes", "Yes", "Answer yes.", priority=True),
+        command("enter", "yes", "Yes", "Answer yes."),
         command("y", "yes", "Yes", "Answer yes.", show=False),
-        command("escape", "no", "No", "Answer no.", priority=True),
+        command("escape", "no", "No", "Answer no."),
         command("n", "no", "No", "Answer no.", show=False),
     ]
 
@@ -214,7 +215,7 @@ class ConfirmDialog(BaseModal[bool]):
                 yield Static(self.detail, markup=False, classes="dialog-detail")
             yield Static(f"enter  {self.yes_label}     esc  {self.no_label}",
                          classes="dialog-hint")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def action_yes(self) -> None:
         self.dismiss(True)
@@ -243,7 +244,7 @@ class MessageDialog(BaseModal[str | None]):
             yield Input(compact=True, placeholder=self.placeholder, id="message")
             yield Static(f"enter  {self.action_label}     esc  Cancel",
                          classes="dialog-hint")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         field = self.query_one("#message", Input)

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
@@ -40,6 +40,7 @@ from tui.screens.milestone_form import (ConfirmDialog, MilestoneDraft, Milestone
 from tui.screens.plan_batch import PlanBatch
 from tui.screens.plan_changes import count_text, diff_view, marks_of
 from tui.screens.plan_reorder import ReorderHandlers
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.reorder_list import (PUT_BACK_KEY, REORDER_KEYS, Column, ReorderItem,
                                       ReorderList)
@@ -121,7 +122,7 @@ class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
         with VerticalScroll(id="plan-changes"):
             yield Static("", id="plan-diff")
         yield Static("", id="plan-status")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#plan-changes").display = False

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
@@ -17,7 +17,9 @@ from rules.notifications import NotificationView, mark_read, notifications
 from tui.commands import command
 from tui.format import local_time
 from tui.screens.base import BaseScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
+from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
 PAGE_SIZE = 50
@@ -50,8 +52,7 @@ def prompt(n: NotificationView, timezone: str) -> Table:
 
 class NotificationsScreen(BaseScreen):
     BINDINGS = [
-        command("enter", "open_contract", "Open", "Open the contract this notification is about.",
-                priority=True),
+        command("enter", "open_contract", "Open", "Open the contract this notification is about."),
         command("r", "mark_read", "Mark read", "Mark the highlighted notification read."),
         command("a", "mark_all_read", "All read", "Mark every notification read."),
         command("escape", "back", "Back", "Go back to the previous screen."),
@@ -67,9 +68,9 @@ class NotificationsScreen(BaseScreen):
 
     def compose(self) -> ComposeResult:
         yield ActingHeader("Notifications")
-        yield OptionList(id="notifications")
+        yield ListOptions(id="notifications")
         yield Static("", id="empty")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

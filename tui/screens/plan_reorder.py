@@ -9,6 +9,10 @@ classes it builds, and a mixin is not one.
 """
 from __future__ import annotations
 
+from typing import Callable
+
+from textual.message import Message
+
 from rules.plan import ReorderMilestones
 from tui.widgets.reorder_list import ReorderList
 
@@ -41,23 +45,40 @@ class ReorderHandlers:
         self._say(f"“{locked.cells[0]}” is {locked.why_locked}: active and finished "
                   "milestones keep their place in the list (U-09).", error=True)
 
+    def _at_once(self, step: Callable[[], object]) -> None:
+        """Run a key's step of the state machine and handle what it tells now, not by
+        message: keys typed ahead are queued before any message the step would post,
+        and `space f2` arriving together must save the drop (issue 18)."""
+        told: list[Message] = []
+        self.plan_list.tell = told.append
+        try:
+            step()
+        finally:
+            self.plan_list.tell = self.plan_list.post_message
+        handlers = {ReorderList.Grabbed: self.on_reorder_list_grabbed,
+                    ReorderList.Dropped: self.on_reorder_list_dropped,
+                    ReorderList.PutBack: self.on_reorder_list_put_back,
+                    ReorderList.Blocked: self.on_reorder_list_blocked}
+        for message in told:
+            handlers[type(message)](message)
+
     def action_grab(self) -> None:
-        self.plan_list.grab()
+        self._at_once(self.plan_list.grab)
 
     def action_carry_up(self) -> None:
-        self.plan_list.carry(-1)
+        self._at_once(lambda: self.plan_list.carry(-1))
 
     def action_carry_down(self) -> None:
-        self.plan_list.carry(1)
+        self._at_once(lambda: self.plan_list.carry(1))
 
     def action_carry_first(self) -> None:
-        self.plan_list.carry_to_end(last=False)
+        self._at_once(lambda: self.plan_list.carry_to_end(last=False))
 
     def action_carry_last(self) -> None:
-        self.plan_list.carry_to_end(last=True)
+        self._at_once(lambda: self.plan_list.carry_to_end(last=True))
 
     def action_drop(self) -> None:
-        self.plan_list.drop()
+        self._at_once(self.plan_list.drop)
 
     def action_put_back(self) -> None:
-        self.plan_list.put_back()
+        self._at_once(self.plan_list.put_back)

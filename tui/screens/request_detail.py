@@ -12,7 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Label, Static
+from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
@@ -26,6 +26,7 @@ from tui.screens.inbox_answers import (
     AnswerActions,
 )
 from tui.screens.inbox_format import status_words
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.workers import db_work
 
@@ -59,7 +60,7 @@ class RequestScreen(AnswerActions, BaseScreen):
             yield Label("Changes, per milestone and field", classes="section")
             yield Static("", id="request-changes")
         yield Static("", id="answer-status", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#answer-status").display = False

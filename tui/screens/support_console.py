@@ -20,7 +20,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from models.accounts import Account
 from models.vocabulary import ContractStatus, MilestoneStatus
@@ -34,6 +34,7 @@ from tui.screens.base import BaseScreen
 from tui.screens.contract_list import DEBOUNCE, MORE_WHEN_WITHIN, summary_text
 from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import ContractTable
+from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.totals import TotalsPanel
 from tui.workers import db_work
@@ -68,14 +69,14 @@ class SupportConsoleScreen(BaseScreen):
     BINDINGS = [
         command("enter", "open_contract", "Open",
                 "Open the highlighted contract as support: read-only, but for resolving "
-                "a dispute (G-02) and cancelling (F-08); its audit trail is one key away.",
-                priority=True),
+                "a dispute (G-02) and cancelling (F-08); its audit trail is one key away."),
         command("a", "audit_trail", "Audit",
                 "The highlighted contract's audit trail, newest first: who, when, what, "
                 "before and after, the reason (G-05)."),
         command("slash", "search", "Search",
                 "Back to the search fields: party, title, number, status, overdue by more "
-                "than N days, a window closing within N days.", key_display="/"),
+                "than N days, a window closing within N days.", key_display="/",
+                priority=True),  # moves the focus only: base.SCREEN_KEYS
         command("escape", "back", "Back", "Close the console: back to the contract list."),
         command("r", "refresh", "Refresh", "Search again in the database.", show=False),
     ]
@@ -110,7 +111,7 @@ class SupportConsoleScreen(BaseScreen):
         yield ContractTable(id="support-contracts")
         yield Static("", id="support-empty")
         yield TotalsPanel(id="support-totals")
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for box in self.query(Input):
@@ -258,7 +259,7 @@ class SupportConsoleScreen(BaseScreen):
             return True
         if action in ("open_contract", "audit_trail"):
             # Only on the results: in a field, enter searches and `a` is a letter.
-            return bool(self.table.has_focus and self.table.highlighted()) or (
+            return bool(self.focused is self.table and self.table.highlighted()) or (
                 None if action == "open_contract" else False)
         if action == "search":
             return not isinstance(self.focused, Input)
@@ -275,7 +276,7 @@ class SupportConsoleScreen(BaseScreen):
             self.app.push_screen(AuditTrailScreen(s.id, s.title))
 
     def action_search(self) -> None:
-        self.query_one("#party", Input).focus()
+        self.set_focus(self.query_one("#party", Input))  # now: the next keys are its
 
     def action_back(self) -> None:
         self.dismiss()

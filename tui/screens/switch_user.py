@@ -8,13 +8,15 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Label, OptionList
+from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from models.accounts import Account
 from rules.queries import list_accounts
 from tui.commands import command
 from tui.screens.base import BaseModal
+from tui.widgets.footer import KeyFooter
+from tui.widgets.list_keys import ListOptions
 from tui.workers import db_work
 
 
@@ -25,7 +27,7 @@ class AccountsLoaded(Message):
 
 class SwitchUserScreen(BaseModal[Account | None]):
     BINDINGS = [
-        command("enter", "choose", "Switch", "Act as the highlighted user.", priority=True),
+        command("enter", "choose", "Switch", "Act as the highlighted user."),
         command("escape", "cancel", "Cancel", "Keep the current user."),
     ]
 
@@ -37,10 +39,10 @@ class SwitchUserScreen(BaseModal[Account | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="switch-user", classes="dialog"):
             yield Label("Act as…", classes="dialog-title")
-            yield OptionList(id="accounts")
+            yield ListOptions(id="accounts")
         # Its own footer: the one of the screen below would offer keys that do
         # nothing while the dialog is open.
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

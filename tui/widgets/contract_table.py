@@ -25,7 +25,6 @@ from rich.measure import Measurement
 from rich.text import Text
 from textual.binding import Binding
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from rules.queries import ContractSummary
@@ -38,6 +37,7 @@ from tui.format import (
     policy_short,
     status_text,
 )
+from tui.widgets.list_keys import ListTable
 
 WIDE_FROM = 140      # columns: from this, the deadline column names its kind
 CELL_PADDING = 1     # DataTable's padding on each side of a cell
@@ -248,7 +248,7 @@ class ContractCell:
         return f"ContractCell({self.summary.id}, {self.key!r}: {str(self)!r})"
 
 
-class ContractTable(DataTable):
+class ContractTable(ListTable):
     """A DataTable of contract summaries that lays its columns out for its width."""
 
     # The columns never scroll sideways: home and end go to the first and last row

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import arrow
 from rich.text import Text
-from textual.widgets import DataTable
 
 from rules.contract_view import MilestoneView
 from tui.format import clip, date_text, format_money, is_overdue
+from tui.widgets.list_keys import ListTable
 from tui.widgets.status_badge import status_badge
 
 NARROW_BELOW = 100
@@ -20,7 +20,7 @@ def _due(m: MilestoneView, now: arrow.Arrow) -> Text:
     return Text(date_text(m.due_date))
 
 
-class MilestoneTable(DataTable):
+class MilestoneTable(ListTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.milestones: list[MilestoneView] = []

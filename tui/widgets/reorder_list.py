@@ -93,6 +93,9 @@ class ReorderList(ScrollView, can_focus=True):
         self._bounds = (0, 0)
         self._widths: list[int] = [len(c.label) for c in self.columns]
         self._number = 1
+        # Where what the user did goes: a message, unless a key's action takes it at
+        # once (plan_reorder.py: so a key queued behind it sees the new state).
+        self.tell = self.post_message
 
     # --- data ------------------------------------------------------------------------
 
@@ -137,7 +140,7 @@ class ReorderList(ScrollView, can_focus=True):
         if self.state != IDLE or item is None or not self.reorderable:
             return False
         if item.locked:
-            self.post_message(self.Blocked(item.key, item))
+            self.tell(self.Blocked(item.key, item))
             return False
         lo = self.cursor
         while lo > 0 and not self.items[lo - 1].locked:
@@ -150,7 +153,7 @@ class ReorderList(ScrollView, can_focus=True):
         self._before_grab = list(self.items)
         self.state = GRABBED
         self._refresh_rows(self.cursor)
-        self.post_message(self.Grabbed(item.key, self.cursor))
+        self.tell(self.Grabbed(item.key, self.cursor))
         return True
 
     def carry(self, step: int) -> bool:
@@ -164,7 +167,7 @@ class ReorderList(ScrollView, can_focus=True):
         lo, hi = self._bounds
         if not lo <= target <= hi:
             locked = self.items[target]
-            self.post_message(self.Blocked(self.items[self.cursor].key, locked))
+            self.tell(self.Blocked(self.items[self.cursor].key, locked))
             return False
         a, b = self.cursor, target
         items = self.items
@@ -188,9 +191,9 @@ class ReorderList(ScrollView, can_focus=True):
         item, origin, index = self.items[self.cursor], self._origin, self.cursor
         self._end_grab()
         if origin is not None and origin != index:
-            self.post_message(self.Dropped(item.key, origin, index, self.order))
+            self.tell(self.Dropped(item.key, origin, index, self.order))
         else:
-            self.post_message(self.PutBack(item.key))
+            self.tell(self.PutBack(item.key))
         return True
 
     def put_back(self) -> bool:
@@ -203,7 +206,7 @@ class ReorderList(ScrollView, can_focus=True):
         self._end_grab()
         self._refresh_rows(first, last)
         self._ensure_visible(self.cursor)
-        self.post_message(self.PutBack(item.key))
+        self.tell(self.PutBack(item.key))
         return True
 
     def _end_grab(self) -> None:

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from rules.availability import refused
 from rules.errors import RuleError
 from tui.screens.base import BaseModal, ResultT
+from tui.widgets.footer import KeyFooter
 
 ERROR_ID = "dialog-error"
 
@@ -69,7 +70,7 @@ class RoomDialog(BaseModal[ResultT]):
             yield from self.body()
             yield Static(Text(self.initial_error), id=ERROR_ID, classes="dialog-error")
             yield buttons(*self.button_row())
-        yield Footer(compact=True)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.show_error(self.initial_error)

@@ -22,8 +22,7 @@ class Cancellation:
 
 class CancelDialog(RoomDialog[Cancellation]):
     BINDINGS = [
-        command("f2", "cancel_it", "Cancel it", "Cancel what is chosen, with the reason.",
-                priority=True),
+        command("f2", "cancel_it", "Cancel it", "Cancel what is chosen, with the reason."),
         command("escape", "cancel", "Close", "Close; nothing is cancelled."),
     ]
 

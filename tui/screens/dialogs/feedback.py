@@ -23,8 +23,7 @@ class FeedbackGiven:
 
 class FeedbackDialog(RoomDialog[FeedbackGiven]):
     BINDINGS = [
-        command("f2", "send", "Send", "Leave this feedback (once per contract).",
-                priority=True),
+        command("f2", "send", "Send", "Leave this feedback (once per contract)."),
         command("escape", "cancel", "Cancel", "Close without leaving feedback."),
     ]
 

@@ -16,8 +16,7 @@ from tui.screens.dialogs.base import RoomDialog, button, field
 
 class SendMessageDialog(RoomDialog[str]):
     BINDINGS = [
-        command("f2", "send", "Send", "Send the message (the button does the same).",
-                priority=True),
+        command("f2", "send", "Send", "Send the message (the button does the same)."),
         command("escape", "cancel", "Cancel", "Close without sending anything."),
     ]
 

@@ -25,8 +25,7 @@ class RefundAsk:
 
 class RefundDialog(RoomDialog[RefundAsk]):
     BINDINGS = [
-        command("f2", "ask", "Ask", "Send the refund request (the button does the same).",
-                priority=True),
+        command("f2", "ask", "Ask", "Send the refund request (the button does the same)."),
         command("escape", "cancel", "Cancel", "Close without asking for anything."),
     ]
 

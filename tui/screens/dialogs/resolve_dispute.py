@@ -26,8 +26,7 @@ class Split:
 
 class ResolveDisputeDialog(RoomDialog[Split]):
     BINDINGS = [
-        command("f2", "resolve", "Resolve", "Settle the dispute with this split.",
-                priority=True),
+        command("f2", "resolve", "Resolve", "Settle the dispute with this split."),
         command("escape", "cancel", "Cancel", "Close; the dispute stays with support."),
     ]
 

@@ -125,9 +125,9 @@ def pay_readback(review: Review, decision: PayDecision, end_contract: bool) -> l
 class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
     BINDINGS = [
         command("f2", "pay", "Pay now", "Pay the amount shown; a confirmation reads it "
-                "back first.", priority=True),
+                "back first."),
         command("f3", "send_back", "Send back", "Send the work back with the message "
-                "saying what to change (U-18).", priority=True),
+                "saying what to change (U-18)."),
         command("escape", "cancel", "Cancel", "Close the review: nothing is paid or sent."),
     ]
 

@@ -22,8 +22,7 @@ class WorkSubmission:
 
 class SubmitWorkDialog(RoomDialog[WorkSubmission]):
     BINDINGS = [
-        command("f2", "submit", "Submit", "Submit the work (the button does the same).",
-                priority=True),
+        command("f2", "submit", "Submit", "Submit the work (the button does the same)."),
         command("escape", "cancel", "Cancel", "Close without submitting anything."),
     ]
 
