@@ -26,6 +26,7 @@ from rules.money import format_money
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import get_policy
 from rules.work import request_changes, submit_work
+from tui.safe_text import notify_plain
 from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
@@ -96,12 +97,12 @@ class RoomFlows:
             error = out.refusal
 
     def succeeded(self, text: str) -> None:
-        self.notify(text, timeout=5, markup=False)  # titles are the users' own words
+        notify_plain(self, text, timeout=5)  # titles are the users' own words
         self.action_refresh()
 
     def refused_by_rules(self, refusal: RuleError) -> None:
-        self.notify(refusal_text(refusal), title="Not done", severity="warning", timeout=8,
-                    markup=False)
+        notify_plain(self, refusal_text(refusal), title="Not done", severity="warning",
+                     timeout=8)
         self.action_refresh()  # the room may be out of date: that is often why
 
     def _names(self) -> tuple[str, str]:

@@ -33,6 +33,7 @@ from rules.queries import (
 )
 from tui.commands import command
 from tui.format import format_money
+from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.widgets.contract_table import COLUMNS, ContractTable
 from tui.widgets.header import ActingHeader
@@ -72,8 +73,8 @@ def summary_text(s: ContractSummary) -> Content:
     again on every cursor move, and a table costs many times as much to measure and
     draw. (Lines too long for the panel end in an ellipsis: screens.css.)"""
     parts: list[str | tuple[str, str]] = [
-        (f"#{s.id} {s.title} · {s.status} · {s.policy_label}\n"
-         f"Client {s.client_name} · Freelancer {s.freelancer_name}")]
+        (f"#{s.id} {shown(s.title)} · {s.status} · {s.policy_label}\n"
+         f"Client {shown(s.client_name)} · Freelancer {shown(s.freelancer_name)}")]
     groups = list(zip(*LAYOUT))  # the columns of label and amount pairs
     amounts = [[format_money(getattr(s.totals, field)) for _, field in group]
                for group in groups]
@@ -307,7 +308,7 @@ class ContractListScreen(BaseScreen):
         table.display = has_rows
         empty.display = not has_rows
         if not has_rows:
-            empty.update(self._empty_text())
+            empty.update(Content(self._empty_text()))  # it quotes the search
         elif self.focused is None:
             table.focus()  # it was hidden while the list was empty
         self._show_info()
@@ -326,11 +327,11 @@ class ContractListScreen(BaseScreen):
 
     def _empty_text(self) -> str:
         if self.search:
-            return (f"No contract matches “{self.search}”.\n"
+            return (f"No contract matches “{shown(self.search)}”.\n"
                     "Press escape to clear the filter.")
         if self.app.actor.role == Role.AGENT:
             return "There are no contracts yet."
-        return (f"{self.app.actor.display_name} has no contracts yet.\n"
+        return (f"{shown(self.app.actor.display_name)} has no contracts yet.\n"
                 "Press u to act as someone else.")
 
     def _show_totals(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, Static
 
@@ -105,9 +106,9 @@ class MilestoneFields(Vertical):
             self.values.pop(name, None)
             self.errors[name] = refusal_text(exc)
         problem = self.query_one(f"#problem-{name}", Static)
-        shown = self.errors.get(name, "") if name in self._shown else ""
-        problem.update(shown)
-        problem.display = bool(shown)
+        words = self.errors.get(name, "") if name in self._shown else ""
+        problem.update(Content(words))  # a refusal may quote what was typed
+        problem.display = bool(words)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:

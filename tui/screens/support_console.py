@@ -29,6 +29,7 @@ from rules.errors import RuleError
 from rules.queries import ContractSummary
 from rules.support_search import Criteria, matching_ids, support_rows
 from tui.commands import command
+from tui.safe_text import shown, user_content
 from tui.screens.audit_trail import AuditTrailScreen, SupportRoomScreen
 from tui.screens.base import BaseScreen
 from tui.screens.contract_list import DEBOUNCE, MORE_WHEN_WITHIN, summary_text
@@ -207,7 +208,7 @@ class SupportConsoleScreen(BaseScreen):
         empty = self.query_one("#support-empty", Static)
         empty.display = not has_rows
         if self._refusal:
-            empty.update(Content(self._refusal))
+            empty.update(user_content(self._refusal))  # it may quote what was typed
         elif not has_rows:
             empty.update("No contract matches these criteria.")
         total = len(self._ids)
@@ -226,7 +227,7 @@ class SupportConsoleScreen(BaseScreen):
             return
         late = self._overdue.get(s.id)
         line = (Content.assemble(("Overdue ", "bold"),
-                                 f"“{late[0]}” by {days_text(late[1])} (U-13)")
+                                 f"“{shown(late[0])}” by {days_text(late[1])} (U-13)")
                 if late else Content.styled("Nothing overdue", "dim"))
         panel.update(Content.assemble(summary_text(s), "\n", line), layout=False)
 

@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
 
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 
 
@@ -32,7 +33,7 @@ class CancelDialog(RoomDialog[Cancellation]):
         """`milestone` None: only the whole order can be cancelled. The effects say
         what happens to the money, in a sentence each."""
         super().__init__(error=error)
-        self.milestone = milestone
+        self.milestone = shown(milestone)  # user text: control characters made visible
         self.effects = {"one": milestone_effect, "whole": order_effect}
         self.draft = draft
 

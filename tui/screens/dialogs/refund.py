@@ -12,6 +12,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from rules.money import format_money
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput, amount_text
 
@@ -35,10 +36,10 @@ class RefundDialog(RoomDialog[RefundAsk]):
                  draft: RefundAsk | None = None, error=None) -> None:
         """`paid_cents` None: a refund of the escrow; else of (part of) a paid amount."""
         super().__init__(error=error)
-        self.milestone_title = title
+        self.milestone_title = shown(title)  # user text: control characters made visible
         self.escrow_cents = escrow_cents
         self.paid_cents = paid_cents
-        self.freelancer = freelancer
+        self.freelancer = shown(freelancer)
         self.answer_days = answer_days
         self.draft = draft
 

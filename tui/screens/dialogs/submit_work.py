@@ -11,6 +11,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 
 
@@ -30,7 +31,7 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
     def __init__(self, title: str, *, overdue: bool = False, review_days: int = 14,
                  draft: WorkSubmission | None = None, error=None) -> None:
         super().__init__(error=error)
-        self.milestone_title = title
+        self.milestone_title = shown(title)  # user text: control characters made visible
         self.overdue = overdue
         self.review_days = review_days
         self.draft = draft or WorkSubmission("", "")
