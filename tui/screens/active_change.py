@@ -30,6 +30,7 @@ from rules.inbox import RequestView
 from rules.plan import PlanContext
 from rules.policy import get_policy
 from tui.commands import command
+from tui.safe_text import user_content
 from tui.screens.base import BaseModal
 from tui.screens.milestone_form import MilestoneFields, refusal_text
 
@@ -87,7 +88,7 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
         m = self.milestone
         verb = "Edit the change request on" if self.request else "Request a change to"
         with Vertical(classes="dialog", id="active-change"):
-            yield Label(f"{verb} “{m.title}”", classes="dialog-title")
+            yield Label(user_content(f"{verb} “{m.title}”"), classes="dialog-title")
             yield Static("The freelancer approves or rejects it (U-22); unanswered, it "
                          "expires after 7 days (U-24). Change any of:",
                          classes="dialog-detail")
