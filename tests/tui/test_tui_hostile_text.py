@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from hostile_helpers import plant, screen_text, stray_controls, terminal_output
-from room_helpers import open_room
+from room_helpers import open_room, press
 from tui_helpers import settle
 
 from models.change_requests import ChangeRequest
@@ -17,6 +17,7 @@ from rules.plan import AddMilestone
 from tui.safe_text import shown, user_text
 from tui.screens.audit_trail import AuditTrailScreen
 from tui.screens.contract_list import ContractListScreen
+from tui.screens.dialogs.review_pay import ReviewPayDialog
 from tui.screens.inbox import InboxScreen
 from tui.screens.milestone_manager import MilestoneManagerScreen
 from tui.screens.notifications import NotificationsScreen
@@ -67,6 +68,10 @@ def test_client_screens_show_stored_hostile_text_inert(planted, world, make_app,
         check(pilot, "the contract list")
         await open_room(pilot, world.ada, world.website)
         check(pilot, "the contract room")
+        await press(pilot, "p")  # the submitted milestone: its message and link
+        assert isinstance(app.screen, ReviewPayDialog)
+        check(pilot, "the review-and-pay dialog", full=True)
+        await press(pilot, "escape")
         await app.push_screen(MilestoneManagerScreen(world.website.id))
         await settle(pilot)
         check(pilot, "the milestone manager")
