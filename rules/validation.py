@@ -23,6 +23,7 @@ MAX_DESCRIPTION = 5000
 MAX_MESSAGE = 5000
 MAX_LINK = 500
 MAX_SEARCH = 200
+MAX_NAME = 100
 
 # T-02: C0 (tab and newline are kept apart: multi-line fields allow them), DEL, C1, and
 # the Unicode line and paragraph separators (a line break no terminal expects).
@@ -91,6 +92,17 @@ def check_text(text: str | None, what: str, *, required: bool = False,
         raise RuleError(rule, f"{what} is required.")
     if len(value) > limit:
         raise RuleError(INPUT, f"{what} is {len(value)} characters; at most {limit}.")
+    return value
+
+
+def check_name(name: str | None, what: str = "The name") -> str:
+    """A person's display name (shown beside everything they do): one line, T-01..T-06,
+    not empty, at most MAX_NAME characters. For whatever creates or renames accounts."""
+    value = clean_text(name, what)
+    if not value:
+        raise RuleError(INPUT, f"{what} cannot be empty.")
+    if len(value) > MAX_NAME:
+        raise RuleError(INPUT, f"{what} is {len(value)} characters; at most {MAX_NAME}.")
     return value
 
 

@@ -22,7 +22,7 @@ from rules.planning import add_milestone
 from rules.queries import contract_summaries, find_account
 from rules.refunds import agree_refund
 from rules.support_search import Criteria, audit_trail, count_matches, support_rows
-from rules.validation import check_link, check_text, check_title, clean_text
+from rules.validation import check_link, check_name, check_text, check_title, clean_text
 from rules.work import submit_work
 from state_helpers import db_state
 from text_fields import FIELD_IDS, FIELDS
@@ -145,6 +145,20 @@ def test_T02_to_T06_the_pure_checks_name_the_rule(value, rule):
         with pytest.raises(RuleError) as info:
             check(value)
         assert info.value.rule_id == rule and info.value.message
+
+
+@pytest.mark.parametrize("name, rule", [
+    ("Bo\x1b]0;root\x07", "T-02"), ("Bo\nFreelancer", "T-02"), ("\u202eoB", "T-03"),
+    ("\u3164", "T-04"), ("B\udc00", "T-05"), (7, "T-06"), ("", "input"), ("x" * 101, "input"),
+])
+def test_T02_to_T06_display_names_are_checked_like_titles(name, rule):
+    with pytest.raises(RuleError) as info:
+        check_name(name)
+    assert info.value.rule_id == rule
+
+
+def test_T01_display_names_are_stored_in_NFC():
+    assert check_name("  Zoe\u0308 [admin]  ") == "Zo\u00eb [admin]"
 
 
 def test_T04_visible_text_around_invisible_characters_is_kept():
