@@ -305,3 +305,28 @@ def test_T09_a_huge_amount_on_a_milestone_writes_nothing(make_contract, client, 
     with refused("G-01", match="above the limit"):
         add_milestone(client, c.id, "Huge", 2 ** 70, clock=clock)
     assert Milestone.select().where(Milestone.contract == c.id).count() == 2
+
+
+# --- the audit export (milestones audit export): stored text never steers a terminal ---
+
+@pytest.mark.parametrize("value", ["x\x1b[2J", "\x9b31m", "\u202egnp.exe", "a\u2028b",
+                                   "lone \ud800", "a\x7fb", "é 日本 🎉"])
+def test_T02_T03_T05_the_audit_export_escapes_what_a_terminal_acts_on(value):
+    import json
+    import re
+
+    from rules.audit import terminal_safe_json
+    out = terminal_safe_json({"reason": value})
+    assert re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029\ud800-\udfff]", out) is None
+    assert json.loads(out) == {"reason": value}  # read back unchanged
+    assert "é 日本 🎉" in terminal_safe_json("é 日本 🎉")  # readable, not \u-escaped
+
+
+@pytest.mark.parametrize("bad", [2 ** 64, -1, True, "1"], ids=repr)
+def test_T08_exporting_a_contract_that_no_id_names(bad, db):
+    import io
+
+    from rules.audit import export_contract
+    with pytest.raises(RuleError) as info:
+        export_contract(bad, io.StringIO())
+    assert info.value.rule_id == "not-found"
