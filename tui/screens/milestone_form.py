@@ -23,6 +23,7 @@ from rules.money import format_money, parse_money
 from rules.plan import PlanContext, PlanRow, check_milestone_fields
 from rules.validation import parse_date
 from tui.commands import command
+from tui.safe_text import user_content
 from tui.screens.base import BaseModal
 
 LABELS = {"title": "Title", "description": "Description", "due_date": "Due date",
@@ -210,9 +211,11 @@ class ConfirmDialog(BaseModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm"):
-            yield Label(self.question, classes="dialog-title")
+            # Questions and details quote titles: plain text, control characters visible.
+            yield Label(user_content(self.question), classes="dialog-title")
             if self.detail:
-                yield Static(self.detail, markup=False, classes="dialog-detail")
+                yield Static(user_content(self.detail, multiline=True),
+                             classes="dialog-detail")
             yield Static(f"enter  {self.yes_label}     esc  {self.no_label}",
                          classes="dialog-hint")
         yield Footer(compact=True)
@@ -239,8 +242,8 @@ class MessageDialog(BaseModal[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="message-dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.prompt, markup=False, classes="dialog-detail")
+            yield Label(user_content(self.title_text), classes="dialog-title")
+            yield Static(user_content(self.prompt, multiline=True), classes="dialog-detail")
             yield Input(compact=True, placeholder=self.placeholder, id="message")
             yield Static(f"enter  {self.action_label}     esc  Cancel",
                          classes="dialog-hint")
