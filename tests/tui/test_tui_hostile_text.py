@@ -7,6 +7,7 @@ BEL, C1 or bidi character beyond Textual's own sequences."""
 from __future__ import annotations
 
 import pytest
+from textual import events
 from hostile_helpers import plant, screen_text, stray_controls, terminal_output
 from room_helpers import open_room, press
 from tui_helpers import settle
@@ -117,3 +118,29 @@ def test_a_markup_title_opens_the_room_and_shows_as_typed(title, world, make_app
         assert any(str(c) == title and not c.spans and not c.style for c in cells), cells
         assert stray_controls(terminal_output(pilot.app)) == []
     drive(make_app(world.ada), scenario)
+
+
+@pytest.mark.parametrize("typed", ["9" * 5000, "$" + "9" * 4400 + ".00"],
+                         ids=["5000 digits", "4400 digits"])
+def test_T09_the_money_field_refuses_any_paste_in_words(typed):
+    """The issue: a 5,000-digit paste in the money field was a traceback (format_money's
+    int-to-str limit); now it is the rules' refusal, shown under the field."""
+    import asyncio
+
+    from textual.app import App
+
+    from tui.widgets.money_input import MoneyInput
+
+    class OneField(App):
+        def compose(self):
+            yield MoneyInput(id="amount")
+
+    async def go():
+        async with OneField().run_test() as pilot:
+            field = pilot.app.query_one(MoneyInput)
+            pilot.app.post_message(events.Paste(typed))  # to the focused field
+            await pilot.pause()
+            assert field.value == typed
+            return field.read()
+    cents, problem = asyncio.run(go())
+    assert cents is None and problem.endswith("(G-01)"), problem
