@@ -144,3 +144,57 @@ def test_T09_the_money_field_refuses_any_paste_in_words(typed):
             return field.read()
     cents, problem = asyncio.run(go())
     assert cents is None and problem.endswith("(G-01)"), problem
+
+
+# A pasted ESC or U+202E is made visible as it is pasted (tui/widgets/plain_text.py): the
+# filter then searches for the placeholder, and finds nothing. Zero-width only: T-04.
+@pytest.mark.parametrize("pasted, words", [("\u200b\u200b", "no visible characters"),
+                                           ("web\x1b[2J", "No contract matches “web␛[2J”"),
+                                           ("\u202esite", "No contract matches “⟨U+202E⟩site”")])
+def test_a_filter_the_rules_refuse_is_shown_in_words_not_as_a_failure(pasted, words, world,
+                                                                      make_app, drive):
+    from tui.screens import contract_list
+    from tui_helpers import text_of
+
+    async def scenario(pilot):
+        await pilot.press("slash")
+        pilot.app.post_message(events.Paste(pasted))
+        await pilot.pause(contract_list.DEBOUNCE + 0.1)
+        await settle(pilot)
+        empty = text_of(pilot.app.screen.query_one("#empty"))
+        assert words in empty and "escape" in empty, empty
+        assert not [n for n in pilot.app._notifications if n.severity == "error"]
+        assert stray_controls(terminal_output(pilot.app)) == []
+    drive(make_app(world.ada), scenario)
+
+
+def test_fields_never_echo_a_pasted_or_stored_control_character():
+    """Input and TextArea draw their value as it is; the app's fields (PlainInput,
+    PlainTextArea) turn control, C1 and bidi characters into placeholders, pasted or
+    stored, so the frame carries none and what reaches rules/ is visible text."""
+    import asyncio
+
+    from textual.app import App
+
+    from tui.widgets.plain_text import PlainInput, PlainTextArea
+
+    class Fields(App):
+        def compose(self):
+            yield PlainTextArea("stored\x1b[2J\u202e", id="area")
+            yield PlainInput("stored\x1b]0;t\x07", id="line")
+
+    async def go():
+        async with Fields().run_test(size=(80, 24)) as pilot:
+            area, line = pilot.app.query_one(PlainTextArea), pilot.app.query_one(PlainInput)
+            assert line.value == "stored␛]0;t␇"
+            line.focus()
+            pilot.app.post_message(events.Paste(" q\x1b[31m\x9b\nsecond line"))
+            await pilot.pause()
+            area.focus()
+            pilot.app.post_message(events.Paste("p\x1b[31m\r\n\tz"))
+            await pilot.pause()
+            assert stray_controls(terminal_output(pilot.app)) == []
+            return line.value, area.text
+    line, area = asyncio.run(go())
+    assert line == " q␛[31m⟨U+009B⟩"  # focus selected the stored value; a first line kept
+    assert area == "p␛[31m\n\tzstored␛[2J⟨U+202E⟩"  # tab and newline kept

@@ -33,6 +33,7 @@ from tui.commands import command
 from tui.safe_text import user_content
 from tui.screens.base import BaseModal
 from tui.screens.milestone_form import MilestoneFields, refusal_text
+from tui.widgets.plain_text import PlainInput
 
 FIELDS = ["title", "description", "due_date", "amount_cents"]  # what U-20 may change
 
@@ -94,7 +95,7 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
                          classes="dialog-detail")
             yield MilestoneFields(FIELDS, self.ctx, self.shown)
             if self.request is None:
-                yield Input(self.note, compact=True, placeholder="a note for the "
+                yield PlainInput(self.note, compact=True, placeholder="a note for the "
                             "freelancer (optional)", id="change-note")
             yield Static(self.error, markup=False, id="change-error", classes="field-problem")
             yield Static("f2 (or ctrl+s) sends · esc cancels", classes="dialog-hint")

@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from models.vocabulary import Role
+from rules.errors import RuleError
 from rules.queries import (
     ContractSummary,
     contract_order,
@@ -35,8 +36,10 @@ from tui.commands import command
 from tui.format import format_money
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
+from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import COLUMNS, ContractTable
 from tui.widgets.header import ActingHeader
+from tui.widgets.plain_text import PlainInput
 from tui.widgets.totals import LAYOUT, TotalsPanel
 from tui.workers import db_work
 
@@ -98,6 +101,7 @@ class ContractsLoaded(Message):
     rows: list[ContractSummary]
     total: int | None = None     # how many there are (the first page, and with `order`)
     order: list[int] | None = None  # every id in list order, read with the second page
+    refusal: str = ""             # the rules refused the filter (T-02..T-05): no rows
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,7 @@ class ContractListScreen(BaseScreen):
         self._order: list[int] | None = None  # read with the second page
         self._total = 0
         self._loaded = False   # the first page of this generation has arrived
+        self._refusal = ""     # why the rules refused the filter, shown for the rows
         self.sort_key = NUMBER
         self.descending = False
         self._debounce: Timer | None = None
@@ -177,7 +182,7 @@ class ContractListScreen(BaseScreen):
         yield ActingHeader("Contracts")
         with Horizontal(id="filter-bar"):
             yield Static("/", id="filter-key")
-            yield Input(placeholder="filter contracts", id="filter", compact=True)
+            yield PlainInput(placeholder="filter contracts", id="filter", compact=True)
             yield Static("", id="list-info")
         yield ContractTable(id="contracts")
         yield Static("", id="empty")
@@ -237,7 +242,12 @@ class ContractListScreen(BaseScreen):
     def _load_first(self, generation: int, actor: Account, search: str, sort: str,
                     descending: bool) -> None:
         if search:  # the filter reads every contract anyway: once, for the order too
-            order = contract_order(actor, search=search, sort=sort, descending=descending)
+            try:
+                order = contract_order(actor, search=search, sort=sort, descending=descending)
+            except RuleError as exc:  # a pasted control character, an invisible filter
+                self.post_message(ContractsLoaded(generation, True, [], total=0, order=[],
+                                                  refusal=refusal_text(exc)))
+                return
             rows = contract_summaries(actor, order[:PAGE_SIZE])
             self.post_message(ContractsLoaded(generation, True, rows, total=len(order),
                                               order=order))
@@ -274,6 +284,8 @@ class ContractListScreen(BaseScreen):
         self._loaded = True
         if message.order is not None:
             self._order = message.order
+        if message.first:
+            self._refusal = message.refusal
         if message.total is not None:
             self._total = message.total
         sort = None if self.sort_key == NUMBER else (self.sort_key, self.descending)
@@ -326,6 +338,8 @@ class ContractListScreen(BaseScreen):
         self.query_one("#list-info", Static).update(f"{total:,} {noun} · {words}{clears}")
 
     def _empty_text(self) -> str:
+        if self._refusal:
+            return f"{self._refusal}\nPress escape to clear the filter."
         if self.search:
             return (f"No contract matches “{shown(self.search)}”.\n"
                     "Press escape to clear the filter.")

@@ -25,6 +25,7 @@ from rules.validation import parse_date
 from tui.commands import command
 from tui.safe_text import user_content
 from tui.screens.base import BaseModal
+from tui.widgets.plain_text import PlainInput
 
 LABELS = {"title": "Title", "description": "Description", "due_date": "Due date",
           "amount_cents": "Amount", "revisions_allowed": "Revisions"}
@@ -88,7 +89,7 @@ class MilestoneFields(Vertical):
         for name in self.names:
             with Horizontal(classes="field-row"):
                 yield Label(LABELS[name], classes="field-label")
-                yield Input(field_text(name, self.initial.get(name)), compact=True,
+                yield PlainInput(field_text(name, self.initial.get(name)), compact=True,
                             placeholder=PLACEHOLDERS[name], id=f"field-{name}")
             yield Static("", id=f"problem-{name}", classes="field-problem")
 
@@ -244,7 +245,7 @@ class MessageDialog(BaseModal[str | None]):
         with Vertical(classes="dialog", id="message-dialog"):
             yield Label(user_content(self.title_text), classes="dialog-title")
             yield Static(user_content(self.prompt, multiline=True), classes="dialog-detail")
-            yield Input(compact=True, placeholder=self.placeholder, id="message")
+            yield PlainInput(compact=True, placeholder=self.placeholder, id="message")
             yield Static(f"enter  {self.action_label}     esc  Cancel",
                          classes="dialog-hint")
         yield Footer(compact=True)

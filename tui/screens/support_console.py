@@ -36,6 +36,7 @@ from tui.screens.contract_list import DEBOUNCE, MORE_WHEN_WITHIN, summary_text
 from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.header import ActingHeader
+from tui.widgets.plain_text import PlainInput
 from tui.widgets.totals import TotalsPanel
 from tui.workers import db_work
 
@@ -94,19 +95,19 @@ class SupportConsoleScreen(BaseScreen):
         yield ActingHeader("Support console")
         with Horizontal(classes="support-criteria"):
             yield Label("Party", classes="support-label")
-            yield Input(placeholder="name or login", id="party", compact=True)
+            yield PlainInput(placeholder="name or login", id="party", compact=True)
             yield Label("Title", classes="support-label")
-            yield Input(placeholder="words", id="title", compact=True)
+            yield PlainInput(placeholder="words", id="title", compact=True)
             yield Label("#", classes="support-label")
-            yield Input(placeholder="no.", id="number", type="integer", compact=True)
+            yield PlainInput(placeholder="no.", id="number", type="integer", compact=True)
         with Horizontal(classes="support-criteria"):
             yield Label("Status", classes="support-label")
-            yield Input(placeholder="any", id="status", compact=True,
+            yield PlainInput(placeholder="any", id="status", compact=True,
                         suggester=SuggestFromList(STATUSES, case_sensitive=False))
             yield Label("Overdue >", classes="support-label")
-            yield Input(placeholder="days", id="overdue", type="integer", compact=True)
+            yield PlainInput(placeholder="days", id="overdue", type="integer", compact=True)
             yield Label("Closing ≤", classes="support-label")
-            yield Input(placeholder="days", id="closing", type="integer", compact=True)
+            yield PlainInput(placeholder="days", id="closing", type="integer", compact=True)
         yield Label("", id="support-info")
         yield ContractTable(id="support-contracts")
         yield Static("", id="support-empty")

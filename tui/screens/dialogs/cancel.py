@@ -13,6 +13,7 @@ from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
 from tui.commands import command
 from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class CancelDialog(RoomDialog[Cancellation]):
         choices.append(RadioButton("The whole order", value=whole, id="whole"))
         yield RadioSet(*choices, id="scope")
         yield Static("", id="cancel-effect", classes="dialog-text")
-        yield field("Reason", TextArea(self.draft.reason if self.draft else "", id="reason",
+        yield field("Reason", PlainTextArea(self.draft.reason if self.draft else "", id="reason",
                                        compact=True, soft_wrap=True,
                                        placeholder="required: recorded with the audit"))
 

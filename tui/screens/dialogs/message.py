@@ -13,6 +13,7 @@ from textual.widgets import Button, Static, TextArea
 from tui.commands import command
 from tui.safe_text import user_text
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainTextArea
 
 
 class SendMessageDialog(RoomDialog[str]):
@@ -41,7 +42,7 @@ class SendMessageDialog(RoomDialog[str]):
             yield Static(Group(*(user_text(x, multiline=True) if isinstance(x, str) else x
                                  for x in self.lines)),
                          classes="dialog-text")
-        yield field(self.label, TextArea(self.text, id="message", compact=True,
+        yield field(self.label, PlainTextArea(self.text, id="message", compact=True,
                                          placeholder=self.placeholder, soft_wrap=True))
 
     def button_row(self) -> Iterable[Button]:

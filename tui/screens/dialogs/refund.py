@@ -15,6 +15,7 @@ from tui.commands import command
 from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput, amount_text
+from tui.widgets.plain_text import PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class RefundDialog(RoomDialog[RefundAsk]):
             yield field("Amount", Label("$", classes="unit"), MoneyInput(text=text, id="amount"),
                         Label(f"at most {format_money(self.paid_cents)}", classes="field-note"))
         spacer = [] if self.of_escrow else [Label("", classes="unit")]  # under the amount
-        yield field("Reason", *spacer, TextArea(self.draft.reason if self.draft else "",
+        yield field("Reason", *spacer, PlainTextArea(self.draft.reason if self.draft else "",
                                                 id="reason", compact=True, soft_wrap=True,
                                                 placeholder="optional"))
 

@@ -15,6 +15,7 @@ from tui.commands import command
 from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput
+from tui.widgets.plain_text import PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class ResolveDisputeDialog(RoomDialog[Split]):
                                placeholder=""))
         yield Static("", id="to-client")
         yield field("Reason", Label("", classes="unit"),
-                    TextArea(self.draft.reason if self.draft else "", id="reason",
+                    PlainTextArea(self.draft.reason if self.draft else "", id="reason",
                              compact=True, soft_wrap=True,
                              placeholder="required: why this split"))
 

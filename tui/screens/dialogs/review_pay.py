@@ -29,6 +29,7 @@ from tui.format import countdown, local_time
 from tui.safe_text import shown, user_text
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput, amount_text
+from tui.widgets.plain_text import PlainTextArea
 from tui.widgets.status_badge import status_badge
 
 TICK = 30  # seconds between countdown refreshes
@@ -186,7 +187,7 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         if r.changes:
             word = "Revision wanted" if r.fiverr else "Changes wanted"
             yield field(word, Label("", classes="unit"),
-                        TextArea(self.draft.message, id="changes", compact=True,
+                        PlainTextArea(self.draft.message, id="changes", compact=True,
                                  soft_wrap=True, placeholder="what needs changing"))
             if r.milestone.revisions_allowed is not None:
                 yield Static(f"{r.milestone.revisions_used} of "

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from tui.commands import command
 from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainInput, PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
         if self.overdue:
             text = "Past its due date: late work can still be submitted (U-13). " + text
         yield Static(Text(text), classes="dialog-text")
-        yield field("Message", TextArea(self.draft.message, id="message", compact=True,
+        yield field("Message", PlainTextArea(self.draft.message, id="message", compact=True,
                                         soft_wrap=True, placeholder="what you deliver"))
-        yield field("Link (optional)", Input(self.draft.link, id="link", compact=True,
+        yield field("Link (optional)", PlainInput(self.draft.link, id="link", compact=True,
                                              placeholder="https://…"))
 
     def button_row(self) -> Iterable[Button]:
