@@ -9,6 +9,7 @@ character beyond Textual's own sequences. Budget: ON_SCREEN in tests/hostile_tex
 from __future__ import annotations
 
 import asyncio
+import re
 
 from hypothesis import given
 from hostile_helpers import plant, stray_controls, terminal_output
@@ -37,7 +38,9 @@ def test_stored_hostile_text_never_reaches_the_terminal(text, world, make_app, c
                                   clock=clock)
         world.request_id = ChangeRequest.select().where(
             ChangeRequest.contract == world.website.id).get().id
-    plant(world.website, text)
+    # A lone surrogate cannot be stored at all (neither driver encodes it; T-05 refuses
+    # it at input): the stored-data path never holds one.
+    plant(world.website, re.sub("[\ud800-\udfff]", "", text))
 
     async def as_client():
         app = make_app(world.ada)

@@ -198,3 +198,28 @@ def test_fields_never_echo_a_pasted_or_stored_control_character():
     line, area = asyncio.run(go())
     assert line == " q␛[31m⟨U+009B⟩"  # focus selected the stored value; a first line kept
     assert area == "p␛[31m\n\tzstored␛[2J⟨U+202E⟩"  # tab and newline kept
+
+
+@pytest.mark.parametrize("text", ["[", "x\\", "[b", "\\[/b]"], ids=repr)
+def test_a_name_or_title_ending_in_a_bracket_or_backslash_opens_every_room_screen(
+        text, world, make_app, drive):
+    """Found by the fuzzer: escaped user text inside markup (`[b]{escape(name)}[/b]`)
+    still broke when it ended in "[" or a backslash (MarkupError in the room). The room's
+    parties and deadlines and the manager's heading are Content now, never markup."""
+    plant(world.website, text)
+
+    async def scenario(pilot):
+        screen = await open_room(pilot, world.ada, world.website)
+        check_inert(pilot, "the contract room", text)
+        assert text in screen_text(terminal_output(pilot.app))
+        await pilot.app.push_screen(MilestoneManagerScreen(world.website.id))
+        await settle(pilot)
+        check_inert(pilot, "the milestone manager", text)
+    drive(make_app(world.ada), scenario)
+
+
+def check_inert(pilot, where: str, text: str) -> None:
+    assert pilot.app._exception is None, f"{where}: {pilot.app._exception!r}"
+    out = terminal_output(pilot.app)
+    assert stray_controls(out) == [], where
+    assert text in screen_text(out), where
