@@ -19,6 +19,7 @@ from models.audit import AuditRecord
 from models.contracts import Contract
 from rules.errors import NOT_FOUND, RuleError
 from rules.journal import chain_hash
+from rules.store import is_id
 
 PAGE = 5000  # records read per query: memory stays flat on a log of millions
 
@@ -97,8 +98,8 @@ def contract_records(contract_id: int, *, page: int = PAGE) -> Iterator[dict]:
     """Every audit record of a contract, oldest first, as plain JSON-ready dicts: who
     (id, login, role), when (UTC, ISO 8601), what, the target, the values before and
     after, the reason, and the chain hashes (so the export can be checked on its own)."""
-    if not Contract.select().where(Contract.id == contract_id).exists():
-        raise RuleError(NOT_FOUND, f"No contract #{contract_id}.")
+    if not (is_id(contract_id) and Contract.select().where(Contract.id == contract_id).exists()):
+        raise RuleError(NOT_FOUND, f"No contract #{contract_id}.")  # T-08: any value
     logins: dict[int, str] = {}
     query = (AuditRecord.select(*_CHAIN_FIELDS)
              .where(AuditRecord.contract == contract_id))
@@ -123,10 +124,24 @@ def contract_records(contract_id: int, *, page: int = PAGE) -> Iterator[dict]:
         }
 
 
+# JSON may write any character as \\uXXXX. These are, so that `cat export.jsonl` cannot
+# steer a terminal (DEL, C1) or reorder a line (bidi, line separators), and a lone
+# surrogate stored long ago cannot fail the write; values read back unchanged. C0 is
+# escaped by json itself.
+_TERMINAL_UNSAFE = {c: f"\\u{c:04x}" for c in [
+    *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F,
+    0x061C, 0x2028, 0x2029, *range(0xD800, 0xE000)]}
+
+
+def terminal_safe_json(value) -> str:
+    """`json.dumps` as readable UTF-8, with the characters a terminal acts on escaped."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False).translate(_TERMINAL_UNSAFE)
+
+
 def export_contract(contract_id: int, out: TextIO) -> int:
     """Write a contract's full audit record to `out` as JSON lines; returns the count."""
     n = 0
     for record in contract_records(contract_id):
-        out.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+        out.write(terminal_safe_json(record) + "\n")
         n += 1
     return n

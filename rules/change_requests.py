@@ -20,10 +20,11 @@ from rules.errors import INPUT, RuleError
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, transfer
 from rules.money import format_money
-from rules.plan import PlanOp, apply_ops, describe_field, ops_from_json, ops_to_json
+from rules.plan import (PlanOp, apply_ops, cleaned_ops, describe_field, ops_from_json,
+                        ops_to_json)
 from rules.planning import (changes_as_data, check_active_changes, describe_changes,
                             plan_context, plan_rows, proposal_pending, write_plan)
-from rules.store import (authorize, cas_update, check_expected_version, load_actor,
+from rules.store import (authorize, cas_update, check_expected_version, is_id, load_actor,
                          load_contract, load_milestone, missing, now_of, other_parties,
                          policy_of, require_open, require_seen, transactional)
 from rules.validation import check_text
@@ -34,7 +35,7 @@ def load_request(request_id: int, kind: str, actor: Account | None) -> ChangeReq
     """The change request of that kind, if `actor` may see its contract (G-07): an unknown
     id and another's request are refused alike (rules.store.missing)."""
     cr = (ChangeRequest.select(ChangeRequest, Contract).join(Contract)
-          .where(ChangeRequest.id == request_id).first()) if isinstance(request_id, int) else None
+          .where(ChangeRequest.id == request_id).first()) if is_id(request_id) else None
     if cr is None or cr.kind != kind:
         raise missing("change request", request_id, actor)
     require_seen("change request", actor, cr.contract)
@@ -275,7 +276,8 @@ def propose_milestone_changes(actor: Account, contract_id: int, ops: list[PlanOp
     if proposal_pending(contract.id):
         raise RuleError("U-16", "A proposal is already waiting for the client's answer.")
     saved = plan_rows(contract.id)
-    rows, changes = apply_ops(saved, list(ops), plan_context(contract, by_freelancer=True))
+    ops = cleaned_ops(list(ops))  # the ops are stored: their text as it will be shown
+    rows, changes = apply_ops(saved, ops, plan_context(contract, by_freelancer=True))
     if not changes:
         raise RuleError(INPUT, "The proposal changes nothing.")
     text = check_text(message, "The message", limit=2000)

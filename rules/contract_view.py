@@ -25,7 +25,7 @@ from rules import access
 from rules.ledger import A
 from rules.policy import get_policy
 from rules.queries import Totals, contract_totals
-from rules.store import load_actor, load_contract
+from rules.store import is_id, load_actor, load_contract
 
 
 @dataclass(frozen=True)
@@ -154,6 +154,8 @@ def timeline_page(actor: Account, contract_id: int, *, before_id: int | None = N
     q = (Event.select(Event.id, Event.occurred_at, Event.kind, Event.summary, Event.milestone,
                       Event.details, Account.display_name).join(Account)
          .where(Event.contract == contract.id))
+    if before_id is not None and not is_id(before_id):  # T-08: no such entry
+        return [], False
     if before_id is not None:  # an entry of another contract: nothing (NULL) follows it
         shown = Event.alias("shown")
         at = (shown.select(shown.occurred_at)

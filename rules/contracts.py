@@ -20,10 +20,10 @@ from rules.money import format_money
 from rules.plan import AddMilestone, PlanContext, check_milestone_fields
 from rules.policy import get_policy
 from rules.settlement import close_contract_money, fund_milestone_money
-from rules.store import (authorize, cas_update, load_actor, load_contract, now_of,
+from rules.store import (authorize, cas_update, is_id, load_actor, load_contract, now_of,
                          other_parties, require_open, transactional)
 from rules.validation import (check_milestone_count, check_order_total, check_revisions,
-                              check_text, check_title)
+                              check_search, check_text, check_title)
 
 OPEN_REFUNDS = (RefundStatus.PENDING, RefundStatus.DISPUTED, RefundStatus.IN_SUPPORT)
 
@@ -31,6 +31,10 @@ OPEN_REFUNDS = (RefundStatus.PENDING, RefundStatus.DISPUTED, RefundStatus.IN_SUP
 def _find_freelancer(ref: Account | int | str) -> Account:
     if isinstance(ref, Account):
         ref = ref.id
+    if isinstance(ref, str):
+        ref = check_search(ref, "The freelancer's login")
+    elif not is_id(ref):  # T-08
+        raise RuleError(NOT_FOUND, f"No user #{ref}.")
     q = Account.select().where((Account.login == ref) if isinstance(ref, str) else (Account.id == ref))
     found = q.first()
     if found is None:

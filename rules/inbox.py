@@ -32,7 +32,7 @@ from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
 from rules.plan import show_value
 from rules.request_diff import FieldDiff, MilestoneDiff, request_changes
-from rules.store import load_actor, missing, now_of
+from rules.store import is_id, load_actor, missing, now_of
 
 __all__ = ["FieldDiff", "MilestoneDiff", "RequestView"]  # the diffs live in request_diff
 
@@ -211,7 +211,7 @@ def request_view(actor: Account, request_id: int, *, clock: Clock | None = None
     """One request in full; a stranger learns nothing about it (G-07)."""
     actor = load_actor(actor)
     row = (_query(actor, ChangeRequest.id == request_id).dicts().first()
-           if isinstance(request_id, int) else None)
+           if is_id(request_id) else None)
     if row is None:  # unknown, or another's: the same refusal (rules.store.missing)
         raise missing("change request", request_id, actor)
     return _views(actor, [row], now_of(clock))[0]
@@ -221,6 +221,8 @@ def pending_proposal(actor: Account, contract_id: int, *, clock: Clock | None = 
                      ) -> RequestView | None:
     """U-16: the freelancer proposal waiting on a contract, if any."""
     actor = load_actor(actor)
+    if not is_id(contract_id):  # T-08: names no contract, so nothing waits on it
+        return None
     row = _query(actor, (ChangeRequest.contract == contract_id)
                  & (ChangeRequest.kind == K.FREELANCER_PROPOSAL)
                  & (ChangeRequest.status == CS.PENDING)).dicts().first()

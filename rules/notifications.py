@@ -10,7 +10,7 @@ from models.accounts import Account
 from models.base import database
 from models.contracts import Contract
 from models.events import Event, Notification
-from rules.store import load_actor
+from rules.store import load_actor, only_ids
 
 
 @dataclass(frozen=True)
@@ -50,5 +50,5 @@ def mark_read(actor: Account, notification_ids: list[int] | None = None) -> int:
         q = Notification.update(read=True).where((Notification.recipient == actor.id)
                                                  & (Notification.read == False))  # noqa: E712
         if notification_ids is not None:
-            q = q.where(Notification.id.in_(notification_ids))
+            q = q.where(Notification.id.in_(only_ids(notification_ids)))
         return q.execute()

@@ -293,6 +293,25 @@ def _moved_ids(positions: list[tuple[int, int]]) -> list[int]:
 
 
 # JSON form of a batch, for freelancer proposals stored in a change request.
+def cleaned_ops(ops: list[PlanOp]) -> list[PlanOp]:
+    """The ops with their text as it would be stored (T-01: NFC, stripped), for a caller
+    that keeps the ops themselves (a proposal); refusals as in apply_ops."""
+    out: list[PlanOp] = []
+    for op in ops:
+        if isinstance(op, AddMilestone):
+            op = replace(op, title=check_title(op.title),
+                         description=check_text(op.description, "The description"))
+        elif isinstance(op, EditMilestone):
+            changes = dict(op.changes)
+            if "title" in changes:
+                changes["title"] = check_title(changes["title"])
+            if "description" in changes:
+                changes["description"] = check_text(changes["description"], "The description")
+            op = replace(op, changes=changes)
+        out.append(op)
+    return out
+
+
 def ops_to_json(ops: list[PlanOp]) -> list[dict]:
     out = []
     for op in ops:

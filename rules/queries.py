@@ -20,7 +20,8 @@ from models.vocabulary import ACTIVE_STATUSES, DeadlineStatus, MilestoneStatus, 
 from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
 from rules.policy import get_policy
-from rules.store import load_actor
+from rules.store import load_actor, only_ids
+from rules.validation import check_search
 
 Client = Account.alias("client_account")
 Freelancer = Account.alias("freelancer_account")
@@ -77,9 +78,10 @@ def _search(q, text: str | None):
     """Contracts whose title, parties, policy or status contain `text`, in any case. The
     text is matched literally: a typed % or _ is not a wildcard. The parties are found
     among the accounts first (far fewer rows than contracts), so no join is needed."""
-    if not text or not text.strip():
+    text = check_search(text)
+    if not text:
         return q
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     pattern = Value(f"%{escaped}%")
 
     def contains(f):
@@ -189,6 +191,7 @@ def contract_summaries(actor: Account, ids: list[int]) -> list[ContractSummary]:
 
 
 def _summaries(actor: Account, ids: list[int]) -> list[ContractSummary]:
+    ids = only_ids(ids)
     if not ids:
         return []
     q = _with_parties(_visible(actor).select(
@@ -310,7 +313,7 @@ def has_contracts() -> bool:
 
 
 def find_account(login: str) -> Account:
-    found = Account.get_or_none(Account.login == login)
+    found = Account.get_or_none(Account.login == check_search(login, "The login"))
     if found is None or found.role == Role.SYSTEM:
         raise RuleError(NOT_FOUND, f"No user “{login}”.")
     return found

@@ -22,7 +22,7 @@ from rules.money import check_cents, format_money
 from rules.payments import (RELEASABLE, refuse_after_review_window, refuse_if_window_passed,
                             refuse_state)
 from rules.settlement import cancel_pending_change_requests, close_submissions, settle_escrow
-from rules.store import (authorize, cas_update, load_actor, load_contract, load_milestone,
+from rules.store import (authorize, cas_update, is_id, load_actor, load_contract, load_milestone,
                          missing, now_of, other_parties, policy_of, require_open, require_seen,
                          transactional)
 from rules.validation import check_text
@@ -35,7 +35,7 @@ def load_refund(refund_id: int, actor: Account | None) -> tuple[RefundRequest, M
     """The refund request and its milestone, if `actor` may see its contract (G-07): an
     unknown id and another's request are refused alike (rules.store.missing)."""
     rr = (RefundRequest.select(RefundRequest, Contract).join(Contract)
-          .where(RefundRequest.id == refund_id).first()) if isinstance(refund_id, int) else None
+          .where(RefundRequest.id == refund_id).first()) if is_id(refund_id) else None
     if rr is None:
         raise missing("refund request", refund_id, actor)
     require_seen("refund request", actor, rr.contract)

@@ -118,9 +118,25 @@ def now_of(clock: Clock | None) -> arrow.Arrow:
     return (clock or SYSTEM_CLOCK).now()
 
 
+# Ids are 64-bit signed integers in both databases (BigAutoField or smaller).
+MAX_ID = 2 ** 63 - 1
+
+
+def is_id(value: object) -> bool:
+    """T-08: a value that can name a row. Anything else (a bool, a str, 2**64, -1) names
+    nothing and is refused as an unknown id, before the driver sees it (SQLite raises
+    OverflowError for an int beyond 64 bits)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+def only_ids(values) -> list[int]:
+    """The values of `values` that can name a row (T-08); a list of ids to query with."""
+    return [v for v in values if is_id(v)]
+
+
 def load_actor(actor: Account | int) -> Account:
-    actor_id = actor if isinstance(actor, int) else actor.id
-    found = Account.get_or_none(Account.id == actor_id)
+    actor_id = actor if isinstance(actor, int) else getattr(actor, "id", None)
+    found = Account.get_or_none(Account.id == actor_id) if is_id(actor_id) else None
     if found is None:
         raise RuleError(NOT_FOUND, "Unknown user.")
     return found
@@ -145,7 +161,7 @@ def require_seen(what: str, actor: Account | None, contract: Contract) -> None:
 def load_contract(contract_id: int, actor: Account | None) -> Contract:
     """The contract, if `actor` may see it (G-07). `actor` None is internal use only:
     the caller has already authorized, or no user is asking."""
-    found = Contract.get_or_none(Contract.id == contract_id) if isinstance(contract_id, int) else None
+    found = Contract.get_or_none(Contract.id == contract_id) if is_id(contract_id) else None
     if found is None:
         raise missing("contract", contract_id, actor)
     require_seen("contract", actor, found)
@@ -155,7 +171,7 @@ def load_contract(contract_id: int, actor: Account | None) -> Contract:
 def load_milestone(milestone_id: int, actor: Account | None) -> tuple[Milestone, Contract]:
     """The milestone and its contract, if `actor` may see it (G-07; see load_contract)."""
     found = (Milestone.select(Milestone, Contract).join(Contract)
-             .where(Milestone.id == milestone_id).first()) if isinstance(milestone_id, int) else None
+             .where(Milestone.id == milestone_id).first()) if is_id(milestone_id) else None
     if found is None:
         raise missing("milestone", milestone_id, actor)
     require_seen("milestone", actor, found.contract)

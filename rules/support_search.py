@@ -30,7 +30,8 @@ from rules.clock import Clock
 from rules.errors import INPUT, NOT_FOUND, RuleError
 from rules.journal import chain_hash
 from rules.queries import ContractSummary, contract_summaries
-from rules.store import load_actor, now_of
+from rules.store import is_id, load_actor, now_of, only_ids
+from rules.validation import check_search
 
 CONSOLE_RULE = "G-07"
 MAX_DAYS = 3650  # a window of ten years is as good as "any"
@@ -113,7 +114,7 @@ def _today(now: arrow.Arrow) -> dt.date:
 def _matching(criteria: Criteria, now: arrow.Arrow):
     """The query of the ids of every matching contract (no order, no page)."""
     q = Contract.select(Contract.id)
-    party = (criteria.party or "").strip()
+    party = check_search(criteria.party, "The party")
     if party:
         # The accounts first (far fewer rows than contracts), then the contracts by
         # their indexed client and freelancer columns.
@@ -121,11 +122,12 @@ def _matching(criteria: Criteria, now: arrow.Arrow):
             (_contains(Account.display_name, party) | _contains(Account.login, party))
             & (Account.role != Role.SYSTEM))
         q = q.where(Contract.client.in_(named) | Contract.freelancer.in_(named))
-    title = (criteria.title or "").strip()
+    title = check_search(criteria.title, "The title")
     if title:
         q = q.where(_contains(Contract.title, title))
-    if criteria.contract_id is not None:
-        q = q.where(Contract.id == criteria.contract_id)
+    if criteria.contract_id is not None:  # T-08: a number that names nothing matches nothing
+        q = q.where(Contract.id == criteria.contract_id if is_id(criteria.contract_id)
+                    else Contract.id.is_null())
     status = check_status(criteria.status)
     if status in set(ContractStatus):
         q = q.where(Contract.status == status)
@@ -188,6 +190,7 @@ def search_contracts(actor: Account, criteria: Criteria, *, offset: int = 0,
 def most_overdue(contract_ids: list[int], now: arrow.Arrow) -> dict[int, tuple[str, int]]:
     """Per contract, its unfinished milestone furthest past its due date (U-13): the
     title and how many days late. One query."""
+    contract_ids = only_ids(contract_ids)
     if not contract_ids:
         return {}
     today = _today(now)
@@ -231,12 +234,14 @@ def audit_trail(actor: Account, contract_id: int, *, before_id: int | None = Non
     range, and each record is checked against its own hash as it is read (the whole
     chain is checked by `milestones audit verify`, rules.audit.verify_chain)."""
     require_agent(actor)
-    if not Contract.select().where(Contract.id == contract_id).exists():
+    if not (is_id(contract_id) and Contract.select().where(Contract.id == contract_id).exists()):
         raise RuleError(NOT_FOUND, f"No contract #{contract_id}.")
     q = (AuditRecord.select(*_CHAIN_FIELDS, Account.login, Account.display_name)
          .join(Account, on=(AuditRecord.actor == Account.id))
          .where(AuditRecord.contract == contract_id))
     if before_id is not None:
+        if not is_id(before_id):  # T-08: no such record, so nothing follows it
+            return [], False
         q = q.where(AuditRecord.id < before_id)
     rows = list(q.order_by(AuditRecord.id.desc()).limit(limit + 1).tuples())
     out = []

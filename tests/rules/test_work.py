@@ -87,7 +87,7 @@ def test_U17_submission_needs_a_message(funded, freelancer, clock, refused):
 
 def test_U17_a_link_with_spaces_is_refused(funded, freelancer, clock, refused):
     _, m = funded
-    with refused("input", match="link"):
+    with refused("T-07", match="link"):  # T-07 since issue 17 (was "input")
         submit_work(freelancer, m.id, "Done", "not a link", clock=clock)
 
 

@@ -22,8 +22,9 @@ def test_enter_opens_the_contract_with_its_milestones_deadlines_and_timeline(
 
         table = screen.query_one(MilestoneTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
-        assert [r[1] for r in rows] == [m.title for m in detail.milestones]
-        assert [r[1] for r in rows] == ["Wireframes", "Visual design", "Build and launch"]
+        # The title cells are Text, never markup (issue 17): compare their plain text.
+        assert [str(r[1]) for r in rows] == [m.title for m in detail.milestones]
+        assert [str(r[1]) for r in rows] == ["Wireframes", "Visual design", "Build and launch"]
         # U-13: due on 2026-03-09, submitted but not paid: overdue on the 10th.
         assert str(rows[0][2]) == "2026-03-09 overdue"
         assert str(rows[1][2]) == "2026-03-23"

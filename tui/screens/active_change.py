@@ -30,9 +30,11 @@ from rules.inbox import RequestView
 from rules.plan import PlanContext
 from rules.policy import get_policy
 from tui.commands import command
+from tui.safe_text import user_content
 from tui.screens.base import BaseModal
 from tui.screens.milestone_form import MilestoneFields, refusal_text
 from tui.widgets.footer import KeyFooter
+from tui.widgets.plain_text import PlainInput
 
 FIELDS = ["title", "description", "due_date", "amount_cents"]  # what U-20 may change
 
@@ -86,13 +88,13 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
         m = self.milestone
         verb = "Edit the change request on" if self.request else "Request a change to"
         with Vertical(classes="dialog", id="active-change"):
-            yield Label(f"{verb} “{m.title}”", classes="dialog-title")
+            yield Label(user_content(f"{verb} “{m.title}”"), classes="dialog-title")
             yield Static("The freelancer approves or rejects it (U-22); unanswered, it "
                          "expires after 7 days (U-24). Change any of:",
                          classes="dialog-detail")
             yield MilestoneFields(FIELDS, self.ctx, self.shown)
             if self.request is None:
-                yield Input(self.note, compact=True, placeholder="a note for the "
+                yield PlainInput(self.note, compact=True, placeholder="a note for the "
                             "freelancer (optional)", id="change-note")
             yield Static(self.error, markup=False, id="change-error", classes="field-problem")
             yield Static("f2 (or ctrl+s) sends · esc cancels", classes="dialog-hint")

@@ -23,6 +23,7 @@ from rules.errors import RuleError
 from rules.money import format_money
 from rules.support_search import AuditEntry, audit_trail
 from tui.commands import command
+from tui.safe_text import shown, user_content, user_text
 from tui.screens.base import BaseScreen
 from tui.screens.contract import ContractScreen
 from tui.screens.dialogs.base import refusal_text
@@ -67,11 +68,11 @@ def entry_detail(entry: AuditEntry) -> Content:
              "CHANGED after it was written: its hash no longer matches (G-05)")
     lines = [
         Content.assemble((f"#{entry.id} {entry.action}", "bold"),
-                         f" by {entry.actor_name} ({entry.actor_login}, {entry.actor_role})"
-                         f" · {entry.at.format(TIME_FORMAT)} UTC"
-                         + (f" · {entry.target}" if entry.target else "")),
-        Content.assemble(("Reason ", "dim"), entry.reason or "—"),
-        Content.assemble(("Values ", "dim"), changes_text(entry)),
+                         shown(f" by {entry.actor_name} ({entry.actor_login}, {entry.actor_role})"
+                               f" · {entry.at.format(TIME_FORMAT)} UTC"
+                               + (f" · {entry.target}" if entry.target else ""))),
+        Content.assemble(("Reason ", "dim"), shown(entry.reason) or "—"),
+        Content.assemble(("Values ", "dim"), shown(changes_text(entry))),
         Content.assemble(("Hash   ", "dim"), f"{entry.hash[:16]}… after "
                          f"{entry.prev_hash[:16] or 'the start'}… · ",
                          (check, "" if entry.intact else "bold reverse")),
@@ -141,15 +142,15 @@ class AuditTrailScreen(BaseScreen):
         self.entries += message.entries
         self.has_more = message.has_more
         for e in message.entries:
-            table.add_row(e.at.format("YYYY-MM-DD HH:mm"), Text(e.actor_login),
-                          e.action.replace("_", " "), Text(e.target),
+            table.add_row(e.at.format("YYYY-MM-DD HH:mm"), user_text(e.actor_login),
+                          e.action.replace("_", " "), user_text(e.target),
                           "ok" if e.intact else Text("CHANGED", style="bold reverse"),
                           key=str(e.id))
         heading = self.query_one("#audit-heading", Label)
         if message.error is not None:
-            heading.update(Content(refusal_text(message.error)))
+            heading.update(user_content(refusal_text(message.error)))
         else:
-            title = f"“{self.contract_title}” · " if self.contract_title else ""
+            title = f"“{shown(self.contract_title)}” · " if self.contract_title else ""
             more = " · o: older" if self.has_more else " · the whole trail"
             heading.update(Content(f"{title}{len(self.entries)} records, newest first{more}"))
         table.display = bool(self.entries)

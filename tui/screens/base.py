@@ -8,6 +8,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from tui.commands import command
+from tui.safe_text import notify_plain
 from tui.workers import describe_error
 
 ResultT = TypeVar("ResultT")
@@ -18,7 +19,7 @@ def report_failed_worker(node, event: Worker.StateChanged) -> bool:
     if event.state != WorkerState.ERROR:
         return False
     node.log.error(f"worker {event.worker.name!r} failed", event.worker.error)
-    node.notify(describe_error(event.worker.error), severity="error", timeout=8)
+    notify_plain(node, describe_error(event.worker.error), severity="error", timeout=8)
     return True
 
 

@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.markup import escape as _escape  # user text inside markup stays text
 from textual.message import Message
 from textual.widgets import DataTable, Label, Static
 from textual.worker import Worker, WorkerState
@@ -36,6 +35,7 @@ from rules.contract_view import (
 from rules.policy import get_policy
 from tui.commands import bindings_of, command
 from tui.format import countdown, date_text, local_time
+from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
 from tui.screens.contract_refunds import RefundActions
@@ -98,7 +98,7 @@ class UnavailableCommands(Provider):
         return Content.assemble(label, ("  not now", "dim italic"))
 
     def _explain(self, binding: Binding, verdict: Verdict):
-        return partial(self.app.notify, verdict.reason, title=f"{binding.description}: not now",
+        return partial(self.app.notify, shown(verdict.reason), title=f"{binding.description}: not now",
                        severity="warning", timeout=8, markup=False)
 
     async def discover(self) -> Hits:
@@ -230,15 +230,17 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
         tz = self.app.actor.timezone
         self.availability = availability(d, d.capacity, now)
         self.query_one("#contract-heading", Static).update(Content.assemble(
-            (f"#{d.id} {d.title}", "bold"), " · ",
+            (f"#{d.id} {shown(d.title)}", "bold"), " · ",
             Content.from_rich_text(status_badge(d.status)), " · ", d.policy_label))
         until = f" to {date_text(d.end_date)}" if d.end_date else ""
         you = {"client": ("", " (you)", ""), "freelancer": ("", "", " (you)")}.get(
             d.capacity, (" · you: support", "", ""))
-        self.query_one("#contract-parties", Static).update(
-            f"Client [b]{_escape(d.client.display_name)}[/b]{you[1]} · Freelancer "
-            f"[b]{_escape(d.freelancer.display_name)}[/b]{you[2]} · from "
-            f"{date_text(d.starts_on)}{until}{you[0]}")
+        # Content, not markup around escaped names: a name ending in "[" or a backslash
+        # would still break the markup that follows it.
+        self.query_one("#contract-parties", Static).update(Content.assemble(
+            "Client ", (shown(d.client.display_name), "bold"), f"{you[1]} · Freelancer ",
+            (shown(d.freelancer.display_name), "bold"),
+            f"{you[2]} · from {date_text(d.starts_on)}{until}{you[0]}"))
         self.query_one("#contract-totals", Static).update(totals_table(d.totals))
         table.show(d.milestones, now, next_to_fund_id=d.next_to_fund_id,
                    platform=get_policy(d.policy).platform)
@@ -269,10 +271,10 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
             m = titles.get(dl.milestone_id)
             what = WAITING_FOR.get(dl.kind, dl.kind.replace("_", " ")).format(
                 m=f"“{m}”" if m else "the milestone")
-            lines.append(f"{_escape(what)} until {local_time(dl.due_at, tz)} "
-                         f"([b]{countdown(dl.due_at, now)}[/b])")
+            lines.append(Content.assemble(shown(what), f" until {local_time(dl.due_at, tz)} (",
+                                          (countdown(dl.due_at, now), "bold"), ")"))
         self.query_one("#deadlines-box").display = bool(lines)
-        self.query_one("#deadlines", Static).update("\n".join(lines))
+        self.query_one("#deadlines", Static).update(Content("\n").join(lines))
 
     @on(OlderTimelineLoaded)
     def _show_older(self, message: OlderTimelineLoaded) -> None:

@@ -26,6 +26,7 @@ from rules.money import format_money
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import get_policy
 from rules.work import request_changes, submit_work
+from tui.safe_text import notify_plain, shown
 from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.end_or_keep import EndOrKeepDialog
@@ -96,12 +97,12 @@ class RoomFlows:
             error = out.refusal
 
     def succeeded(self, text: str) -> None:
-        self.notify(text, timeout=5, markup=False)  # titles are the users' own words
+        notify_plain(self, text, timeout=5)  # titles are the users' own words
         self.action_refresh()
 
     def refused_by_rules(self, refusal: RuleError) -> None:
-        self.notify(refusal_text(refusal), title="Not done", severity="warning", timeout=8,
-                    markup=False)
+        notify_plain(self, refusal_text(refusal), title="Not done", severity="warning",
+                     timeout=8)
         self.action_refresh()  # the room may be out of date: that is often why
 
     def _names(self) -> tuple[str, str]:
@@ -189,7 +190,7 @@ class RoomActions(RoomFlows):
         d = self.detail
         due = review_deadline(d, m.id)
         return Review(
-            milestone=m, policy=get_policy(d.policy), freelancer=d.freelancer.display_name,
+            milestone=m, policy=get_policy(d.policy), freelancer=shown(d.freelancer.display_name),
             timezone=self.app.actor.timezone,
             review_due_at=arrow.get(due.due_at) if due is not None else None,
             is_last=is_last_to_pay(d, m.id),
@@ -295,7 +296,7 @@ class RoomActions(RoomFlows):
         d = self.detail
         other = d.freelancer if d.capacity == "client" else d.client
         done = await self.ask_until_done(
-            lambda draft, error: FeedbackDialog(other.display_name, draft=draft, error=error),
+            lambda draft, error: FeedbackDialog(shown(other.display_name), draft=draft, error=error),
             lambda draft: self.call_rules(leave_feedback, d.id, draft.stars, draft.comment))
         if done and done[1].ok:
             self.succeeded(f"Feedback left: {'★' * done[0].stars}.")

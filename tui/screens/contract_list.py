@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from models.vocabulary import Role
+from rules.errors import RuleError
 from rules.queries import (
     ContractSummary,
     contract_order,
@@ -31,6 +32,7 @@ from rules.queries import (
 )
 from tui.commands import command
 from tui.format import format_money
+from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_pages import (  # the first page's: tui.app imports them from here
     MORE_WHEN_WITHIN,
@@ -43,9 +45,11 @@ from tui.screens.contract_pages import (  # the first page's: tui.app imports th
     rows_at_start,
 )
 from tui.screens.contract_sort import SORT_WORDS, STARTS_DESCENDING
+from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import COLUMNS, ContractTable
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
+from tui.widgets.plain_text import PlainInput
 from tui.widgets.totals import LAYOUT, TotalsPanel
 from tui.workers import db_work
 
@@ -64,8 +68,8 @@ def summary_text(s: ContractSummary) -> Content:
     again on every cursor move, and a table costs many times as much to measure and
     draw. (Lines too long for the panel end in an ellipsis: screens.css.)"""
     parts: list[str | tuple[str, str]] = [
-        (f"#{s.id} {s.title} · {s.status} · {s.policy_label}\n"
-         f"Client {s.client_name} · Freelancer {s.freelancer_name}")]
+        (f"#{s.id} {shown(s.title)} · {s.status} · {s.policy_label}\n"
+         f"Client {shown(s.client_name)} · Freelancer {shown(s.freelancer_name)}")]
     groups = list(zip(*LAYOUT))  # the columns of label and amount pairs
     amounts = [[format_money(getattr(s.totals, field)) for _, field in group]
                for group in groups]
@@ -117,6 +121,7 @@ class ContractListScreen(BaseScreen):
         self._order: list[int] | None = None  # read with the second page
         self._total = 0
         self._loaded = False   # the first page of this generation has arrived
+        self._refusal = ""     # why the rules refused the filter, shown for the rows
         self.sort_key = NUMBER
         self.descending = False
         self._debounce: Timer | None = None
@@ -130,7 +135,7 @@ class ContractListScreen(BaseScreen):
         yield ActingHeader("Contracts")
         with Horizontal(id="filter-bar"):
             yield Static("/", id="filter-key")
-            yield Input(placeholder="filter contracts", id="filter", compact=True)
+            yield PlainInput(placeholder="filter contracts", id="filter", compact=True)
             yield Static("", id="list-info")
         yield ContractTable(id="contracts")
         yield Static("", id="empty")
@@ -190,7 +195,12 @@ class ContractListScreen(BaseScreen):
     def _load_first(self, generation: int, actor: Account, search: str, sort: str,
                     descending: bool) -> None:
         if search:  # the filter reads every contract anyway: once, for the order too
-            order = contract_order(actor, search=search, sort=sort, descending=descending)
+            try:
+                order = contract_order(actor, search=search, sort=sort, descending=descending)
+            except RuleError as exc:  # a pasted control character, an invisible filter
+                self.post_message(ContractsLoaded(generation, True, [], total=0, order=[],
+                                                  refusal=refusal_text(exc)))
+                return
             rows = contract_summaries(actor, order[:PAGE_SIZE])
             self.post_message(ContractsLoaded(generation, True, rows, total=len(order),
                                               order=order))
@@ -227,6 +237,8 @@ class ContractListScreen(BaseScreen):
         self._loaded = True
         if message.order is not None:
             self._order = message.order
+        if message.first:
+            self._refusal = message.refusal
         if message.total is not None:
             self._total = message.total
         sort = None if self.sort_key == NUMBER else (self.sort_key, self.descending)
@@ -264,7 +276,7 @@ class ContractListScreen(BaseScreen):
         table.display = has_rows
         empty.display = not has_rows
         if not has_rows:
-            empty.update(self._empty_text())
+            empty.update(Content(self._empty_text()))  # it quotes the search
         elif self.focused is None:
             table.focus()  # it was hidden while the list was empty
         self._show_info()
@@ -282,13 +294,15 @@ class ContractListScreen(BaseScreen):
         self.query_one("#list-info", Static).update(f"{total:,} {noun} · {words}{clears}")
 
     def _empty_text(self) -> str:
+        if self._refusal:
+            return f"{self._refusal}\nPress escape to clear the filter."
         if self.search:
-            return (f"No contract matches “{self.search}”.\n"
+            return (f"No contract matches “{shown(self.search)}”.\n"
                     "Press escape to clear the filter.")
         if self.app.actor.role == Role.AGENT:
             return "There are no contracts yet."
         hint = "\nPress u to act as someone else." if self.app.switch_user else ""
-        return f"{self.app.actor.display_name} has no contracts yet.{hint}"
+        return f"{shown(self.app.actor.display_name)} has no contracts yet.{hint}"
 
     def _show_totals(self) -> None:
         """The highlighted contract under the table. On every cursor move: the panel's

@@ -23,6 +23,7 @@ class ContractsLoaded(Message):
     rows: list[ContractSummary]
     total: int | None = None     # how many there are (the first page, and with `order`)
     order: list[int] | None = None  # every id in list order, read with the second page
+    refusal: str = ""             # the rules refused the filter (T-02..T-05): no rows
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass
 
 from textual import work
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
@@ -23,6 +24,7 @@ from rules.inbox import RequestView
 from rules.payments import add_escrow_funds
 from tui.commands import command
 from tui.format import format_money
+from tui.safe_text import shown
 from tui.screens.active_change import request_active_change
 from tui.screens.inbox_format import changes_lines
 from tui.screens.milestone_form import ConfirmDialog, MessageDialog, refusal_text
@@ -74,7 +76,7 @@ class AnswerActions:
     def _say(self, text: str, *, error: bool = False) -> None:
         """What an answer did, or the rules' refusal, inline under the list."""
         status = self.query_one("#answer-status", Static)
-        status.update(text)
+        status.update(Content(shown(text)))  # a refusal may quote a title
         status.display = bool(text)
         status.set_class(error, "-error")
 

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from rules.inbox import RequestView
 from tui.format import clip, format_money
+from tui.safe_text import shown
 
 CHANGES_SHOWN = 3  # change lines per request in the list; the full view has them all
 
@@ -38,10 +39,10 @@ def prompt(view: RequestView, now, width: int) -> Table:
     """A request in the list: what, where, who, when, and its changes."""
     grid = Table.grid()
     grid.add_column(no_wrap=True)
-    head = Text.assemble((clip(view.title, max(width - 24, 10)), "bold"),
-                         f" · {clip(view.contract_title, 30)}")
+    head = Text.assemble((clip(shown(view.title), max(width - 24, 10)), "bold"),
+                         f" · {clip(shown(view.contract_title), 30)}")
     grid.add_row(head)
-    when = [f"by {view.author_name}", view.age(now)]
+    when = [f"by {shown(view.author_name)}", view.age(now)]
     if (expiry := view.expiry(now)):
         when.append(expiry)
     if not view.is_pending or view.expired(now):
@@ -50,8 +51,8 @@ def prompt(view: RequestView, now, width: int) -> Table:
         when.append(f"needs {format_money(view.funds_needed_cents)} in escrow")
     grid.add_row(Text(" · ".join(when), style="dim"))
     for line in changes_lines(view, CHANGES_SHOWN):
-        grid.add_row(Text("  " + clip(line, max(width - 4, 10))))
+        grid.add_row(Text("  " + clip(shown(line), max(width - 4, 10))))
     if not view.is_pending or view.funds_needed_cents:
         outcome = view.outcome + (f" “{view.answer_message}”" if view.answer_message else "")
-        grid.add_row(Text("  " + clip(outcome, max(width - 4, 10)), style="italic"))
+        grid.add_row(Text("  " + clip(shown(outcome), max(width - 4, 10)), style="italic"))
     return grid

@@ -14,6 +14,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
@@ -22,8 +23,10 @@ from rules.money import format_money, parse_money
 from rules.plan import PlanContext, PlanRow, check_milestone_fields
 from rules.validation import parse_date
 from tui.commands import command
+from tui.safe_text import user_content
 from tui.screens.base import BaseModal
 from tui.widgets.footer import KeyFooter
+from tui.widgets.plain_text import PlainInput
 
 LABELS = {"title": "Title", "description": "Description", "due_date": "Due date",
           "amount_cents": "Amount", "revisions_allowed": "Revisions"}
@@ -87,7 +90,7 @@ class MilestoneFields(Vertical):
         for name in self.names:
             with Horizontal(classes="field-row"):
                 yield Label(LABELS[name], classes="field-label")
-                yield Input(field_text(name, self.initial.get(name)), compact=True,
+                yield PlainInput(field_text(name, self.initial.get(name)), compact=True,
                             placeholder=PLACEHOLDERS[name], id=f"field-{name}")
             yield Static("", id=f"problem-{name}", classes="field-problem")
 
@@ -106,9 +109,9 @@ class MilestoneFields(Vertical):
             self.values.pop(name, None)
             self.errors[name] = refusal_text(exc)
         problem = self.query_one(f"#problem-{name}", Static)
-        shown = self.errors.get(name, "") if name in self._shown else ""
-        problem.update(shown)
-        problem.display = bool(shown)
+        words = self.errors.get(name, "") if name in self._shown else ""
+        problem.update(Content(words))  # a refusal may quote what was typed
+        problem.display = bool(words)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -210,9 +213,11 @@ class ConfirmDialog(BaseModal[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="confirm"):
-            yield Label(self.question, classes="dialog-title")
+            # Questions and details quote titles: plain text, control characters visible.
+            yield Label(user_content(self.question), classes="dialog-title")
             if self.detail:
-                yield Static(self.detail, markup=False, classes="dialog-detail")
+                yield Static(user_content(self.detail, multiline=True),
+                             classes="dialog-detail")
             yield Static(f"enter  {self.yes_label}     esc  {self.no_label}",
                          classes="dialog-hint")
         yield KeyFooter()
@@ -239,9 +244,9 @@ class MessageDialog(BaseModal[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="message-dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.prompt, markup=False, classes="dialog-detail")
-            yield Input(compact=True, placeholder=self.placeholder, id="message")
+            yield Label(user_content(self.title_text), classes="dialog-title")
+            yield Static(user_content(self.prompt, multiline=True), classes="dialog-detail")
+            yield PlainInput(compact=True, placeholder=self.placeholder, id="message")
             yield Static(f"enter  {self.action_label}     esc  Cancel",
                          classes="dialog-hint")
         yield KeyFooter()

@@ -18,7 +18,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.markup import escape
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
@@ -33,6 +33,7 @@ from rules.plan import (AddMilestone, DeleteMilestone, EditMilestone, PlanChange
 from rules.policy import get_policy
 from tui.commands import command
 from tui.format import date_text, format_money, status_text
+from tui.safe_text import shown, user_content
 from tui.screens.base import BaseScreen
 from tui.screens.request_detail import RequestScreen
 from tui.screens.milestone_form import (ConfirmDialog, MilestoneDraft, MilestoneForm,
@@ -176,9 +177,9 @@ class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
             (may_edit and policy.plan_editable)
             or (may_propose and policy.freelancer_proposals))
         self.note = self._explain(actor, d, policy, may_edit, may_propose, is_open, pending)
-        self.query_one("#plan-heading", Static).update(
-            f"[b]#{d.id} {escape(d.title)}[/b] · {d.policy_label} · you: {d.capacity}")
-        self.query_one("#plan-note", Static).update(self.note)
+        self.query_one("#plan-heading", Static).update(Content.assemble(
+            (f"#{d.id} {shown(d.title)}", "bold"), f" · {d.policy_label} · you: {d.capacity}"))
+        self.query_one("#plan-note", Static).update(self.note)  # markup: _explain escapes
         self.plan_list.reorderable = self.can_reorder
         self._show()
         self._say("")
@@ -237,7 +238,7 @@ class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
                 state = Text(f"locked · {status_text(r.status, short=True)}", style="italic")
             items.append(ReorderItem(
                 key=r.key, locked=not r.is_future, why_locked=status_text(r.status),
-                cells=(r.title, date_text(r.due_date), format_money(r.amount_cents), state)))
+                cells=(shown(r.title), date_text(r.due_date), format_money(r.amount_cents), state)))
         return items
 
     def _show(self, cursor: int | str | None = None) -> None:
@@ -253,15 +254,15 @@ class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
         """The status line: what just happened, a refusal (inline, in the rule's words),
         or else what is pending."""
         status = self.query_one("#plan-status", Static)
-        if text:
-            shown = escape(text)
+        if text:  # a refusal may quote a title: plain text, control characters visible
+            line = user_content(text)
         elif self.ops:
             verb = "sends them" if self.capacity == "freelancer" else "saves them"
-            shown = (f"{count_text(self.changes)} not saved: [b]c[/b] shows them, "
-                     f"[b]u[/b] takes back the last, [b]f2[/b] {verb}.")
+            line = (f"{count_text(self.changes)} not saved: [b]c[/b] shows them, "
+                    f"[b]u[/b] takes back the last, [b]f2[/b] {verb}.")
         else:
-            shown = ""
-        status.update(shown)
+            line = ""
+        status.update(line)
         status.set_class(error, "-error")
 
     # --- add, edit, delete, undo -------------------------------------------------------

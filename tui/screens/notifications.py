@@ -16,6 +16,7 @@ from models.accounts import Account
 from rules.notifications import NotificationView, mark_read, notifications
 from tui.commands import command
 from tui.format import local_time
+from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
@@ -45,8 +46,8 @@ def prompt(n: NotificationView, timezone: str) -> Table:
     grid.add_column(width=3, no_wrap=True)
     grid.add_column(ratio=1)
     grid.add_row(Text("new" if not n.read else "", style="bold"),
-                 Text.assemble((f"{local_time(n.at, timezone)}  {n.contract_title}", "dim"),
-                               "\n", n.summary))
+                 Text.assemble((f"{local_time(n.at, timezone)}  {shown(n.contract_title)}", "dim"),
+                               "\n", shown(n.summary)))
     return grid
 
 

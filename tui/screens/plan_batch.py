@@ -21,6 +21,7 @@ from rules.contract_view import ContractDetail
 from rules.errors import RuleError
 from rules.plan import AddMilestone, PlanOp, apply_ops
 from rules.planning import save_plan
+from tui.safe_text import notify_plain
 from tui.screens.milestone_form import MessageDialog, refusal_text
 from tui.screens.plan_changes import count_text
 from tui.workers import db_work
@@ -47,9 +48,9 @@ class PlanBatch:
             try:
                 access.check("edit_plan", actor.id, actor.role, d.client.id, d.freelancer.id)
             except RuleError as exc:
-                return f"{exc.message} You see the plan; nothing here can change it."
+                return f"{escape(exc.message)} You see the plan; nothing here can change it."
         if pending and may_edit:
-            return (self._probe(AddMilestone("probe", policy.min_milestone_cents))
+            return (escape(self._probe(AddMilestone("probe", policy.min_milestone_cents)))
                     + " Press [b]p[/b] to open the proposal.")
         if pending:
             return ("Your proposal is waiting for the client's answer; one proposal at a "
@@ -132,9 +133,9 @@ class PlanBatch:
         self._saving = False
         self.ops = []
         if message.proposed:
-            self.notify(f"Proposal sent to the client: {message.summary}.", timeout=5)
+            notify_plain(self, f"Proposal sent to the client: {message.summary}.", timeout=5)
         else:
-            self.notify(f"Saved: {message.summary}.", timeout=5)
+            notify_plain(self, f"Saved: {message.summary}.", timeout=5)
         self._done = True
         if self.is_current:
             self.dismiss(True)

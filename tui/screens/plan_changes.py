@@ -11,6 +11,7 @@ from rich.text import Text
 
 from rules.plan import PlanChange, PlanRow, describe_field, show_value
 from tui.format import clip, format_money
+from tui.safe_text import shown
 
 
 def count_text(changes: list[PlanChange]) -> str:
@@ -44,7 +45,7 @@ def diff_view(saved: list[PlanRow], rows: list[PlanRow], changes: list[PlanChang
 
     def line(pos: int, r: PlanRow, mark: str) -> Text:
         text = Text(f"{pos:>{number}} ")
-        text.append(clip(r.title, title_room).ljust(title_room),
+        text.append(clip(shown(r.title), title_room).ljust(title_room),
                     style="strike" if mark == "removed" else "")
         text.append(f" {format_money(r.amount_cents):>{money}}")
         if mark:
@@ -71,19 +72,19 @@ def diff_view(saved: list[PlanRow], rows: list[PlanRow], changes: list[PlanChang
     for c in sorted(changes, key=lambda c: order.get(c.kind, 9)):
         if c.kind == "moved":
             b, a = c.fields["position"]
-            what = Text.assemble(f"“{c.title}”: ", (f"{b} → {a}", "bold"))
+            what = Text.assemble(f"“{shown(c.title)}”: ", (f"{b} → {a}", "bold"))
         elif c.kind == "edited":
-            what = Text(f"“{c.title}”")
+            what = Text(f"“{shown(c.title)}”")
             for name, (b, a) in c.fields.items():
-                what.append("\n  " + describe_field(name, b, a))
+                what.append("\n  " + shown(describe_field(name, b, a)))
         elif c.kind == "added":
             r = next((r for r in rows if r.key == c.key), None)
-            what = Text(f"“{c.title}”")
+            what = Text(f"“{shown(c.title)}”")
             if r is not None:
                 what.append(f"  {show_value('amount_cents', r.amount_cents)}, due "
                             f"{show_value('due_date', r.due_date)}")
         else:
-            what = Text(f"“{c.title}”")
+            what = Text(f"“{shown(c.title)}”")
         listed.add_row({"deleted": "removed"}.get(c.kind, c.kind), what)
     n = len(changes)
     heading = Text(f"{n} pending change{'s' if n != 1 else ''}" if n else

@@ -19,6 +19,7 @@ from models.accounts import Account
 from rules.inbox import RequestView, request_view
 from tui.commands import command
 from tui.format import local_time
+from tui.safe_text import shown, user_text
 from tui.screens.base import BaseScreen
 from tui.screens.inbox_answers import (
     ANSWER_ACTIONS,
@@ -95,10 +96,10 @@ class RequestScreen(AnswerActions, BaseScreen):
         facts = Table.grid(padding=(0, 2))
         facts.add_column(style="bold", no_wrap=True)
         facts.add_column(ratio=1)
-        facts.add_row("Request", Text.assemble((v.title, "bold"), f" · {status_words(v, now)}"))
-        facts.add_row("Contract", f"#{v.contract_id} {v.contract_title}")
-        facts.add_row("From", f"{v.author_name} ({v.author_role}) · "
-                              f"{local_time(v.created_at, tz)} · {v.age(now)}")
+        facts.add_row("Request", Text.assemble((shown(v.title), "bold"), f" · {status_words(v, now)}"))
+        facts.add_row("Contract", user_text(f"#{v.contract_id} {v.contract_title}"))
+        facts.add_row("From", user_text(f"{v.author_name} ({v.author_role}) · "
+                                        f"{local_time(v.created_at, tz)} · {v.age(now)}"))
         if v.expires_at is not None:
             facts.add_row("Expires", f"{local_time(v.expires_at, tz)} · {v.expiry(now)} "
                                      "(U-24)")
@@ -107,10 +108,10 @@ class RequestScreen(AnswerActions, BaseScreen):
         if v.answered_at is not None:
             facts.add_row("Ended", f"{local_time(v.answered_at, tz)}")
         if v.message:
-            facts.add_row("Message", Text(v.message))
-        facts.add_row("Status", Text(v.outcome))
+            facts.add_row("Message", user_text(v.message, multiline=True))
+        facts.add_row("Status", user_text(v.outcome))
         if v.answer_message:
-            facts.add_row("Reason", Text(v.answer_message))
+            facts.add_row("Reason", user_text(v.answer_message, multiline=True))
         self.query_one("#request-facts", Static).update(facts)
 
         table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
@@ -122,10 +123,12 @@ class RequestScreen(AnswerActions, BaseScreen):
         for change in v.changes:
             fields = change.fields or ()
             if not fields:
-                table.add_row(change.title, change.kind, "—", "", "")
+                table.add_row(user_text(change.title), change.kind, "—", "", "")
             for i, f in enumerate(fields):
-                table.add_row(change.title if i == 0 else "", change.kind if i == 0 else "",
-                              f.label, f.before_text, Text(f.after_text, style="bold"))
+                table.add_row(user_text(change.title if i == 0 else ""),
+                              change.kind if i == 0 else "", f.label,
+                              user_text(f.before_text, multiline=True),
+                              user_text(f.after_text, "bold", multiline=True))
         self.query_one("#request-changes", Static).update(table)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

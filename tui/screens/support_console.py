@@ -29,6 +29,7 @@ from rules.errors import RuleError
 from rules.queries import ContractSummary
 from rules.support_search import Criteria, matching_ids, support_rows
 from tui.commands import command
+from tui.safe_text import shown, user_content
 from tui.screens.audit_trail import AuditTrailScreen, SupportRoomScreen
 from tui.screens.base import BaseScreen
 from tui.screens.contract_list import DEBOUNCE, MORE_WHEN_WITHIN, summary_text
@@ -36,6 +37,7 @@ from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
+from tui.widgets.plain_text import PlainInput
 from tui.widgets.totals import TotalsPanel
 from tui.workers import db_work
 
@@ -94,19 +96,19 @@ class SupportConsoleScreen(BaseScreen):
         yield ActingHeader("Support console")
         with Horizontal(classes="support-criteria"):
             yield Label("Party", classes="support-label")
-            yield Input(placeholder="name or login", id="party", compact=True)
+            yield PlainInput(placeholder="name or login", id="party", compact=True)
             yield Label("Title", classes="support-label")
-            yield Input(placeholder="words", id="title", compact=True)
+            yield PlainInput(placeholder="words", id="title", compact=True)
             yield Label("#", classes="support-label")
-            yield Input(placeholder="no.", id="number", type="integer", compact=True)
+            yield PlainInput(placeholder="no.", id="number", type="integer", compact=True)
         with Horizontal(classes="support-criteria"):
             yield Label("Status", classes="support-label")
-            yield Input(placeholder="any", id="status", compact=True,
+            yield PlainInput(placeholder="any", id="status", compact=True,
                         suggester=SuggestFromList(STATUSES, case_sensitive=False))
             yield Label("Overdue >", classes="support-label")
-            yield Input(placeholder="days", id="overdue", type="integer", compact=True)
+            yield PlainInput(placeholder="days", id="overdue", type="integer", compact=True)
             yield Label("Closing ≤", classes="support-label")
-            yield Input(placeholder="days", id="closing", type="integer", compact=True)
+            yield PlainInput(placeholder="days", id="closing", type="integer", compact=True)
         yield Label("", id="support-info")
         yield ContractTable(id="support-contracts")
         yield Static("", id="support-empty")
@@ -208,7 +210,7 @@ class SupportConsoleScreen(BaseScreen):
         empty = self.query_one("#support-empty", Static)
         empty.display = not has_rows
         if self._refusal:
-            empty.update(Content(self._refusal))
+            empty.update(user_content(self._refusal))  # it may quote what was typed
         elif not has_rows:
             empty.update("No contract matches these criteria.")
         total = len(self._ids)
@@ -227,7 +229,7 @@ class SupportConsoleScreen(BaseScreen):
             return
         late = self._overdue.get(s.id)
         line = (Content.assemble(("Overdue ", "bold"),
-                                 f"“{late[0]}” by {days_text(late[1])} (U-13)")
+                                 f"“{shown(late[0])}” by {days_text(late[1])} (U-13)")
                 if late else Content.styled("Nothing overdue", "dim"))
         panel.update(Content.assemble(summary_text(s), "\n", line), layout=False)
 

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from models.accounts import Account
 from rules.queries import list_accounts
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.base import BaseModal
 from tui.widgets.footer import KeyFooter
 from tui.widgets.list_keys import ListOptions
@@ -57,12 +58,12 @@ class SwitchUserScreen(BaseModal[Account | None]):
         self.accounts = message.accounts
         options = self.query_one(OptionList)
         options.clear_options()
-        width = max((len(a.display_name) for a in self.accounts), default=0)
+        width = max((len(shown(a.display_name)) for a in self.accounts), default=0)
         for a in self.accounts:
             mark = "  (acting)" if a.id == self.current.id else ""
             options.add_option(Option(Content.assemble(
-                a.display_name.ljust(width), "  ", (f"{a.role:<10}", "bold"),
-                (f" {a.login}{mark}", "dim")), id=str(a.id)))
+                shown(a.display_name).ljust(width), "  ", (f"{a.role:<10}", "bold"),
+                (f" {shown(a.login)}{mark}", "dim")), id=str(a.id)))
         ids = [a.id for a in self.accounts]
         if self.current.id in ids:
             options.highlighted = ids.index(self.current.id)

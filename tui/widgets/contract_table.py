@@ -38,6 +38,7 @@ from tui.format import (
     status_text,
 )
 from tui.widgets.list_keys import ListTable
+from tui.safe_text import shown
 
 WIDE_FROM = 140      # columns: from this, the deadline column names its kind
 CELL_PADDING = 1     # DataTable's padding on each side of a cell
@@ -213,9 +214,9 @@ def cell(summary: ContractSummary, column: Column, now: arrow.Arrow, *, wide: bo
     if column.key == "current" and summary.current_title:
         # The milestone's status matters more than the end of its title: cut the title.
         status = status_text(summary.current_status, short=True)
-        title = clip(summary.current_title, column.width - len(status) - 3)
+        title = clip(shown(summary.current_title), column.width - len(status) - 3)
         return clip(f"{title} · {status}", column.width)
-    text = clip(text_of(summary, column.key, now, wide=wide), column.width)
+    text = clip(shown(text_of(summary, column.key, now, wide=wide)), column.width)
     return Text(text, justify="right") if column.right else text
 
 

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Static
+
+from tui.safe_text import shown
 
 
 class ActingHeader(Horizontal):
@@ -32,5 +35,5 @@ class ActingHeader(Horizontal):
             return
         unread = getattr(self.app, "unread", 0)
         label = self.query_one("#acting", Static)
-        label.update(f"{actor.display_name} · {actor.role} · {unread} unread")
+        label.update(Content(f"{shown(actor.display_name)} · {actor.role} · {unread} unread"))
         label.set_class(unread > 0, "-unread")

@@ -8,6 +8,7 @@ from rich.text import Text
 from rules.contract_view import MilestoneView
 from tui.format import clip, date_text, format_money, is_overdue
 from tui.widgets.list_keys import ListTable
+from tui.safe_text import shown
 from tui.widgets.status_badge import status_badge
 
 NARROW_BELOW = 100
@@ -52,7 +53,7 @@ class MilestoneTable(ListTable):
         """Columns sized to their cells; the title takes what is left of the width."""
         width = self.size.width or self.app.size.width
         short = width < NARROW_BELOW
-        rows = [(str(m.position), m.title, _due(m, now), format_money(m.amount_cents),
+        rows = [(str(m.position), shown(m.title), _due(m, now), format_money(m.amount_cents),
                  format_money(m.escrow_cents),
                  status_badge(m.status, short=short, platform=self.platform,
                               next_to_fund=m.id == self.next_to_fund_id))
@@ -71,7 +72,7 @@ class MilestoneTable(ListTable):
             self.add_column(Text(label, justify="right") if right else label,
                             width=widths[i], key=label.lower())
         for m, r in zip(self.milestones, rows):
-            self.add_row(r[0], clip(r[1], widths[1]), r[2], Text(r[3], justify="right"),
+            self.add_row(r[0], Text(clip(r[1], widths[1])), r[2], Text(r[3], justify="right"),
                          Text(r[4], justify="right"), r[5], key=str(m.id))
         if self.milestones:
             self.move_cursor(row=min(max(row, 0), len(self.milestones) - 1))

@@ -7,6 +7,7 @@ from textual.widgets.option_list import Option
 
 from rules.contract_view import TimelineEntry
 from tui.format import local_time
+from tui.safe_text import shown
 
 MORE_ID = "older"
 
@@ -43,8 +44,8 @@ class Timeline(OptionList):
 
     @staticmethod
     def _prompt(entry: TimelineEntry, timezone: str) -> Content:
-        parts = [(f"{local_time(entry.at, timezone)}  {entry.actor_name}", "dim"), "\n",
-                 entry.summary]
+        parts = [(f"{local_time(entry.at, timezone)}  {shown(entry.actor_name)}", "dim"), "\n",
+                 shown(entry.summary)]
         if entry.reason:  # an agent's reason is part of the record (G-05, F-08)
-            parts += ["\n", (f"Reason: {entry.reason}", "italic")]
+            parts += ["\n", (f"Reason: {shown(entry.reason, multiline=True)}", "italic")]
         return Content.assemble(*parts)

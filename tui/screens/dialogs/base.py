@@ -13,6 +13,7 @@ from textual.widgets import Button, Label, Static
 
 from rules.availability import refused
 from rules.errors import RuleError
+from tui.safe_text import shown, user_text
 from tui.screens.base import BaseModal, ResultT
 from tui.widgets.footer import KeyFooter
 
@@ -24,8 +25,9 @@ def refusal_text(error: RuleError | str | None) -> str:
     if error is None:
         return ""
     if isinstance(error, str):
-        return error
-    return refused(error.rule_id, error.message).reason
+        return shown(error, multiline=True)
+    # Refusals quote what was typed or stored (a title, a date): placeholders, no bytes.
+    return shown(refused(error.rule_id, error.message).reason, multiline=True)
 
 
 def field(label: str, *widgets: Widget, id: str | None = None) -> Horizontal:
@@ -65,7 +67,7 @@ class RoomDialog(BaseModal[ResultT]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog room-dialog"):
             title = self.title_text()
-            yield Label(Text(title) if isinstance(title, str) else title,
+            yield Label(user_text(title) if isinstance(title, str) else title,
                         classes="dialog-title")
             yield from self.body()
             yield Static(Text(self.initial_error), id=ERROR_ID, classes="dialog-error")

@@ -11,7 +11,9 @@ from textual.widget import Widget
 from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
 
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class CancelDialog(RoomDialog[Cancellation]):
         """`milestone` None: only the whole order can be cancelled. The effects say
         what happens to the money, in a sentence each."""
         super().__init__(error=error)
-        self.milestone = milestone
+        self.milestone = shown(milestone)  # user text: control characters made visible
         self.effects = {"one": milestone_effect, "whole": order_effect}
         self.draft = draft
 
@@ -47,7 +49,7 @@ class CancelDialog(RoomDialog[Cancellation]):
         choices.append(RadioButton("The whole order", value=whole, id="whole"))
         yield RadioSet(*choices, id="scope")
         yield Static("", id="cancel-effect", classes="dialog-text")
-        yield field("Reason", TextArea(self.draft.reason if self.draft else "", id="reason",
+        yield field("Reason", PlainTextArea(self.draft.reason if self.draft else "", id="reason",
                                        compact=True, soft_wrap=True,
                                        placeholder="required: recorded with the audit"))
 

@@ -10,6 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from tui.commands import command
+from tui.safe_text import user_text
 from tui.screens.dialogs.base import RoomDialog, button
 
 
@@ -34,7 +35,7 @@ class ReadBackDialog(RoomDialog[bool]):
         return self.heading
 
     def body(self) -> Iterable[Widget]:
-        yield Static(Group(*(Text(line) if isinstance(line, str) else line
+        yield Static(Group(*(user_text(line, multiline=True) if isinstance(line, str) else line
                              for line in self.lines)), id="confirm-text")
 
     def button_row(self) -> Iterable[Button]:

@@ -11,6 +11,7 @@ from textual.widgets import Button, RadioButton, RadioSet, Static, TextArea
 
 from tui.commands import command
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainTextArea
 
 WORDS = {1: "poor", 2: "fair", 3: "good", 4: "very good", 5: "excellent"}
 
@@ -41,7 +42,7 @@ class FeedbackDialog(RoomDialog[FeedbackGiven]):
         yield RadioSet(*(RadioButton(f"{'★' * n}{'☆' * (5 - n)}  {n} · {WORDS[n]}",
                                      value=n == self.draft.stars, id=f"stars-{n}")
                          for n in range(5, 0, -1)), id="stars")
-        yield field("Comment", TextArea(self.draft.comment, id="comment", compact=True,
+        yield field("Comment", PlainTextArea(self.draft.comment, id="comment", compact=True,
                                         soft_wrap=True, placeholder="optional"))
 
     def button_row(self) -> Iterable[Button]:

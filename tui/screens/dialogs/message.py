@@ -11,7 +11,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Static, TextArea
 
 from tui.commands import command
+from tui.safe_text import user_text
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainTextArea
 
 
 class SendMessageDialog(RoomDialog[str]):
@@ -36,9 +38,10 @@ class SendMessageDialog(RoomDialog[str]):
 
     def body(self) -> Iterable[Widget]:
         if self.lines:
-            yield Static(Group(*(Text(x) if isinstance(x, str) else x for x in self.lines)),
+            yield Static(Group(*(user_text(x, multiline=True) if isinstance(x, str) else x
+                                 for x in self.lines)),
                          classes="dialog-text")
-        yield field(self.label, TextArea(self.text, id="message", compact=True,
+        yield field(self.label, PlainTextArea(self.text, id="message", compact=True,
                                          placeholder=self.placeholder, soft_wrap=True))
 
     def button_row(self) -> Iterable[Button]:

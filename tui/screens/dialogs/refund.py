@@ -12,8 +12,10 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from rules.money import format_money
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput, amount_text
+from tui.widgets.plain_text import PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,10 @@ class RefundDialog(RoomDialog[RefundAsk]):
                  draft: RefundAsk | None = None, error=None) -> None:
         """`paid_cents` None: a refund of the escrow; else of (part of) a paid amount."""
         super().__init__(error=error)
-        self.milestone_title = title
+        self.milestone_title = shown(title)  # user text: control characters made visible
         self.escrow_cents = escrow_cents
         self.paid_cents = paid_cents
-        self.freelancer = freelancer
+        self.freelancer = shown(freelancer)
         self.answer_days = answer_days
         self.draft = draft
 
@@ -63,7 +65,7 @@ class RefundDialog(RoomDialog[RefundAsk]):
             yield field("Amount", Label("$", classes="unit"), MoneyInput(text=text, id="amount"),
                         Label(f"at most {format_money(self.paid_cents)}", classes="field-note"))
         spacer = [] if self.of_escrow else [Label("", classes="unit")]  # under the amount
-        yield field("Reason", *spacer, TextArea(self.draft.reason if self.draft else "",
+        yield field("Reason", *spacer, PlainTextArea(self.draft.reason if self.draft else "",
                                                 id="reason", compact=True, soft_wrap=True,
                                                 placeholder="optional"))
 

@@ -12,8 +12,10 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from rules.money import format_money
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput
+from tui.widgets.plain_text import PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,11 @@ class ResolveDisputeDialog(RoomDialog[Split]):
     def __init__(self, title: str, disputed_cents: int, *, client: str, freelancer: str,
                  claims: str = "", draft: Split | None = None, error=None) -> None:
         super().__init__(error=error)
-        self.milestone_title = title
+        self.milestone_title = shown(title)  # user text: control characters made visible
         self.disputed = disputed_cents
-        self.client = client
-        self.freelancer = freelancer
-        self.claims = claims
+        self.client = shown(client)
+        self.freelancer = shown(freelancer)
+        self.claims = shown(claims, multiline=True)
         self.draft = draft
 
     def title_text(self) -> str:
@@ -53,7 +55,7 @@ class ResolveDisputeDialog(RoomDialog[Split]):
                                placeholder=""))
         yield Static("", id="to-client")
         yield field("Reason", Label("", classes="unit"),
-                    TextArea(self.draft.reason if self.draft else "", id="reason",
+                    PlainTextArea(self.draft.reason if self.draft else "", id="reason",
                              compact=True, soft_wrap=True,
                              placeholder="required: why this split"))
 

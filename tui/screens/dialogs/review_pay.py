@@ -26,8 +26,10 @@ from rules.money import format_money
 from rules.policy import Policy
 from tui.commands import command
 from tui.format import countdown, local_time
+from tui.safe_text import shown, user_text
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput, amount_text
+from tui.widgets.plain_text import PlainTextArea
 from tui.widgets.status_badge import status_badge
 
 TICK = 30  # seconds between countdown refreshes
@@ -154,7 +156,7 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
 
     def title_text(self) -> Text:
         m = self.review.milestone
-        return Text.assemble(f"Review and pay · “{m.title}” · ", status_badge(m.status))
+        return Text.assemble(f"Review and pay · “{shown(m.title)}” · ", status_badge(m.status))
 
     def body(self) -> Iterable[Widget]:
         r = self.review
@@ -162,9 +164,9 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         if sub is not None:
             yield Static("", id="submitted-when")
             with VerticalScroll(id="submission-message", can_focus=False):
-                yield Static(Text(sub["message"]))
+                yield Static(user_text(sub["message"], multiline=True))
             if sub.get("link"):
-                yield Static(Text(f"Link: {sub['link']}", overflow="fold"),
+                yield Static(user_text(f"Link: {sub['link']}", overflow="fold"),
                              id="submission-link")
         else:
             before = ("The last submission was sent back for changes" if
@@ -185,14 +187,14 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         if r.changes:
             word = "Revision wanted" if r.fiverr else "Changes wanted"
             yield field(word, Label("", classes="unit"),
-                        TextArea(self.draft.message, id="changes", compact=True,
+                        PlainTextArea(self.draft.message, id="changes", compact=True,
                                  soft_wrap=True, placeholder="what needs changing"))
             if r.milestone.revisions_allowed is not None:
                 yield Static(f"{r.milestone.revisions_used} of "
                              f"{r.milestone.revisions_allowed} revisions used (F-06).",
                              classes="field-hint")
         else:
-            yield Static(Text(f"Changes: {r.changes.reason}"), id="no-changes",
+            yield Static(user_text(f"Changes: {r.changes.reason}"), id="no-changes",
                          classes="field-hint")
 
     def button_row(self) -> Iterable[Button]:

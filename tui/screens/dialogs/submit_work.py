@@ -11,7 +11,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
 from tui.commands import command
+from tui.safe_text import shown
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.plain_text import PlainInput, PlainTextArea
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
     def __init__(self, title: str, *, overdue: bool = False, review_days: int = 14,
                  draft: WorkSubmission | None = None, error=None) -> None:
         super().__init__(error=error)
-        self.milestone_title = title
+        self.milestone_title = shown(title)  # user text: control characters made visible
         self.overdue = overdue
         self.review_days = review_days
         self.draft = draft or WorkSubmission("", "")
@@ -43,9 +45,9 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
         if self.overdue:
             text = "Past its due date: late work can still be submitted (U-13). " + text
         yield Static(Text(text), classes="dialog-text")
-        yield field("Message", TextArea(self.draft.message, id="message", compact=True,
+        yield field("Message", PlainTextArea(self.draft.message, id="message", compact=True,
                                         soft_wrap=True, placeholder="what you deliver"))
-        yield field("Link (optional)", Input(self.draft.link, id="link", compact=True,
+        yield field("Link (optional)", PlainInput(self.draft.link, id="link", compact=True,
                                              placeholder="https://…"))
 
     def button_row(self) -> Iterable[Button]:
