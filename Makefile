@@ -24,8 +24,9 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/milestones --db $(DEMO_DB) demo $(ARGS)
 
+# Two workers (pytest-xdist): the machines have two cores. PYTEST_ARGS="-n 0" for one.
 test: $(STAMP)
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

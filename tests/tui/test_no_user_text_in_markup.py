@@ -28,13 +28,7 @@ USER_FIELDS = {"title", "display_name", "message", "summary", "reason", "descrip
                "party", "claims"}
 # Wrappers that make user text safe inside markup.
 ESCAPES = {"escape", "_escape"}
-# Known and reported: tui/app.py is being restructured on another branch and was not
-# to be touched here (see the issue-17 report). Remove an entry once fixed there; the
-# test below fails when an entry no longer matches, so this list cannot go stale.
-KNOWN = {
-    ("app.py", "notify", "item.summary"),
-    ("app.py", "notify", "account.display_name"),
-}
+KNOWN: set[tuple[str, str, str]] = set()  # none left: tui/app.py's notifications are plain
 
 
 def _reads_user_field(node: ast.AST) -> str | None:
@@ -114,11 +108,6 @@ def test_no_screen_hands_user_text_to_a_markup_parser():
     found = findings() - KNOWN
     assert found == set(), ("user text passed as markup (use tui/safe_text.py, or "
                             f"escape): {sorted(found)}")
-
-
-def test_the_known_exceptions_still_exist():
-    """When app.py is fixed, drop its entries from KNOWN."""
-    assert KNOWN <= findings(), sorted(KNOWN - findings())
 
 
 def test_the_lint_catches_what_it_is_for(tmp_path, monkeypatch):

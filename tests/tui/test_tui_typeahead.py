@@ -71,6 +71,8 @@ def test_an_ordinary_enter_after_a_list_that_gives_it_up_opens_the_row_typed_to(
 
 def _binding_owners():
     for info in pkgutil.walk_packages(tui.__path__, "tui."):
+        if info.name.endswith("__main__"):  # `python -m tui`: it would run the program
+            continue
         module = importlib.import_module(info.name)
         for value in vars(module).values():
             if (isinstance(value, type) and value.__module__ == info.name

@@ -237,7 +237,10 @@ class TuiSession(asyncssh.SSHServerSession):
                                              self.gate.fingerprint)
         env = session_environment(self.token)
         env["TERM"] = self.term
-        env.pop("COLORTERM", None)
+        # The size is the client's pty, and follows it: a size fixed in the server's
+        # environment (COLUMNS, LINES) would hold every session to it.
+        for name in ("COLORTERM", "COLUMNS", "LINES", "ROWS"):
+            env.pop(name, None)
         width, height = self.size
         self.process = PtyProcess(tui_argv(self.hub.db_url, self.hub.settings.sweep_every),
                                   env, width=width, height=height,
