@@ -19,8 +19,8 @@ from models.contracts import Contract
 from models.events import Event
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone
-from models.vocabulary import Role
 from rules.errors import INPUT, RuleError
+from rules.queries import visible
 from rules.store import load_actor, load_contract
 
 PAGE = 5000
@@ -59,14 +59,7 @@ def parse_since(text: str | None) -> dt.datetime | None:
 
 def visible_contracts(actor: Account):
     """The ids of the contracts `actor` may see (G-07), as a subquery."""
-    q = Contract.select(Contract.id)
-    if actor.role == Role.AGENT:
-        return q
-    if actor.role == Role.CLIENT:
-        return q.where(Contract.client == actor.id)
-    if actor.role == Role.FREELANCER:
-        return q.where(Contract.freelancer == actor.id)
-    return q.where(Contract.id.is_null())
+    return visible(actor).select(Contract.id)
 
 
 def _pages(query, key, shape: Callable[[tuple], tuple]) -> Iterator[tuple]:

@@ -63,7 +63,8 @@ SORT_KEYS = ("id", "title", "counterpart", "policy", "status", "current", "escro
              "deadline")
 
 
-def _visible(actor: Account):
+def visible(actor: Account):
+    """The contracts `actor` may see (G-07): agents all, parties their own."""
     q = Contract.select()
     if actor.role == Role.AGENT:
         return q
@@ -148,7 +149,7 @@ def _sort_terms(sort: str, actor: Account) -> list[tuple[object, bool]]:
 def _ordered_ids(actor: Account, search: str | None, sort: str, descending: bool):
     """The ids of the contracts `actor` may see, matching `search`, in list order. Only
     the contract table, unless the sort is by the parties' names."""
-    q = _visible(actor).select(Contract.id)
+    q = visible(actor).select(Contract.id)
     if sort == "counterpart":
         q = _with_parties(q)
     order = []
@@ -161,7 +162,7 @@ def _ordered_ids(actor: Account, search: str | None, sort: str, descending: bool
 def count_contracts(actor: Account, search: str | None = None) -> int:
     """How many contracts `actor` may see (that match `search`). Without a search, a
     count of one index."""
-    return _search(_visible(load_actor(actor)), search).count()
+    return _search(visible(load_actor(actor)), search).count()
 
 
 def list_contracts(actor: Account, *, search: str | None = None, sort: str = "id",
@@ -194,7 +195,7 @@ def _summaries(actor: Account, ids: list[int]) -> list[ContractSummary]:
     ids = only_ids(ids)
     if not ids:
         return []
-    q = _with_parties(_visible(actor).select(
+    q = _with_parties(visible(actor).select(
         Contract.id, Contract.title, Contract.policy, Contract.status, Contract.client,
         Contract.freelancer, Client.display_name, Freelancer.display_name))
     found = {r[0]: r for r in q.where(Contract.id.in_(ids)).tuples()}

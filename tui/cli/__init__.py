@@ -12,7 +12,7 @@ import argparse
 
 from tui.cli import (accounts, audit, config, contracts, demo, export, milestone_verbs, serve,
                      ssh, start, worker)
-from tui.cli.common import DB_HELP, CommandLineError  # noqa: F401 - the package's error
+from tui.cli.common import DB_HELP
 
 GROUPS = (contracts, milestone_verbs, export, demo, worker, audit, serve, ssh, accounts,
           config)

@@ -98,7 +98,8 @@ class Gate(asyncssh.SSHServer):
         self.address = str(peer[0])
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.account is None and self.refused is not None and self.refused.rule_id != "I-04":
+        from rules.identity import RATE_RULE
+        if self.account is None and self.refused is not None and self.refused.rule_id != RATE_RULE:
             # Counted once per connection, not per key offered (I-04).
             asyncio.get_running_loop().run_in_executor(None, self._count_refusal)
 

@@ -24,17 +24,16 @@ from models.accounts import Account
 from models.vocabulary import Role
 from rules.errors import RuleError
 from rules.queries import (
-    ContractSummary,
     contract_order,
     contract_summaries,
     count_contracts,
     list_contracts,
 )
 from tui.commands import command
-from tui.format import format_money
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_pages import (  # the first page's: tui.app imports them from here
+    DEBOUNCE,
     MORE_WHEN_WITHIN,
     NUMBER,
     PAGE_SIZE,
@@ -50,39 +49,16 @@ from tui.widgets.contract_table import COLUMNS, ContractTable
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.plain_text import PlainInput
-from tui.widgets.totals import LAYOUT, TotalsPanel
+from tui.widgets.contract_summary import summary_text
+from tui.widgets.totals import TotalsPanel
 from tui.workers import db_work
 
-DEBOUNCE = 0.15        # seconds of quiet typing before the filter queries
 TICK = 60              # seconds between countdown refreshes (no query: from memory)
 
 SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, number, "
                         "status, overdue or closing window; open one with its audit trail.")
 
 
-
-
-def summary_text(s: ContractSummary) -> Content:
-    """The panel under the table: which contract, and its money in the columns of
-    `tui.widgets.totals.totals_table`. Plain content, not a Rich table: it is drawn
-    again on every cursor move, and a table costs many times as much to measure and
-    draw. (Lines too long for the panel end in an ellipsis: screens.css.)"""
-    parts: list[str | tuple[str, str]] = [
-        (f"#{s.id} {shown(s.title)} · {s.status} · {s.policy_label}\n"
-         f"Client {shown(s.client_name)} · Freelancer {shown(s.freelancer_name)}")]
-    groups = list(zip(*LAYOUT))  # the columns of label and amount pairs
-    amounts = [[format_money(getattr(s.totals, field)) for _, field in group]
-               for group in groups]
-    label_width = [max(len(label) for label, _ in group) for group in groups]
-    amount_width = [max(len(a) for a in column) for column in amounts]
-    for row, pairs in enumerate(LAYOUT):
-        parts.append("\n")
-        for g, (label, _) in enumerate(pairs):
-            if g:
-                parts.append("   ")  # the grid's gap column between its cell padding
-            parts += [(label.ljust(label_width[g]), "dim"), " ",
-                      (amounts[g][row].rjust(amount_width[g]), "bold")]
-    return Content.assemble(*parts)
 
 
 class ContractListScreen(BaseScreen):

@@ -12,6 +12,7 @@ from rules.queries import ContractSummary, count_contracts, list_contracts
 
 PAGE_SIZE = 100        # rows per query; the next page loads as the cursor nears the end
 MORE_WHEN_WITHIN = 20  # rows from the end of what is loaded
+DEBOUNCE = 0.15        # seconds of quiet typing before the filter queries
 NUMBER = "id"          # the default order: by contract number, as they were made
 
 

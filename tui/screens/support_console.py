@@ -32,7 +32,8 @@ from tui.commands import command
 from tui.safe_text import shown, user_content
 from tui.screens.audit_trail import AuditTrailScreen, SupportRoomScreen
 from tui.screens.base import BaseScreen
-from tui.screens.contract_list import DEBOUNCE, MORE_WHEN_WITHIN, summary_text
+from tui.screens.contract_pages import DEBOUNCE, MORE_WHEN_WITHIN
+from tui.widgets.contract_summary import summary_text
 from tui.screens.dialogs.base import refusal_text
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.footer import KeyFooter
