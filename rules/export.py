@@ -20,7 +20,7 @@ from models.events import Event
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone
 from rules.errors import INPUT, RuleError
-from rules.queries import visible
+from rules.queries import matching
 from rules.store import load_actor, load_contract
 
 PAGE = 5000
@@ -55,11 +55,6 @@ def parse_since(text: str | None) -> dt.datetime | None:
     except (arrow.parser.ParserError, ValueError, TypeError):
         raise RuleError(INPUT, f"“{text}” is not a date: use YYYY-MM-DD or an ISO 8601 "
                                "time.") from None
-
-
-def visible_contracts(actor: Account):
-    """The ids of the contracts `actor` may see (G-07), as a subquery."""
-    return visible(actor).select(Contract.id)
 
 
 def _pages(query, key, shape: Callable[[tuple], tuple]) -> Iterator[tuple]:
@@ -147,12 +142,13 @@ COLUMNS = {
 }
 
 
-def _export(actor: Account, kind: str, contract_id: int | None, since: str | None):
+def _export(actor: Account, kind: str, contract_id: int | None, since: str | None,
+            search: str | None = None):
     if kind not in _EXPORTS:
         raise RuleError(INPUT, f"Nothing called “{kind}” to export: {', '.join(KINDS)}.")
     actor = load_actor(actor)
     after = parse_since(since)
-    scope = visible_contracts(actor)
+    scope = matching(actor, search).select(Contract.id)
     if contract_id is not None:
         load_contract(contract_id, actor)
         scope = scope.where(Contract.id == contract_id)
@@ -160,11 +156,13 @@ def _export(actor: Account, kind: str, contract_id: int | None, since: str | Non
 
 
 def export_table(actor: Account, kind: str, *, contract_id: int | None = None,
-                 since: str | None = None) -> tuple[tuple[str, ...], Iterator[tuple]]:
+                 since: str | None = None, search: str | None = None
+                 ) -> tuple[tuple[str, ...], Iterator[tuple]]:
     """The column names and the rows of `kind` that `actor` may see, oldest first; one
-    contract's with `contract_id` (refused as unknown if it is not theirs, G-07).
+    contract's with `contract_id` (refused as unknown if it is not theirs, G-07); of
+    the contracts the list's filter `search` finds, with it (what the list shows).
     Checked at once: the refusal comes before the first row is asked for."""
-    return COLUMNS.get(kind, ()), _pages(*_export(actor, kind, contract_id, since))
+    return COLUMNS.get(kind, ()), _pages(*_export(actor, kind, contract_id, since, search))
 
 
 def export_rows(actor: Account, kind: str, **options) -> Iterator[dict]:
@@ -174,7 +172,7 @@ def export_rows(actor: Account, kind: str, **options) -> Iterator[dict]:
 
 
 def count_rows(actor: Account, kind: str, *, contract_id: int | None = None,
-               since: str | None = None) -> int:
+               since: str | None = None, search: str | None = None) -> int:
     """How many rows `export_rows` yields (for a progress bar): one count query."""
-    query, _, _ = _export(actor, kind, contract_id, since)
+    query, _, _ = _export(actor, kind, contract_id, since, search)
     return query.count()

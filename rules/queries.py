@@ -75,6 +75,11 @@ def visible(actor: Account):
     return q.where(Contract.id.is_null())  # nobody else sees anything
 
 
+def matching(actor: Account, search: str | None = None):
+    """The contracts `actor` may see that the list's filter `search` finds."""
+    return _search(visible(actor), search)
+
+
 def _search(q, text: str | None):
     """Contracts whose title, parties, policy or status contain `text`, in any case. The
     text is matched literally: a typed % or _ is not a wildcard. The parties are found

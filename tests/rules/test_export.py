@@ -73,3 +73,12 @@ def test_paging_yields_every_row_once_in_order(books, agent, monkeypatch):
     paged = rows(agent, "ledger")
     assert paged == whole and [r["id"] for r in paged] == sorted(r["id"] for r in whole)
     assert export.count_rows(agent, "ledger") == len(whole)
+
+
+def test_G07_search_exports_what_the_list_filter_finds_of_ones_own(books, agent, client):
+    """The TUI's `E` on a filtered list: the contracts its filter finds, and for a
+    party only among their own (the filter never widens what may be seen)."""
+    mine, theirs = books
+    assert [r["id"] for r in rows(agent, "contracts", search="someone")] == [theirs.id]
+    assert rows(client, "contracts", search="someone") == []
+    assert {r["contract"] for r in rows(agent, "ledger", search="else")} == {theirs.id}

@@ -10,7 +10,8 @@ import pytest
 
 from models.db import sqlite_url
 from rules.timetravel import mark_demo
-from tui.cli.export import safe_cell, with_progress
+from tui.cli.export import with_progress
+from tui.export_files import safe_cell
 from tui.main import main
 
 

@@ -116,3 +116,11 @@ def test_notifications_screen(snap_compare, make_app, world):
 
 def test_switch_user_screen(snap_compare, make_app, world):
     assert snap_compare(make_app(world.ada), terminal_size=(120, 40), run_before=after("u"))
+
+
+def test_export_from_the_room(snap_compare, make_app, world, monkeypatch):
+    """`E` in the room: the table, the format and the file (named by the app's clock,
+    in the working folder; a fixed one here so the name does not change)."""
+    monkeypatch.chdir("/tmp")
+    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
+                        run_before=in_room(world.website.id, "E"))

@@ -34,6 +34,7 @@ from rules.contract_view import (
 )
 from rules.policy import get_policy
 from tui.commands import bindings_of, command
+from tui.export_action import EXPORT_HELP, ExportShown, can_export
 from tui.format import countdown, date_text, local_time
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
@@ -120,7 +121,7 @@ class UnavailableCommands(Provider):
                           help=verdict.reason)
 
 
-class ContractScreen(RoomActions, RefundActions, BaseScreen):
+class ContractScreen(RoomActions, RefundActions, ExportShown, BaseScreen):
     COMMANDS = {UnavailableCommands}
     BINDINGS = [
         command("escape", "back", "Back", "Go back to the previous screen.", show=False),
@@ -172,6 +173,7 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
                 show=False),
         command("r", "refresh", "Refresh", "Read the contract again from the database.",
                 show=False),
+        command("E", "export", "Export", EXPORT_HELP, show=False),
     ]
 
     def __init__(self, contract_id: int) -> None:
@@ -367,7 +369,14 @@ class ContractScreen(RoomActions, RefundActions, BaseScreen):
             return verdict is not None and verdict.allowed
         if action == "older" and self.is_mounted:
             return self.query_one(Timeline).has_more or None
+        if action == "export":
+            return can_export(self)
         return True
+
+    def action_export(self) -> None:
+        self.export_shown(("milestones", "ledger", "timeline", "audit"),
+                          f"contract #{self.contract_id}'s rows",
+                          contract_id=self.contract_id)
 
     # --- the room's own keys -----------------------------------------------------------
 

@@ -30,6 +30,7 @@ from rules.queries import (
     list_contracts,
 )
 from tui.commands import command
+from tui.export_action import EXPORT_HELP, ExportShown, can_export
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_pages import (  # the first page's: tui.app imports them from here
@@ -61,7 +62,7 @@ SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, 
 
 
 
-class ContractListScreen(BaseScreen):
+class ContractListScreen(ExportShown, BaseScreen):
     AUTO_FOCUS = "#contracts"  # focused once, as the screen starts: keys go to the list
     BINDINGS = [
         command("enter", "open_contract", "Open",
@@ -85,6 +86,7 @@ class ContractListScreen(BaseScreen):
         # Support agents only (G-07): hidden from everyone else, footer, help and palette.
         command("c", "support_console", "Console", SUPPORT_CONSOLE_HELP),
         command("f3", "support_console", "Console", SUPPORT_CONSOLE_HELP, show=False),
+        command("E", "export", "Export", EXPORT_HELP),
     ]
 
     def __init__(self, first_page: FirstPage | None = None) -> None:
@@ -376,7 +378,16 @@ class ContractListScreen(BaseScreen):
             return bool(filter_box.value) or in_filter
         if action == "support_console":  # agents only (G-07); c is a letter of the filter
             return self.app.actor.role == Role.AGENT and not in_filter
+        if action == "export":
+            return can_export(self) and not in_filter
         return True
+
+    def action_export(self) -> None:
+        # What the list shows: the contracts its filter finds (all pages, not the loaded).
+        search = self._query[1] if self._query else ""
+        count = f"{self._total:,} contract{'s' if self._total != 1 else ''}"
+        words = f"the {count} the filter finds" if search else f"your {count}"
+        self.export_shown(("contracts",), words, search=search)
 
     def action_open_contract(self) -> None:
         if self._rows_pending():  # typed ahead of the rows it was meant for
