@@ -16,6 +16,7 @@ from models.accounts import Account
 from models.audit import AuditRecord
 from models.base import database
 from models.contracts import Contract
+from models.db import is_postgres
 from models.events import Event
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone
@@ -58,9 +59,20 @@ def parse_since(text: str | None) -> dt.datetime | None:
 
 
 def _pages(query, key, shape: Callable[[tuple], tuple]) -> Iterator[tuple]:
-    """Rows of `query` in `key` order, a page at a time (keyset: each page an index
-    range). Read with the driver's cursor: the stored values as they are, without a
-    model's conversions (most of an export's time otherwise)."""
+    """Rows of `query` in `key` order, a page at a time, memory flat however many. Read
+    with the driver's cursor: the stored values as they are, without a model's
+    conversions (most of an export's time otherwise).
+
+    SQLite steps one statement lazily (a reader never blocks a writer in WAL mode);
+    paging it by keyset instead made each page a sort of its own (4x the time).
+    psycopg2 would fetch a whole result at once, so PostgreSQL reads keyset pages, each
+    an index range."""
+    if not is_postgres():
+        cursor = database.execute(query.order_by(key))
+        while rows := cursor.fetchmany(PAGE):
+            for row in rows:
+                yield shape(row)
+        return
     last = 0
     while True:
         rows = database.execute(query.where(key > last).order_by(key).limit(PAGE)).fetchall()
