@@ -246,7 +246,13 @@ def test_the_cli_verbs_run_over_ssh_as_the_keys_account_and_nothing_else(server,
             assert titles == {"Website redesign", "Logo refresh", "Data pipeline"}  # bo's
             code, out, err = await run(conn, f"fund {world.logo.id}")  # the client's verb
             assert code == 2 and "[G-07]" in err and out == "", err
-            for command in ("accounts list", "contracts list --db sqlite:////tmp/x.db",
+            # export comes to the client's stdout, never into a file on the server.
+            code, out, err = await run(conn, "export contracts --format json")
+            assert code == 0, err
+            assert {r["title"] for r in json.loads(out)} == titles
+            for command in ("export ledger -o /tmp/x.csv", "export ledger -o/tmp/x.csv",
+                            "export ledger --out=/tmp/x.csv", "export ledger --output /tmp/x",
+                            "accounts list", "contracts list --db sqlite:////tmp/x.db",
                             "contracts list --d=sqlite:////tmp/x.db", "contracts list --as ada",
                             "demo", "ssh", "config show", "sh -c id"):
                 with pytest.raises(asyncssh.ChannelOpenError):

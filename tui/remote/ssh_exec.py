@@ -10,10 +10,12 @@ import sys
 
 # The verbs of tui/cli/contracts.py and tui/cli/milestone_verbs.py.
 REMOTE_COMMANDS = frozenset({"contracts", "fund", "submit", "request-changes", "release",
-                             "refund"})
+                             "refund", "export"})
 
-# Options the server decides: argparse also takes any unambiguous prefix (--d, --a).
-_SERVER_OPTIONS = ("--db", "--as")
+# Options the server decides (argparse also takes any unambiguous prefix: --d, --a),
+# and the one that would write a file on the server (a served session writes none:
+# `export` goes to the client's stdout).
+_SERVER_OPTIONS = ("--db", "--as", "--output")
 _REFUSED = ("Only these commands run over SSH: " + ", ".join(sorted(REMOTE_COMMANDS))
             + "; the server chooses the database and you are the key's account.\n")
 
@@ -31,6 +33,8 @@ def remote_argv(command: str, db_url: str) -> list[str] | None:
         if len(option) > 2 and option.startswith("--") and any(
                 full.startswith(option) for full in _SERVER_OPTIONS):
             return None
+        if word.startswith("-") and not word.startswith("--") and word != "-h":
+            return None  # -o FILE, -oFILE: no verb has another short option
     return [sys.executable, "-m", "tui.main", "--db", db_url, *words]
 
 
