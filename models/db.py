@@ -27,6 +27,7 @@ from models.deadlines import Deadline
 from models.events import Event, Notification
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
+from models.plan_revisions import PlanRevision
 from models.refunds import RefundRequest
 from models.settings import Setting
 from models.urls import is_postgres_url, sqlite_url  # noqa: F401 - sqlite_url: also from here
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
     LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
-    AccountKey, LoginSession, LoginAttempt,
+    AccountKey, LoginSession, LoginAttempt, PlanRevision,
 ]
 
 SQLITE_PRAGMAS = {
@@ -137,9 +138,18 @@ def _schema_5(migrator: SchemaMigrator) -> None:
     db.create_tables([AccountKey, LoginSession, LoginAttempt], safe=True)
 
 
+def _plan_revisions(migrator: SchemaMigrator) -> None:
+    """Plan revisions (X-20): a table of every saved plan; each existing contract gets
+    revision 1, its plan as it stands, with no author (it was kept before revisions
+    were)."""
+    from models.plan_revisions import backfill
+    migrator.database.create_tables([PlanRevision], safe=True)
+    backfill()
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
-                                    4: _schema_4, 5: _schema_5}
-SCHEMA_VERSION = 5
+                                    4: _schema_4, 5: _schema_5, 6: _plan_revisions}
+SCHEMA_VERSION = 6
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

@@ -22,6 +22,7 @@ from rules.ledger import A, milestone_escrow, transfer
 from rules.money import format_money
 from rules.plan import (PlanOp, apply_ops, cleaned_ops, describe_field, ops_from_json,
                         ops_to_json)
+from rules.plan_revisions import record_revision
 from rules.planning import (changes_as_data, check_active_changes, describe_changes,
                             plan_context, plan_rows, proposal_pending, write_plan)
 from rules.store import (authorize, cas_update, check_expected_version, is_id, load_actor,
@@ -193,6 +194,7 @@ def approve_milestone_change(actor: Account, request_id: int, *,
                                 "no longer applies.")
     before = {k: _plain(getattr(m, k)) for k in changes}
     cas_update(m, "This milestone", **changes)
+    record_revision(contract.id, actor, "amended", at)
     moved = 0
     held = milestone_escrow(m.id)
     if "amount_cents" in changes and held > m.amount_cents:
@@ -313,6 +315,7 @@ def accept_proposal(actor: Account, request_id: int, *, clock: Clock | None = No
         raise RuleError(exc.rule_id, f"The proposal no longer applies: {exc.message} "
                                      "Decline it and ask for a new one.") from None
     write_plan(contract, saved, rows, changes, at)
+    record_revision(contract.id, actor, "proposal", at)
     record(actor=actor, action="accept_proposal", contract_id=contract.id,
            summary=f"Accepted the proposal: {describe_changes(changes)}", at=at,
            notify=other_parties(contract, actor), details={"changes": changes_as_data(changes)},

@@ -18,6 +18,7 @@ from rules.journal import milestone_snapshot, record
 from rules.ledger import milestone_escrow
 from rules.money import format_money
 from rules.plan import AddMilestone, PlanContext, check_milestone_fields
+from rules.plan_revisions import record_revision
 from rules.policy import get_policy
 from rules.settlement import close_contract_money, fund_milestone_money
 from rules.store import (authorize, cas_update, is_id, load_actor, load_contract, now_of,
@@ -80,6 +81,7 @@ def create_contract(actor: Account, *, freelancer: Account | int | str, title: s
                                initiation_fee_cents=pol.initiation_fee_cents, created_at=at)
     rows = [Milestone.create(contract=contract.id, position=i + 1, status=S.PLANNED,
                              created_at=at, **d) for i, d in enumerate(drafts)]
+    record_revision(contract.id, actor, "created", at)  # revision 1
     total = sum(d["amount_cents"] for d in drafts)
     record(actor=actor, action="create_contract", contract_id=contract.id,
            summary=f"Contract “{name}” created ({pol.label}) with {len(rows)} milestone"

@@ -15,6 +15,7 @@ from models.vocabulary import MilestoneStatus as S
 from rules.clock import Clock
 from rules.errors import INPUT, RuleError, someone_acted_first
 from rules.journal import record
+from rules.plan_revisions import record_revision
 from rules.plan import (AddMilestone, DeleteMilestone, EditMilestone, PlanChange, PlanContext,
                         PlanOp, PlanRow, ReorderMilestones, apply_ops)
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
@@ -114,6 +115,7 @@ def save_plan(actor: Account, contract_id: int, ops: list[PlanOp], *,
         raise RuleError(INPUT, "Nothing changed: there is nothing to save.")
     at = now_of(clock)
     new_ids = write_plan(contract, saved, rows, changes, at)
+    record_revision(contract.id, actor, "saved", at)
     record(actor=actor, action="save_plan", contract_id=contract.id,
            summary=f"Milestones changed: {describe_changes(changes)}", at=at,
            notify=other_parties(contract, actor), details={"changes": changes_as_data(changes)},

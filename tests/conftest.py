@@ -83,6 +83,7 @@ BOTH_DATABASES = {
     "tests/rules/test_inbox.py",
     "tests/rules/test_payments.py",
     "tests/rules/test_planning.py",
+    "tests/rules/test_plan_revisions.py",
     "tests/rules/test_refunds.py",
     "tests/rules/test_support.py",
     "tests/rules/test_time.py",

@@ -306,3 +306,40 @@ def test_a_file_at_schema_4_gains_identity_and_keeps_every_account(old_file, reo
     for table in ("account_key", "login_session", "login_attempt"):
         assert upgraded.table_exists(table)
     assert ledger_problems() == []
+
+
+def test_a_file_at_schema_5_gains_plan_revisions_one_per_contract(
+        db, tmp_path, make_contract, client, clock, reopen):
+    """Schema 6 (X-20): every contract of a schema-5 file gets revision 1, its plan as
+    it stands, with no author; the next saved plan is revision 2."""
+    from rules.plan import AddMilestone
+    from rules.plan_revisions import get_revision, list_revisions
+    from rules.planning import save_plan
+    first = make_contract("upwork", amounts=(25000, 50000))
+    second = make_contract("upwork", amounts=(8000,), title="Logo")
+    fund_next_milestone(client, first.id, clock=clock)
+    db.close()
+    path = tmp_path / "test.db"
+    con = sqlite3.connect(path)  # the file as the schema-5 program wrote it
+    con.execute("DROP TABLE plan_revision")
+    con.execute("UPDATE schema_version SET version = 5")
+    con.commit()
+    con.close()
+    before = file_rows(path)
+
+    upgraded = reopen(path)
+    assert schema_version(upgraded) == CURRENT >= 6
+    after = file_rows(path)
+    for table, rows in before.items():
+        if table not in ("sqlite_master", "schema_version"):
+            assert after[table] == rows, table
+    for contract, plan in ((first, [("Milestone 1", 25000), ("Milestone 2", 50000)]),
+                           (second, [("Milestone 1", 8000)])):
+        (kept,) = list_revisions(client, contract.id)
+        assert (kept.number, kept.author, kept.source) == (
+            1, "", "the plan when revisions began")
+        assert [(r.title, r.amount_cents) for r in
+                get_revision(client, contract.id, 1).rows] == plan
+    save_plan(client, first.id, [AddMilestone("More", 5000)], clock=clock)
+    assert [r.number for r in list_revisions(client, first.id)] == [2, 1]
+    assert ledger_problems() == []

@@ -41,6 +41,7 @@ from tui.screens.milestone_form import (ConfirmDialog, MilestoneDraft, Milestone
 from tui.screens.plan_batch import PlanBatch
 from tui.screens.plan_changes import count_text, diff_view, marks_of
 from tui.screens.plan_reorder import ReorderHandlers
+from tui.screens.plan_revisions import REVISIONS_KEY, RevisionsKey
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.reorder_list import (PUT_BACK_KEY, REORDER_KEYS, Column, ReorderItem,
@@ -65,7 +66,7 @@ def rows_of(detail: ContractDetail) -> list[PlanRow]:
                     revisions_allowed=m.revisions_allowed) for m in detail.milestones]
 
 
-class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
+class MilestoneManagerScreen(ReorderHandlers, PlanBatch, RevisionsKey, BaseScreen):
     BINDINGS = [
         *REORDER_KEYS,
         command("a", "add", "Add", "Add a milestone at the end of the plan."),
@@ -84,6 +85,7 @@ class MilestoneManagerScreen(ReorderHandlers, PlanBatch, BaseScreen):
                 "(U-11); the freelancer sends them to the client as one proposal (U-14)."),
         command("p", "open_proposal", "Proposal",
                 "Open the pending milestone proposal, to answer it (U-16)."),
+        REVISIONS_KEY,
         # While a row is carried, u would otherwise reach the app (switch user, which
         # leaves this screen): it only says what to do.
         Binding("u", "hold", show=False),
