@@ -26,6 +26,9 @@ class ChangeRequest(BaseModel):
     expires_at = UTCDateTimeField(null=True)
     answered_at = UTCDateTimeField(null=True)
     version = IntegerField(default=1)
+    # the version this one answers with amendments (schema 7); None for the first
+    # of its thread. The thread is the chain of versions through `previous`.
+    previous = ForeignKeyField("self", null=True, backref="counters", on_delete="CASCADE")
 
     class Meta:
         indexes = ((("contract", "status"), False),)

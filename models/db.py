@@ -147,9 +147,19 @@ def _plan_revisions(migrator: SchemaMigrator) -> None:
     backfill()
 
 
+def _counter_proposals(migrator: SchemaMigrator) -> None:
+    """Counter-proposals (X-22): a change request may answer an earlier one with an
+    amended version (`previous`). Every existing request is the first of its thread."""
+    from playhouse.migrate import migrate
+    if "previous_id" not in {c.name for c in migrator.database.get_columns("change_request")}:
+        field = ChangeRequest._meta.fields["previous"].clone()
+        migrate(migrator.add_column("change_request", "previous_id", field))
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
-                                    4: _schema_4, 5: _schema_5, 6: _plan_revisions}
-SCHEMA_VERSION = 6
+                                    4: _schema_4, 5: _schema_5, 6: _plan_revisions,
+                                    7: _counter_proposals}
+SCHEMA_VERSION = 7
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

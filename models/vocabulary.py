@@ -54,6 +54,7 @@ class ChangeRequestStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     CANCELLED = "cancelled"  # U-23, or the contract ended
     EXPIRED = "expired"      # U-24
+    COUNTERED = "countered"  # answered with an amended version (its `previous`)
 
 
 class RefundSource(StrEnum):

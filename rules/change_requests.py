@@ -43,13 +43,13 @@ def load_request(request_id: int, kind: str, actor: Account | None) -> ChangeReq
     return cr
 
 
-def _require_pending(cr: ChangeRequest, rule: str) -> None:
+def require_pending(cr: ChangeRequest, rule: str) -> None:
     if cr.status != CS.PENDING:
         raise RuleError(rule, f"This change request is {cr.status}; it can no longer be "
                               "answered or changed.")
 
 
-def _require_unexpired(cr: ChangeRequest, at: arrow.Arrow) -> None:
+def require_unexpired(cr: ChangeRequest, at: arrow.Arrow) -> None:
     """U-24: once its 7 days are over, a request can no longer be answered or changed,
     even before the deadline sweep has marked it expired."""
     if cr.expires_at is not None and at >= arrow.get(cr.expires_at):
@@ -57,7 +57,24 @@ def _require_unexpired(cr: ChangeRequest, at: arrow.Arrow) -> None:
                                 "it can no longer be answered or changed.")
 
 
-def _plain(v):
+def answerer_action(cr: ChangeRequest, contract: Contract) -> str:
+    """X-22: the capability (rules.access) of the party a version waits for, the one
+    who did not write it. A client's change waits for the freelancer (U-22), a
+    freelancer's proposal for the client (U-15); a counter-proposal the other way."""
+    by_client = cr.author_id == contract.client_id
+    if cr.kind == K.CLIENT_ACTIVE:
+        return "answer_change_request" if by_client else "change_active_milestone"
+    return "propose_changes" if by_client else "answer_proposal"
+
+
+def author_action(cr: ChangeRequest, contract: Contract) -> str:
+    """The capability of the party who wrote the version (who may edit or withdraw it,
+    U-21)."""
+    return ("change_active_milestone" if cr.author_id == contract.client_id
+            else "answer_change_request")
+
+
+def plain_value(v):
     return v.isoformat() if isinstance(v, dt.date) else v
 
 
@@ -75,7 +92,7 @@ def active_changes(cr: ChangeRequest) -> dict:
 
 # --- client change requests on the active milestone --------------------------------
 
-def _validate_active_change(m: Milestone, contract, changes: dict) -> dict:
+def validate_active_change(m: Milestone, contract, changes: dict) -> dict:
     policy = policy_of(contract)
     if not policy.client_change_requests:
         rule = "U-10" if policy.name == "upwork-compliance" else "U-20"
@@ -104,7 +121,7 @@ def request_milestone_change(actor: Account, milestone_id: int, changes: dict,
     m, contract = load_milestone(milestone_id, actor)
     authorize("change_active_milestone", actor, contract)
     require_open(contract)
-    clean = _validate_active_change(m, contract, changes)
+    clean = validate_active_change(m, contract, changes)
     if ChangeRequest.select().where((ChangeRequest.milestone == m.id)
                                     & (ChangeRequest.status == CS.PENDING)).exists():
         raise RuleError("U-21", f"A change request on “{m.title}” is already pending: edit "
@@ -113,22 +130,22 @@ def request_milestone_change(actor: Account, milestone_id: int, changes: dict,
     at = now_of(clock)
     cas_update(m, "This milestone")  # serializes against a submission or release
     expires = add_days(at, policy_of(contract).change_request_expiry_days)
-    before = {k: _plain(getattr(m, k)) for k in clean}
+    before = {k: plain_value(getattr(m, k)) for k in clean}
     cr = ChangeRequest.create(contract=contract.id, milestone=m.id, author=actor.id,
                               kind=K.CLIENT_ACTIVE, status=CS.PENDING, message=text,
-                              payload=json.dumps({"changes": {k: _plain(v) for k, v in clean.items()},
+                              payload=json.dumps({"changes": {k: plain_value(v) for k, v in clean.items()},
                                                   "before": before}),
                               created_at=at, expires_at=expires)
     open_window("change_request", contract_id=contract.id, milestone_id=m.id,
                 change_request_id=cr.id, opened_at=at, due_at=expires)
     record(actor=actor, action="request_milestone_change", contract_id=contract.id,
            milestone_id=m.id, summary=f"Requested a change to “{m.title}”: "
-           + ", ".join(describe_field(k, before[k], _plain(v)) for k, v in clean.items()),
+           + ", ".join(describe_field(k, before[k], plain_value(v)) for k, v in clean.items()),
            at=at, notify=other_parties(contract, actor),
-           details={"changes": {k: [before[k], _plain(v)] for k, v in clean.items()},
+           details={"changes": {k: [before[k], plain_value(v)] for k, v in clean.items()},
                     "expires_at": expires.isoformat()},
            target=f"change_request:{cr.id}", before=before,
-           after={k: _plain(v) for k, v in clean.items()})
+           after={k: plain_value(v) for k, v in clean.items()})
     return cr
 
 
@@ -139,14 +156,14 @@ def edit_milestone_change(actor: Account, request_id: int, changes: dict, *,
     actor = load_actor(actor)
     cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
     m, contract = load_milestone(cr.milestone_id, actor)
-    authorize("change_active_milestone", actor, contract)
-    _require_pending(cr, "U-21")
+    authorize(author_action(cr, contract), actor, contract)
+    require_pending(cr, "U-21")
     check_expected_version(cr, version, "This change request")
-    clean = _validate_active_change(m, contract, changes)
+    clean = validate_active_change(m, contract, changes)
     at = now_of(clock)
-    _require_unexpired(cr, at)
-    before = {k: _plain(getattr(m, k)) for k in clean}
-    payload = {"changes": {k: _plain(v) for k, v in clean.items()}, "before": before}
+    require_unexpired(cr, at)
+    before = {k: plain_value(getattr(m, k)) for k in clean}
+    payload = {"changes": {k: plain_value(v) for k, v in clean.items()}, "before": before}
     cas_update(cr, "This change request", payload=json.dumps(payload))
     record(actor=actor, action="edit_milestone_change", contract_id=contract.id,
            milestone_id=m.id, summary=f"Edited the pending change request on “{m.title}”",
@@ -161,10 +178,10 @@ def withdraw_milestone_change(actor: Account, request_id: int, *,
     actor = load_actor(actor)
     cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
     contract = load_contract(cr.contract_id, actor)
-    authorize("change_active_milestone", actor, contract)
-    _require_pending(cr, "U-21")
+    authorize(author_action(cr, contract), actor, contract)
+    require_pending(cr, "U-21")
     at = now_of(clock)
-    _require_unexpired(cr, at)
+    require_unexpired(cr, at)
     cas_update(cr, "This change request", status=CS.WITHDRAWN, answered_at=at)
     close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
     record(actor=actor, action="withdraw_milestone_change", contract_id=contract.id,
@@ -182,17 +199,17 @@ def approve_milestone_change(actor: Account, request_id: int, *,
     actor = load_actor(actor)
     cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
     m, contract = load_milestone(cr.milestone_id, actor)
-    authorize("answer_change_request", actor, contract)
+    authorize(answerer_action(cr, contract), actor, contract)
     require_open(contract)
-    _require_pending(cr, "U-22")
+    require_pending(cr, "U-22")
     changes = active_changes(cr)
     at = now_of(clock)
-    _require_unexpired(cr, at)
+    require_unexpired(cr, at)
     cas_update(cr, "This change request", status=CS.APPROVED, answered_at=at)
     if m.status != S.FUNDED:
         raise RuleError("U-23", f"“{m.title}” is no longer waiting for work; the request "
                                 "no longer applies.")
-    before = {k: _plain(getattr(m, k)) for k in changes}
+    before = {k: plain_value(getattr(m, k)) for k in changes}
     cas_update(m, "This milestone", **changes)
     record_revision(contract.id, actor, "amended", at)  # X-20
     moved = 0
@@ -212,9 +229,9 @@ def approve_milestone_change(actor: Account, request_id: int, *,
     result = {"to_project_funds_cents": moved, "funds_needed_cents": missing}
     record(actor=actor, action="approve_milestone_change", contract_id=contract.id,
            milestone_id=m.id, summary=text, at=at, notify=other_parties(contract, actor),
-           details={**result, "changes": {k: [before[k], _plain(v)] for k, v in changes.items()}},
+           details={**result, "changes": {k: [before[k], plain_value(v)] for k, v in changes.items()}},
            target=f"change_request:{cr.id}", before=before,
-           after={k: _plain(v) for k, v in changes.items()})
+           after={k: plain_value(v) for k, v in changes.items()})
     return result
 
 
@@ -225,11 +242,11 @@ def reject_milestone_change(actor: Account, request_id: int, message: str = "", 
     actor = load_actor(actor)
     cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
     contract = load_contract(cr.contract_id, actor)
-    authorize("answer_change_request", actor, contract)
-    _require_pending(cr, "U-22")
+    authorize(answerer_action(cr, contract), actor, contract)
+    require_pending(cr, "U-22")
     text = check_text(message, "The message", limit=2000)
     at = now_of(clock)
-    _require_unexpired(cr, at)
+    require_unexpired(cr, at)
     cas_update(cr, "This change request", status=CS.REJECTED, answered_at=at,
                answer_message=text)
     close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
@@ -247,7 +264,7 @@ def expire_milestone_change(actor: Account, request_id: int, *,
     cr = load_request(request_id, K.CLIENT_ACTIVE, actor)
     contract = load_contract(cr.contract_id, actor)
     authorize("expire_change_request", actor, contract)
-    _require_pending(cr, "U-24")
+    require_pending(cr, "U-24")
     at = now_of(clock)
     if cr.expires_at is None or at < arrow.get(cr.expires_at):
         raise RuleError("U-24", "This change request is still waiting for an answer; it "
@@ -302,9 +319,9 @@ def accept_proposal(actor: Account, request_id: int, *, clock: Clock | None = No
     actor = load_actor(actor)
     cr = load_request(request_id, K.FREELANCER_PROPOSAL, actor)
     contract = load_contract(cr.contract_id, actor)
-    authorize("answer_proposal", actor, contract)
+    authorize(answerer_action(cr, contract), actor, contract)
     require_open(contract)
-    _require_pending(cr, "U-15")
+    require_pending(cr, "U-15")
     at = now_of(clock)
     cas_update(cr, "This proposal", status=CS.APPROVED, answered_at=at)
     saved = plan_rows(contract.id)
@@ -329,8 +346,8 @@ def decline_proposal(actor: Account, request_id: int, message: str = "", *,
     actor = load_actor(actor)
     cr = load_request(request_id, K.FREELANCER_PROPOSAL, actor)
     contract = load_contract(cr.contract_id, actor)
-    authorize("answer_proposal", actor, contract)
-    _require_pending(cr, "U-15")
+    authorize(answerer_action(cr, contract), actor, contract)
+    require_pending(cr, "U-15")
     text = check_text(message, "The message", limit=2000)
     at = now_of(clock)
     cas_update(cr, "This proposal", status=CS.REJECTED, answered_at=at,

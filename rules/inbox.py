@@ -119,6 +119,7 @@ ANSWERS = {
     "accept": "rules.change_requests.accept_proposal",
     "decline": "rules.change_requests.decline_proposal",
     "add_funds": "rules.payments.add_escrow_funds",
+    "counter": "rules.counters.counter_milestone_change or counter_proposal",
 }
 
 
@@ -156,13 +157,13 @@ def _box(actor: Account, box: str):
         return ~pending
     if box != "incoming":
         raise RuleError(NOT_FOUND, f"No inbox box “{box}”: use one of {', '.join(BOXES)}.")
+    # Waiting for a party: what the other party wrote (a proposal, a change, a
+    # counter-proposal: X-22), and for the client approved higher amounts to fund (U-22).
     if actor.role == Role.CLIENT:
-        # Waiting for the client: proposals to answer (U-15), and approved higher amounts
-        # to fund (U-22).
-        return ((pending & (ChangeRequest.kind == K.FREELANCER_PROPOSAL))
+        return ((pending & (ChangeRequest.author != actor.id))
                 | ((ChangeRequest.author == actor.id) & _needs_funds()))
     if actor.role == Role.FREELANCER:
-        return pending & (ChangeRequest.kind == K.CLIENT_ACTIVE)  # U-22: to answer
+        return pending & (ChangeRequest.author != actor.id)
     return pending  # support agents see what is waiting anywhere, and answer nothing
 
 
@@ -348,12 +349,17 @@ def _answers(actor: Account, row: dict, now: arrow.Arrow, funds_needed: int) -> 
         return ()
     if row["expires_at"] is not None and now >= arrow.get(row["expires_at"]):
         return ()  # U-24: expired, even before the sweep marks it
+    by_client = row["author"] == row["client_id"]
+    waits_for = ("freelancer" if by_client else "client")  # who did not write it
+    mine = row["author"] == actor.id
     if row["kind"] == K.FREELANCER_PROPOSAL:
-        return ("accept", "decline") if may("answer_proposal") else ()
+        answer = "propose_changes" if by_client else "answer_proposal"
+        return ("accept", "decline", "counter") if may(answer) and not mine else ()
     out: list[str] = []
-    if may("answer_change_request"):
-        out += ["approve", "reject"]
-    if may("change_active_milestone") and row["author"] == actor.id:
+    if may("answer_change_request" if waits_for == "freelancer" else
+           "change_active_milestone") and not mine:
+        out += ["approve", "reject", "counter"]
+    if mine and may("change_active_milestone" if by_client else "answer_change_request"):
         out += ["edit", "withdraw"]
     return tuple(out)
 

@@ -76,6 +76,7 @@ BOTH_DATABASES = {
     "tests/rules/test_availability.py",
     "tests/rules/test_change_requests.py",
     "tests/rules/test_contracts.py",
+    "tests/rules/test_counters.py",
     "tests/rules/test_deadline_races.py",
     "tests/rules/test_deadlines.py",
     "tests/rules/test_export.py",

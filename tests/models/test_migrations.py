@@ -343,3 +343,46 @@ def test_a_file_at_schema_5_gains_plan_revisions_one_per_contract(
     save_plan(client, first.id, [AddMilestone("More", 5000)], clock=clock)
     assert [r.number for r in list_revisions(client, first.id)] == [2, 1]
     assert ledger_problems() == []
+
+
+def test_a_file_at_schema_6_gains_counter_proposals(db, tmp_path, make_contract, client,
+                                                    freelancer, clock, reopen):
+    """Schema 7 (X-22): change requests may answer an earlier one (`previous`); every
+    request of a schema-6 file is the first of its thread, and can be countered."""
+    from models.change_requests import ChangeRequest
+    from rules.change_requests import request_milestone_change
+    from rules.counters import counter_milestone_change
+    contract = make_contract("upwork", amounts=(25000, 50000))
+    active = fund_next_milestone(client, contract.id, clock=clock)
+    asked = request_milestone_change(client, active.id, {"title": "Old"}, clock=clock)
+    db.close()
+    path = tmp_path / "test.db"
+    con = sqlite3.connect(path)  # the file as the schema-6 program wrote it
+    # SQLite drops no column a foreign key names: the table is rebuilt without it
+    # (SQLite's own recipe: a new table, the rows copied, the old one dropped).
+    (sql,) = con.execute("SELECT sql FROM sqlite_master WHERE name = 'change_request'").fetchone()
+    indexes = [i for (i,) in con.execute("SELECT sql FROM sqlite_master WHERE type = 'index' "
+                                         "AND tbl_name = 'change_request' AND sql IS NOT NULL")
+               if "previous_id" not in i]
+    old = sql.replace(', "previous_id" INTEGER', "").replace(
+        ', FOREIGN KEY ("previous_id") REFERENCES "change_request" ("id") ON DELETE CASCADE', "")
+    kept = [c for c in con_columns(path, "change_request") if c != "previous_id"]
+    con.execute("PRAGMA foreign_keys = OFF")
+    con.execute(old.replace('"change_request"', '"change_request_v6"', 1))
+    con.execute(f"INSERT INTO change_request_v6 SELECT {', '.join(kept)} FROM change_request")
+    con.execute("DROP TABLE change_request")
+    con.execute("ALTER TABLE change_request_v6 RENAME TO change_request")
+    for index in indexes:
+        con.execute(index)
+    con.execute("UPDATE schema_version SET version = 6")
+    con.commit()
+    con.close()
+    before = file_rows(path)
+    upgraded = reopen(path)
+    assert schema_version(upgraded) == CURRENT >= 7
+    assert "previous_id" in columns(upgraded, "change_request")
+    after = file_rows(path)
+    assert [r[:-1] for r in after["change_request"]] == before["change_request"]
+    assert ChangeRequest.get_by_id(asked.id).previous_id is None
+    counter = counter_milestone_change(freelancer, asked.id, {"title": "Older"}, clock=clock)
+    assert ChangeRequest.get_by_id(counter.id).previous_id == asked.id

@@ -43,7 +43,7 @@ def test_U20_a_client_change_is_incoming_for_the_freelancer_and_outgoing_for_the
     assert mine.message == "More pages"
     assert mine.age(clock.now()) == "5 h ago"
     assert mine.expiry(clock.now()) == "expires in 6 days 19 h"  # U-24: 7 days
-    assert mine.answers == ("approve", "reject")
+    assert mine.answers == ("approve", "reject", "counter")
     [change] = mine.changes
     assert change.kind == "edited" and change.milestone == m.id
     assert [(f.label, f.before_text, f.after_text) for f in change.fields] == [
@@ -69,7 +69,7 @@ def test_U15_a_proposal_is_incoming_for_the_client_with_every_change_per_field(
     [p] = inbox_page(client, "incoming", clock=clock)
     assert p.id == cr.id and p.is_proposal and p.author_name == "Bo Freelancer"
     assert p.title == "Proposal: 3 milestone changes"
-    assert p.answers == ("accept", "decline")
+    assert p.answers == ("accept", "decline", "counter")
     assert p.expiry(clock.now()) == "no expiry"
     by_kind = {d.kind: d for d in p.changes}
     assert [f.describe() for f in by_kind["added"].fields] == [
@@ -204,7 +204,7 @@ def test_G07_only_the_parties_and_support_see_a_request(active, client, freelanc
         assert info.value.rule_id == "G-07"
     [seen] = inbox_page(agent, "incoming", clock=clock)
     assert seen.id == cr.id and seen.answers == ()  # support answers nothing
-    assert request_view(freelancer, cr.id, clock=clock).answers == ("approve", "reject")
+    assert request_view(freelancer, cr.id, clock=clock).answers == ("approve", "reject", "counter")
 
 
 def test_unknown_box_is_refused(client):
