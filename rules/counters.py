@@ -25,7 +25,8 @@ from rules.change_requests import (plain_value, require_pending, require_unexpir
 from rules.clock import Clock
 from rules.errors import INPUT, RuleError
 from rules.journal import record
-from rules.plan import PlanOp, apply_ops, cleaned_ops, describe_field, ops_to_json
+from rules.plan import (PlanOp, apply_ops, cleaned_ops, describe_field, ops_from_json,
+                        ops_to_json)
 from rules.planning import changes_as_data, describe_changes, plan_context, plan_rows
 from rules.request_diff import request_changes
 from rules.store import (authorize, cas_update, is_id, load_actor, load_contract, load_milestone,
@@ -178,3 +179,10 @@ def request_thread(actor: Account, request_id: int) -> list[Version]:
                            _since(previous, lines) if i > 1 else ()))
         previous = lines
     return out
+
+
+def proposal_ops(actor: Account, request_id: int) -> list[PlanOp]:
+    """The batch a pending proposal (or counter) holds, for the party it waits for to
+    amend (X-22); G-07 as for the request."""
+    cr = load_request(request_id, K.FREELANCER_PROPOSAL, load_actor(actor))
+    return ops_from_json(json.loads(cr.payload)["ops"])

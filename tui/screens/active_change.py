@@ -25,6 +25,7 @@ from textual.widgets import Input, Label, Static
 from models.base import database
 from rules.change_requests import edit_milestone_change, request_milestone_change
 from rules.contract_view import ContractDetail, MilestoneView
+from rules.counters import counter_milestone_change
 from rules.errors import RuleError
 from rules.inbox import RequestView
 from rules.plan import PlanContext
@@ -62,10 +63,12 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
 
     def __init__(self, detail: ContractDetail, milestone_id: int, *,
                  request: RequestView | None = None, draft: ActiveChange | None = None,
-                 error: str = "") -> None:
-        """`request`: a pending request of the client's, to edit (U-21). `draft` and
-        `error`: what was typed and why the rules refused it, when reopened."""
+                 error: str = "", counter: bool = False) -> None:
+        """`request`: a pending request of the client's, to edit (U-21), or with
+        `counter` the other party's, to answer with another version (X-22). `draft`
+        and `error`: what was typed and why the rules refused it, when reopened."""
         super().__init__()
+        self.counter = counter
         self.detail = detail
         self.milestone: MilestoneView = next(m for m in detail.milestones
                                              if m.id == milestone_id)
@@ -86,14 +89,16 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
 
     def compose(self) -> ComposeResult:
         m = self.milestone
-        verb = "Edit the change request on" if self.request else "Request a change to"
+        verb = ("Answer with another change to" if self.counter else
+                "Edit the change request on" if self.request else "Request a change to")
+        who = "They accept, refuse or counter it (X-22)" if self.counter else \
+            "The freelancer approves or rejects it (U-22)"
         with Vertical(classes="dialog", id="active-change"):
             yield Label(user_content(f"{verb} “{m.title}”"), classes="dialog-title")
-            yield Static("The freelancer approves or rejects it (U-22); unanswered, it "
-                         "expires after 7 days (U-24). Change any of:",
-                         classes="dialog-detail")
+            yield Static(f"{who}; unanswered, it expires after 7 days (U-24). Change any "
+                         "of:", classes="dialog-detail")
             yield MilestoneFields(FIELDS, self.ctx, self.shown)
-            if self.request is None:
+            if self.request is None or self.counter:
                 yield PlainInput(self.note, compact=True, placeholder="a note for the "
                             "freelancer (optional)", id="change-note")
             yield Static(self.error, markup=False, id="change-error", classes="field-problem")
@@ -130,9 +135,12 @@ class ActiveChangeDialog(BaseModal[ActiveChange | None]):
 
 
 def _write(actor, milestone_id: int, result: ActiveChange, request: RequestView | None,
-           clock) -> None:
+           clock, counter: bool) -> None:
     with database.connection_context():
-        if request is None:
+        if counter:
+            counter_milestone_change(actor, request.id, result.changes, result.message,
+                                     clock=clock)
+        elif request is None:
             request_milestone_change(actor, milestone_id, result.changes, result.message,
                                      clock=clock)
         else:
@@ -141,23 +149,27 @@ def _write(actor, milestone_id: int, result: ActiveChange, request: RequestView 
 
 
 async def request_active_change(node: DOMNode, detail: ContractDetail, milestone_id: int,
-                                request: RequestView | None = None) -> bool:
+                                request: RequestView | None = None,
+                                counter: bool = False) -> bool:
     """The dialog and the rules call, from an async worker (`push_screen_wait`). True
-    when the request was sent (or edited); refusals are shown in the reopened dialog."""
+    when the request was sent (edited, or countered); refusals are shown in the
+    reopened dialog."""
     app = node.app
     draft: ActiveChange | None = None
     error = ""
     while True:
         result = await app.push_screen_wait(ActiveChangeDialog(
-            detail, milestone_id, request=request, draft=draft, error=error))
+            detail, milestone_id, request=request, draft=draft, error=error,
+            counter=counter))
         if result is None:
             return False
         try:
             await asyncio.to_thread(_write, app.actor, milestone_id, result, request,
-                                    app.clock)
+                                    app.clock, counter)
         except RuleError as exc:
             draft, error = result, refusal_text(exc)
             continue
-        app.notify("Change request edited." if request else
+        app.notify("Counter-proposal sent: the other party answers it." if counter else
+                   "Change request edited." if request else
                    "Change request sent: the freelancer approves or rejects it.", timeout=5)
         return True

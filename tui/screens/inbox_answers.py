@@ -44,10 +44,12 @@ ANSWER_KEYS = [
             "Withdraw your pending change request before the freelancer answers (U-21)."),
     command("f", "add_funds", "Add funds", "Add the difference of an approved higher amount "
             "to escrow; project funds are used first (U-22, U-04)."),
+    command("o", "counter", "Counter", "Answer with your own version instead: an amended "
+            "change, or an amended proposal; the other party then answers it (X-22)."),
 ]
 ANSWER_ACTIONS = {"approve": ("approve", "accept"), "reject": ("reject", "decline"),
                   "edit_request": ("edit",), "withdraw": ("withdraw",),
-                  "add_funds": ("add_funds",)}
+                  "add_funds": ("add_funds",), "counter": ("counter",)}
 
 
 @dataclass
@@ -141,8 +143,16 @@ class AnswerActions:
     def action_edit_request(self) -> None:
         self._edit_flow(self.selected)
 
+    def action_counter(self) -> None:
+        view = self.selected
+        if view.is_proposal:
+            from tui.screens.plan_counter import CounterPlanScreen  # the manager: late
+            self.app.push_screen(CounterPlanScreen(view), lambda _sent: self.reload())
+            return
+        self._edit_flow(view, counter=True)
+
     @work(group="edit-request", exclusive=True, exit_on_error=False)
-    async def _edit_flow(self, view: RequestView) -> None:
+    async def _edit_flow(self, view: RequestView, counter: bool = False) -> None:
         def load():
             with database.connection_context():
                 return contract_detail(self.app.actor, view.contract_id)
@@ -151,8 +161,10 @@ class AnswerActions:
         except RuleError as exc:
             self._say(refusal_text(exc), error=True)
             return
-        if await request_active_change(self, detail, view.milestone_id, request=view):
-            self.post_message(Answered("Change request edited."))
+        if await request_active_change(self, detail, view.milestone_id, request=view,
+                                       counter=counter):
+            self.post_message(Answered("Counter-proposal sent." if counter else
+                                       "Change request edited."))
 
     def _answer(self, answer: str, view: RequestView, note: str = "") -> None:
         self._say("…")

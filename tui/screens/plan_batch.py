@@ -31,6 +31,7 @@ from tui.workers import db_work
 class PlanSaved(Message):
     summary: str
     proposed: bool
+    said: str = ""  # what to say instead (a counter-proposal, tui.screens.plan_counter)
 
 
 @dataclass
@@ -132,7 +133,9 @@ class PlanBatch:
     def on_plan_saved(self, message: PlanSaved) -> None:
         self._saving = False
         self.ops = []
-        if message.proposed:
+        if message.said:
+            notify_plain(self, message.said, timeout=5)
+        elif message.proposed:
             notify_plain(self, f"Proposal sent to the client: {message.summary}.", timeout=5)
         else:
             notify_plain(self, f"Saved: {message.summary}.", timeout=5)

@@ -16,6 +16,7 @@ from textual.widgets import Label, Static
 from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
+from rules.counters import Version, request_thread
 from rules.inbox import RequestView, request_view
 from tui.commands import command
 from tui.format import local_time
@@ -37,6 +38,7 @@ TICK = 60  # seconds between countdown refreshes (from memory, no query)
 @dataclass
 class RequestLoaded(Message):
     view: RequestView
+    thread: list[Version]
 
 
 class RequestScreen(AnswerActions, BaseScreen):
@@ -60,6 +62,9 @@ class RequestScreen(AnswerActions, BaseScreen):
             yield Static("Loading…", id="request-facts")
             yield Label("Changes, per milestone and field", classes="section")
             yield Static("", id="request-changes")
+            yield Label("Versions, oldest first (X-23)", classes="section",
+                        id="versions-label")
+            yield Static("", id="request-versions")
         yield Static("", id="answer-status", markup=False)
         yield KeyFooter()
 
@@ -74,7 +79,8 @@ class RequestScreen(AnswerActions, BaseScreen):
 
     @db_work("request")
     def _load(self, actor: Account, request_id: int) -> None:
-        self.post_message(RequestLoaded(request_view(actor, request_id, clock=self.app.clock)))
+        self.post_message(RequestLoaded(request_view(actor, request_id, clock=self.app.clock),
+                                        request_thread(actor, request_id)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Not this user's to see (G-07), or gone: BaseScreen has said why.
@@ -84,6 +90,7 @@ class RequestScreen(AnswerActions, BaseScreen):
     @on(RequestLoaded)
     def _loaded(self, message: RequestLoaded) -> None:
         self.view = message.view
+        self._show_thread(message.thread)
         self._show_view()
         self.refresh_bindings()
 
@@ -130,6 +137,28 @@ class RequestScreen(AnswerActions, BaseScreen):
                               user_text(f.before_text, multiline=True),
                               user_text(f.after_text, "bold", multiline=True))
         self.query_one("#request-changes", Static).update(table)
+
+    def _show_thread(self, thread: list[Version]) -> None:
+        """Each version: who wrote it, when, how it ended, and what it changed of the
+        one before (+ new in it, − dropped from it)."""
+        countered = len(thread) > 1
+        self.query_one("#versions-label").display = countered
+        block = self.query_one("#request-versions", Static)
+        block.display = countered
+        if not countered:
+            return
+        tz = self.app.actor.timezone
+        lines = Text()
+        for v in thread:
+            here = " (this one)" if v.request_id == self.request_id else ""
+            lines.append(f"{v.number}. ", "bold")
+            lines.append(user_text(f"{v.author} · {local_time(v.created_at, tz)} · "
+                                   f"{v.status}{here}"))
+            for line in v.since or v.lines:
+                lines.append("\n   ")
+                lines.append(user_text(line))
+            lines.append("\n")
+        block.update(lines)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ANSWER_ACTIONS:
