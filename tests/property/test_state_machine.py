@@ -80,6 +80,7 @@ from models.vocabulary import (
 from rules import (
     change_requests,
     contract_view,
+    counters,
     contracts,
     deadlines,
     inbox,
@@ -873,6 +874,19 @@ class MilestonesMachine(RuleBasedStateMachine):
         self.attempt("expire_milestone_change", change_requests.expire_milestone_change,
                      self.actor(role, self.contract_of_request(rid)), rid, clock=self.clock)
 
+    @probe(data=st.data(), role=who("freelancer"), message=messages)
+    @requires("has_change_requests")
+    def counter_milestone_change(self, data, role, message):
+        """X-22: the party a change waits for answers with another (then the client
+        approves it: approve_milestone_change draws the client some of the time)."""
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING),
+                          self.change_request_ids())
+        cr = ChangeRequest.get_or_none(ChangeRequest.id == rid)
+        m = Milestone.get_or_none(Milestone.id == cr.milestone_id) if cr else None
+        self.attempt("counter_milestone_change", counters.counter_milestone_change,
+                     self.actor(role, self.contract_of_request(rid)), rid,
+                     self.active_changes(data, m), message, clock=self.clock)
+
     # --- the plan: client batches and freelancer proposals (U-07..U-16) ------------
 
     def plan_ops(self, data, contract_id: int, *, proposal: bool, valid: bool = False,
@@ -996,6 +1010,18 @@ class MilestonesMachine(RuleBasedStateMachine):
                      self.actor(role, self.contract_of_request(rid)), rid, message,
                      clock=self.clock)
 
+    @probe(data=st.data(), role=who("client"), message=messages)
+    @requires("has_proposals")
+    def counter_proposal(self, data, role, message):
+        """X-22: the client answers a proposal with an amended batch."""
+        kind = ChangeRequestKind.FREELANCER_PROPOSAL
+        rid = self.choose(data, self.change_request_ids(ChangeRequestStatus.PENDING, kind=kind),
+                          self.change_request_ids(kind=kind))
+        contract = self.contract_of_request(rid)
+        ops = self.plan_ops(data, contract.id, proposal=True) if contract else []
+        self.attempt("counter_proposal", counters.counter_proposal,
+                     self.actor(role, contract), rid, ops, message, clock=self.clock)
+
     # --- the natural next step ------------------------------------------------------
     # Uniformly random rules rarely chain fund -> submit -> release -> refund -> dispute
     # -> resolve within one example. These rules take one move that the state of a
@@ -1042,19 +1068,25 @@ class MilestonesMachine(RuleBasedStateMachine):
                     client, m.id, self.active_changes(data, m, valid=True), "Scope changed",
                     clock=clock)))
             if pending_cr is not None:
+                # X-22: a version waits for the party who did not write it.
+                by_client = pending_cr.author_id == client.id
+                waiting, author = (freelancer, client) if by_client else (client, freelancer)
                 add(("approve_milestone_change", lambda: change_requests.approve_milestone_change(
-                    freelancer, pending_cr.id, clock=clock)))
+                    waiting, pending_cr.id, clock=clock)))
                 add(("approve_milestone_change", lambda: change_requests.approve_milestone_change(
-                    freelancer, pending_cr.id, clock=clock)))
+                    waiting, pending_cr.id, clock=clock)))
                 add(("reject_milestone_change", lambda: change_requests.reject_milestone_change(
-                    freelancer, pending_cr.id, "No", clock=clock)))
+                    waiting, pending_cr.id, "No", clock=clock)))
+                add(("counter_milestone_change", lambda: counters.counter_milestone_change(
+                    waiting, pending_cr.id, self.active_changes(data, m, valid=True),
+                    "How about this", clock=clock)))
                 add(("withdraw_milestone_change",
                      lambda: change_requests.withdraw_milestone_change(
-                         client, pending_cr.id, clock=clock)))
+                         author, pending_cr.id, clock=clock)))
                 add(("expire_milestone_change", lambda: change_requests.expire_milestone_change(
                     self.system, pending_cr.id, clock=clock)))
                 add(("edit_milestone_change", lambda: change_requests.edit_milestone_change(
-                    client, pending_cr.id, self.active_changes(data, m, valid=True),
+                    author, pending_cr.id, self.active_changes(data, m, valid=True),
                     clock=clock)))
                 # U-23: work submitted (or paid) while the request waits cancels it.
                 add(("submit_work", lambda: work.submit_work(
@@ -1091,10 +1123,14 @@ class MilestonesMachine(RuleBasedStateMachine):
             (ChangeRequest.contract == c.id) & (ChangeRequest.status == ChangeRequestStatus.PENDING)
             & (ChangeRequest.kind == ChangeRequestKind.FREELANCER_PROPOSAL))
         if proposal is not None:
+            answerer = freelancer if proposal.author_id == client.id else client  # X-22
             add(("accept_proposal", lambda: change_requests.accept_proposal(
-                client, proposal.id, clock=clock)))
+                answerer, proposal.id, clock=clock)))
             add(("decline_proposal", lambda: change_requests.decline_proposal(
-                client, proposal.id, clock=clock)))
+                answerer, proposal.id, clock=clock)))
+            add(("counter_proposal", lambda: counters.counter_proposal(
+                answerer, proposal.id, self.plan_ops(data, c.id, proposal=True, valid=True),
+                "Rather this", clock=clock)))
         elif policy.freelancer_proposals:
             add(("propose_milestone_changes", lambda: change_requests.propose_milestone_changes(
                 freelancer, c.id, self.plan_ops(data, c.id, proposal=True, valid=True),
