@@ -6,7 +6,7 @@ no Textual. Each verdict mirrors the checks of the `rules/` action it stands for
 the same order, so a refusal names the rule the action itself would name (the tests
 call the real actions to hold them to it). What the actions check on what the user
 types (amounts, messages) is not decided here, except for the release terms the
-review dialog checks as they are typed (`release_terms`).
+review dialog checks as they are typed (rules/release_terms.py).
 
 The status words are the stored vocabulary (models/vocabulary.py), spelled out here
 as rules/calendar.py does, so this module stays free of the models package.
@@ -21,9 +21,8 @@ import arrow
 
 from rules import access
 from rules.errors import CONFLICT, INPUT, RuleError
-from rules.money import check_cents, format_money
-from rules.policy import Policy, get_policy
-from rules.validation import check_text
+from rules.money import format_money
+from rules.policy import get_policy
 
 if TYPE_CHECKING:  # only for the annotations: importing it would bring in peewee
     from rules.contract_view import ContractDetail, MilestoneView
@@ -119,46 +118,6 @@ def availability(detail: ContractDetail, capacity: str, now: arrow.Arrow, *,
         contract={a: ctx.judge(a, None) for a in CONTRACT_ACTIONS},
         milestones={m.id: {a: ctx.judge(a, m) for a in MILESTONE_ACTIONS}
                     for m in detail.milestones})
-
-
-def check_release_terms(policy: Policy | str, held_cents: int, amount_cents: int | None,
-                        bonus_cents: int = 0) -> tuple[int, int]:
-    """G-01, U-25, U-28: the amount (None: what escrow holds) and bonus of a release of a
-    milestone whose escrow holds `held_cents`, or a RuleError. The one check, for
-    `rules.payments.release` and for a dialog that checks as the user types."""
-    policy = get_policy(policy) if isinstance(policy, str) else policy
-    amount = held_cents if amount_cents is None else check_cents(amount_cents)
-    bonus = check_cents(bonus_cents, allow_zero=True)
-    if amount != held_cents and not policy.partial_release:
-        raise RuleError("U-25", f"On {policy.label} the funded amount "
-                                f"({format_money(held_cents)}) is released in full.")
-    if bonus and not policy.bonus:
-        raise RuleError("U-28", f"Bonuses are not available on {policy.label}.")
-    if bonus and amount < held_cents:
-        raise RuleError("U-28", f"A bonus can be added only when the full amount "
-                                f"({format_money(held_cents)}) is released.")
-    return amount, bonus
-
-
-def release_terms(policy: Policy | str, held_cents: int, amount_cents: int,
-                  bonus_cents: int = 0) -> Verdict:
-    """`check_release_terms` as a verdict, for a dialog that checks as the user types."""
-    try:
-        check_release_terms(policy, held_cents, amount_cents, bonus_cents)
-    except RuleError as exc:
-        return refused(exc.rule_id, exc.message.rstrip("."))
-    return ALLOWED
-
-
-def changes_message(message: str | None) -> Verdict:
-    """The message of a request for changes as `rules.work.request_changes` checks it
-    (U-18), for a dialog that refuses it before anything is sent."""
-    try:
-        check_text(message, "A message saying what needs changing", required=True,
-                   rule="U-18")
-    except RuleError as exc:
-        return refused(exc.rule_id, exc.message)
-    return ALLOWED
 
 
 def open_refund(detail: ContractDetail, milestone_id: int):

@@ -10,7 +10,7 @@ from models.deadlines import Deadline
 from models.milestones import Milestone
 from models.vocabulary import DeadlineStatus, Role, SubmissionStatus
 from models.vocabulary import MilestoneStatus as S
-from rules.availability import check_release_terms
+from rules.release_terms import check_release_terms
 from rules.calendar import add_days
 from rules.clock import Clock
 from rules.errors import CONFLICT, RuleError

@@ -16,7 +16,7 @@ import pytest
 from models.accounts import Account
 from models.base import database
 from rules.availability import (CONTRACT_ACTIONS, MILESTONE_ACTIONS, availability,
-                                changes_message, open_refund, refused, release_terms)
+                                open_refund, refused)
 from rules.change_requests import (approve_milestone_change, edit_milestone_change,
                                    request_milestone_change)
 from rules.clock import FrozenClock
@@ -28,6 +28,7 @@ from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import POLICIES
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
                            respond_to_dispute)
+from rules.release_terms import changes_message, release_terms
 from rules.support import cancel_milestone, cancel_order
 from rules.work import request_changes, submit_work
 

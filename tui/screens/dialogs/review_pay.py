@@ -20,7 +20,8 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
-from rules.availability import Verdict, changes_message, release_terms
+from rules.availability import Verdict
+from rules.release_terms import changes_message, release_terms
 from rules.contract_view import MilestoneView
 from rules.money import format_money
 from rules.policy import Policy
