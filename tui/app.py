@@ -287,6 +287,11 @@ class MilestonesApp(App[None]):
         from tui.screens.notifications import NotificationsScreen
         self.push_screen(NotificationsScreen())
 
+    def on_counter_asked(self, message) -> None:
+        """X-22 (tui.screens.inbox_answers.CounterAsked): the manager on a proposal."""
+        from tui.screens.plan_counter import CounterPlanScreen
+        self.push_screen(CounterPlanScreen(message.view), lambda _sent: message.then())
+
     def action_requests(self) -> None:
         from tui.screens.inbox import InboxScreen
         self.push_screen(InboxScreen())

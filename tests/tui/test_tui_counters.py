@@ -15,21 +15,11 @@ from rules.contract_view import contract_detail
 from rules.counters import counter_milestone_change
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone, EditMilestone
-from tui_helpers import press, text_of
+from tui_helpers import press, text_of, wait_for
 from tui.screens.active_change import ActiveChangeDialog
 from tui.screens.inbox import InboxScreen, RequestScreen
 from tui.screens.milestone_form import ConfirmDialog, MessageDialog
 from tui.screens.plan_counter import CounterPlanScreen
-
-
-async def wait_for(pilot, screen_type):
-    """A screen a worker opened with push_screen_wait (`settle` would wait for it)."""
-    for _ in range(100):
-        if isinstance(pilot.app.screen, screen_type):
-            await pilot.pause()
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"no {screen_type.__name__}")
 
 
 def test_X22_bo_counters_a_change_and_cy_approves_exactly_his_amount(make_app, world, clock,

@@ -21,7 +21,7 @@ from rules.work import submit_work
 from room_helpers import milestone as room_milestone
 from room_helpers import new_contract, open_room, settle
 from room_helpers import press as room_press
-from tui_helpers import press, text_of
+from tui_helpers import press, text_of, wait_for
 from tui.commands import ScreenCommands, entries
 from tui.screens.active_change import ActiveChangeDialog, request_active_change
 from tui.screens.contract_list import ContractListScreen
@@ -46,17 +46,6 @@ def listed(screen: InboxScreen) -> list[str]:
 
 def answer_status(screen) -> Static:
     return screen.query_one("#answer-status", Static)
-
-
-async def wait_for(pilot, screen_type):
-    """Wait for a dialog that a worker opened with push_screen_wait (`settle` would wait
-    for that worker, which waits for the dialog)."""
-    for _ in range(100):
-        if isinstance(pilot.app.screen, screen_type):
-            await pilot.pause()
-            return pilot.app.screen
-        await pilot.pause(0.02)
-    raise AssertionError(f"no {screen_type.__name__}")
 
 
 async def open_inbox(pilot) -> InboxScreen:

@@ -61,3 +61,14 @@ async def settle(pilot: Pilot) -> None:
 async def press(pilot: Pilot, *keys: str) -> None:
     await pilot.press(*keys)
     await settle(pilot)
+
+
+async def wait_for(pilot: Pilot, screen_type):
+    """Wait for a screen that a worker opened with push_screen_wait (`settle` would
+    wait for that worker, which waits for the screen)."""
+    for _ in range(100):
+        if isinstance(pilot.app.screen, screen_type):
+            await pilot.pause()
+            return pilot.app.screen
+        await pilot.pause(0.02)
+    raise AssertionError(f"no {screen_type.__name__}")

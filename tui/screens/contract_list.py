@@ -86,7 +86,8 @@ class ContractListScreen(ExportShown, BaseScreen):
         # Support agents only (G-07): hidden from everyone else, footer, help and palette.
         command("c", "support_console", "Console", SUPPORT_CONSOLE_HELP),
         command("f3", "support_console", "Console", SUPPORT_CONSOLE_HELP, show=False),
-        command("E", "export", "Export", EXPORT_HELP),
+        # Not in the footer: at 80 columns an agent's Console and User would not fit.
+        command("E", "export", "Export", EXPORT_HELP, show=False),
     ]
 
     def __init__(self, first_page: FirstPage | None = None) -> None:

@@ -62,6 +62,13 @@ class AnswerRefused(Message):
     text: str
 
 
+@dataclass
+class CounterAsked(Message):
+    """Answer this proposal with an amended one (X-22): the app opens the manager."""
+    view: RequestView
+    then: object  # called when the manager closes
+
+
 class AnswerActions:
     """The answers to a request, shared by the inbox and the full view. The screen
     provides `selected` (the request the keys act on) and `reload()`."""
@@ -146,8 +153,9 @@ class AnswerActions:
     def action_counter(self) -> None:
         view = self.selected
         if view.is_proposal:
-            from tui.screens.plan_counter import CounterPlanScreen  # the manager: late
-            self.app.push_screen(CounterPlanScreen(view), lambda _sent: self.reload())
+            # The app opens the manager for it (tui.screens.plan_counter): the manager
+            # opens requests, so importing it here would make an import circle.
+            self.post_message(CounterAsked(view, self.reload))
             return
         self._edit_flow(view, counter=True)
 
