@@ -16,6 +16,9 @@ class ContractStatus(StrEnum):
     ENDED = "ended"          # ended by a party (G-03)
     COMPLETED = "completed"  # Fiverr order marked completed (F-05, F-07)
     CANCELLED = "cancelled"  # whole order cancelled through support (F-08)
+    OFFERED = "offered"      # an offer waiting for its receiver (O-01..O-05)
+    DECLINED = "declined"    # an offer its receiver declined (O-03)
+    WITHDRAWN = "withdrawn"  # an offer its sender withdrew while pending (O-04)
 
 
 class MilestoneStatus(StrEnum):

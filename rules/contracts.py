@@ -67,15 +67,7 @@ def create_contract(actor: Account, *, freelancer: Account | int | str, title: s
         raise RuleError(INPUT, "The contract's end date is before it starts.")
     if not milestones:
         raise RuleError(INPUT, "Plan at least one milestone.")
-    check_milestone_count(len(milestones), pol)
-    ctx = PlanContext(policy=pol, starts_on=start, end_date=end_date)
-    drafts = []
-    for d in milestones:
-        fields = check_milestone_fields({"title": d.title, "description": d.description,
-                                         "due_date": d.due_date,
-                                         "amount_cents": d.amount_cents}, ctx)
-        drafts.append({**fields, "revisions_allowed": check_revisions(d.revisions, pol)})
-    check_order_total(sum(d["amount_cents"] for d in drafts), pol)
+    drafts = plan_drafts(pol, milestones, start, end_date)
     contract = Contract.create(title=name, client=actor.id, freelancer=other.id, policy=pol.name,
                                status=ContractStatus.OPEN, starts_on=start, end_date=end_date,
                                initiation_fee_cents=pol.initiation_fee_cents, created_at=at)
@@ -91,15 +83,36 @@ def create_contract(actor: Account, *, freelancer: Account | int | str, title: s
            after={"title": name, "policy": pol.name, "freelancer": other.login,
                   "milestones": len(rows), "budget_cents": total})
     if pol.charge_first_on_create:
-        first = rows[0]
-        cas_update(first, "This milestone", status=S.FUNDED, funded_at=at)
-        money = fund_milestone_money(contract, first, actor, at)
-        record(actor=actor, action="fund_milestone", contract_id=contract.id,
-               milestone_id=first.id, at=at, notify=[other.id], details=money,
-               summary=f"Order placed: “{first.title}” started, "
-                       f"{format_money(first.amount_cents)} in escrow",
-               target=f"milestone:{first.id}", after={"status": first.status, **money})
+        charge_first(contract, rows[0], actor, at, other.id)
     return contract
+
+
+def plan_drafts(pol, milestones: list[AddMilestone], start: dt.date,
+                end_date: dt.date | None) -> list[dict]:
+    """The milestone rows of a new contract or offer, checked as the manager checks them."""
+    check_milestone_count(len(milestones), pol)
+    ctx = PlanContext(policy=pol, starts_on=start, end_date=end_date)
+    drafts = []
+    for d in milestones:
+        fields = check_milestone_fields({"title": d.title, "description": d.description,
+                                         "due_date": d.due_date,
+                                         "amount_cents": d.amount_cents}, ctx)
+        drafts.append({**fields, "revisions_allowed": check_revisions(d.revisions, pol)})
+    check_order_total(sum(d["amount_cents"] for d in drafts), pol)
+    return drafts
+
+
+def charge_first(contract: Contract, first: Milestone, actor: Account, at: arrow.Arrow,
+                 notify: int) -> None:
+    """F-04: a Fiverr order charges its first milestone when it is placed, in the same
+    transaction as the order (the ledger entry through fund_milestone_money)."""
+    cas_update(first, "This milestone", status=S.FUNDED, funded_at=at)
+    money = fund_milestone_money(contract, first, actor, at)
+    record(actor=actor, action="fund_milestone", contract_id=contract.id,
+           milestone_id=first.id, at=at, notify=[notify], details=money,
+           summary=f"Order placed: “{first.title}” started, "
+                   f"{format_money(first.amount_cents)} in escrow",
+           target=f"milestone:{first.id}", after={"status": first.status, **money})
 
 
 def end_contract_in_transaction(actor: Account, contract: Contract, at: arrow.Arrow,

@@ -82,6 +82,7 @@ BOTH_DATABASES = {
     "tests/rules/test_export.py",
     "tests/rules/test_funding.py",
     "tests/rules/test_inbox.py",
+    "tests/rules/test_offers.py",
     "tests/rules/test_payments.py",
     "tests/rules/test_planning.py",
     "tests/rules/test_plan_revisions.py",
