@@ -33,6 +33,10 @@ class Policy:
     release_without_submission: bool   # U-19
     refunds: bool                      # U-29
     default_revisions: int | None      # F-06: None means not limited
+    # after a release the money is pending this many days before it is usable
+    hold_days: int = 5                 # Upwork: 5-day security period; Fiverr: 14 days
+    hold_days_top_rated: int | None = None  # Fiverr: 7 days for top-rated sellers
+    freelancer_net_percent: int = 100  # Fiverr sellers net 80%; no fee: 100
 
 
 _UPWORK = dict(
@@ -51,6 +55,7 @@ _FIVERR = dict(
     plan_editable=False, reorderable=False, due_dates_within_end_date=False,
     freelancer_proposals=False, client_change_requests=False, partial_release=False,
     bonus=False, release_without_submission=False, refunds=False, default_revisions=2,
+    hold_days=14, hold_days_top_rated=7, freelancer_net_percent=80,
 )
 
 POLICIES: dict[str, Policy] = {
