@@ -246,6 +246,8 @@ def test_the_cli_verbs_run_over_ssh_as_the_keys_account_and_nothing_else(server,
             assert titles == {"Website redesign", "Logo refresh", "Data pipeline"}  # bo's
             code, out, err = await run(conn, f"fund {world.logo.id}")  # the client's verb
             assert code == 2 and "[G-07]" in err and out == "", err
+            code, out, err = await run(conn, "offers list --json")
+            assert (code, json.loads(out)) == (0, []), err
             # export comes to the client's stdout, never into a file on the server.
             code, out, err = await run(conn, "export contracts --format json")
             assert code == 0, err

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli import (accounts, audit, config, contracts, demo, export, milestone_verbs, serve,
-                     ssh, start, worker)
+from tui.cli import (accounts, audit, config, contracts, demo, export, milestone_verbs, offers,
+                     serve, ssh, start, worker)
 from tui.cli.common import DB_HELP
 
-GROUPS = (contracts, milestone_verbs, export, demo, worker, audit, serve, ssh, accounts,
+GROUPS = (contracts, milestone_verbs, offers, export, demo, worker, audit, serve, ssh, accounts,
           config)
 
 

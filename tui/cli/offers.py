@@ -1,0 +1,124 @@
+"""Offers from the command line (rules/offers.py, O-01..O-05), as the caller's own
+account (tui.cli.acting):
+
+    milestones offers send --to LOGIN --policy upwork --title TEXT
+                           --milestone "Design:250.00:2026-04-01" [--milestone ...]
+                           [--description TEXT]
+    milestones offers accept|decline CONTRACT [--message TEXT]
+    milestones offers withdraw CONTRACT
+    milestones offers list [--json]
+
+On Upwork the client sends to a freelancer; on Fiverr the seller (freelancer) sends a
+custom offer to a buyer. A refusal is exit 2 with the rule id on stderr; nothing is
+written."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+from tui.cli.common import CommandLineError, actor_option, database_option, refusals
+from tui.cli.contracts import acting, json_option, money
+from tui.cli.milestone_verbs import done
+from tui.cli.output import plain_table
+
+
+def register(commands) -> None:
+    shared = [database_option(), actor_option(), json_option()]
+    offers = commands.add_parser("offers", help="send, answer, withdraw and list offers")
+    verbs = offers.add_subparsers(dest="verb", metavar="VERB", required=True)
+    send = verbs.add_parser("send", parents=shared, help="write an offer to a counterpart")
+    send.add_argument("--to", required=True, metavar="LOGIN",
+                      help="the freelancer (Upwork) or the buyer (Fiverr)")
+    send.add_argument("--policy", required=True,
+                      help="upwork, upwork-hourly… or fiverr-gig, fiverr-offer")
+    send.add_argument("--title", required=True)
+    send.add_argument("--description", default="")
+    send.add_argument("--milestone", action="append", required=True, metavar="T:A:D",
+                      help="TITLE:AMOUNT:DUE, e.g. \"Design:250.00:2026-04-01\" (repeat "
+                           "it for each milestone, in order; the title may hold colons)")
+    send.set_defaults(func=run_send)
+    for name, helptext, func in (("accept", "accept an offer sent to you", run_accept),
+                                 ("decline", "decline an offer sent to you", run_decline)):
+        answer = verbs.add_parser(name, parents=shared, help=helptext)
+        answer.add_argument("contract", metavar="CONTRACT", type=int)
+        answer.add_argument("--message", default="")
+        answer.set_defaults(func=func)
+    withdraw = verbs.add_parser("withdraw", parents=shared, help="withdraw your offer")
+    withdraw.add_argument("contract", metavar="CONTRACT", type=int)
+    withdraw.set_defaults(func=run_withdraw)
+    listing = verbs.add_parser("list", parents=shared, help="offers you sent or received")
+    listing.set_defaults(func=run_list)
+
+
+def milestone_spec(text: str) -> tuple[str, int, dt.date | None]:
+    """"Design:250.00:2026-04-01" -> ("Design", 25000, date). The amount through the
+    rules' own parser (integer cents, never a float); an empty due date is none."""
+    from rules.money import parse_money
+    parts = text.rsplit(":", 2)
+    if len(parts) != 3:
+        raise CommandLineError(f"--milestone “{text}”: write TITLE:AMOUNT:DUE, e.g. "
+                               "\"Design:250.00:2026-04-01\".")
+    title, amount, due = parts
+    try:
+        day = dt.date.fromisoformat(due) if due else None
+    except ValueError:
+        raise CommandLineError(f"--milestone “{text}”: “{due}” is not a date "
+                               "(YYYY-MM-DD).") from None
+    return title, parse_money(amount), day
+
+
+def facts(c) -> dict:
+    return {"contract": c.id, "title": c.title, "policy": c.policy, "status": c.status}
+
+
+@refusals
+def run_send(args: argparse.Namespace) -> int:
+    from rules.offers import send_offer
+    plan = [milestone_spec(m) for m in args.milestone]
+    c = send_offer(acting(args), args.to, args.policy, args.title, args.description, plan)
+    total = sum(amount for _, amount, _ in plan)
+    return done(args, f"Offer #{c.id} “{c.title}” sent to {args.to}: {len(plan)} "
+                      f"milestone{'s' if len(plan) != 1 else ''}, {money(total)['amount']}.",
+                {**facts(c), "milestones": len(plan), "total": money(total)})
+
+
+@refusals
+def run_accept(args: argparse.Namespace) -> int:
+    from rules.offers import accept_offer
+    c = accept_offer(acting(args), args.contract, args.message)
+    return done(args, f"Accepted offer #{c.id}: the contract is open.", facts(c))
+
+
+@refusals
+def run_decline(args: argparse.Namespace) -> int:
+    from rules.offers import decline_offer
+    c = decline_offer(acting(args), args.contract, args.message)
+    return done(args, f"Declined offer #{c.id}.", facts(c))
+
+
+@refusals
+def run_withdraw(args: argparse.Namespace) -> int:
+    from rules.offers import withdraw_offer
+    c = withdraw_offer(acting(args), args.contract)
+    return done(args, f"Withdrew offer #{c.id}.", facts(c))
+
+
+@refusals
+def run_list(args: argparse.Namespace) -> int:
+    import json
+    import sys
+
+    from models.vocabulary import Role
+    from rules.offers import list_offers, sender_role
+    actor = acting(args)
+    rows = [{**facts(c), "sent": actor.id == (c.freelancer_id if sender_role(c.policy)
+                                              == Role.FREELANCER else c.client_id)}
+            for c in list_offers(actor)]
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2)
+        print()
+        return 0
+    print(plain_table(["#", "Title", "Policy", "Status", "Sent/received"],
+                      [[r["contract"], r["title"], r["policy"], r["status"],
+                        "sent" if r["sent"] else "received"] for r in rows]))
+    return 0
