@@ -72,6 +72,7 @@ BOTH_DATABASES = {
     "tests/rules/test_access.py",
     "tests/rules/test_accounts.py",
     "tests/rules/test_identity.py",
+    "tests/rules/test_importer.py",
     "tests/rules/test_amounts.py",
     "tests/rules/test_availability.py",
     "tests/rules/test_change_requests.py",

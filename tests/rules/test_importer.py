@@ -1,0 +1,97 @@
+"""`import contracts` (rules/importer.py, import_rows.py, import_check.py): a file of
+milestone rows made into contracts through create_contract, all or nothing; every bad
+row reported at once with its line and column; a dry run writes nothing."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from models.contracts import Contract
+from models.milestones import Milestone
+from rules.importer import import_contracts
+from state_helpers import db_state
+
+HEAD = "contract,title,policy,counterpart,end_date,milestone_title,amount,due\n"
+GOOD = ("shop,Shop rebuild,upwork,bo,,Design,300.00,2026-04-01\n"
+        "shop,Shop rebuild,upwork,bo,,Build,900.00,2026-05-01\n"
+        "docs,Docs,upwork,di,,Outline,200.00,2026-04-10\n")
+
+
+def run(actor, text: str, clock, fmt="csv", **kw):
+    return import_contracts(actor, text.encode("utf-8") if isinstance(text, str) else text,
+                            fmt=fmt, clock=clock, **kw)
+
+
+def test_a_good_file_makes_its_contracts_through_create_contract(client, freelancer,
+                                                                 other_freelancer, clock):
+    result = run(client, HEAD + GOOD, clock)
+    assert (result.ok, result.contracts, result.milestones) == (True, 2, 3)
+    shop = Contract.get(Contract.title == "Shop rebuild")
+    assert (shop.client_id, shop.freelancer_id, shop.status) == (client.id, freelancer.id,
+                                                                "open")
+    assert [(m.title, m.amount_cents) for m in Milestone.select().where(
+        Milestone.contract == shop.id).order_by(Milestone.position)] == [
+        ("Design", 300_00), ("Build", 900_00)]
+
+
+def test_json_rows_work_the_same(client, freelancer, clock):
+    rows = [{"contract": "a", "title": "Logo", "policy": "upwork", "counterpart": "bo",
+             "milestone_title": "Concepts", "amount": "150.00", "due": "2026-04-01"}]
+    result = run(client, json.dumps(rows), clock, fmt="json")
+    assert (result.ok, result.contracts) == (True, 1), result.problems
+
+
+def test_a_dry_run_writes_nothing(client, freelancer, other_freelancer, clock):
+    before = db_state()
+    result = run(client, HEAD + GOOD, clock, dry_run=True)
+    assert (result.ok, result.contracts, result.ids) == (True, 2, [])
+    assert db_state() == before
+
+
+BAD_ROWS = [  # (the row, the column named, what the message says)
+    ("shop,Shop rebuild,upwork,bo,,,300.00,2026-04-01", "milestone_title", ""),
+    ("shop,Another title,upwork,bo,,Design 2,300.00,2026-04-01", "title", ""),
+    ("shop,Shop rebuild,upwork,bo,,Design 2,3OO.00,2026-04-01", "amount", ""),
+    ("shop,Shop,upwork,bo,,Design,-5.00,2026-04-01", "amount", ""),
+    ("shop,Shop,upwork,bo,,Design,300.00,2026-02-30", "due", ""),
+    ("shop,Shop,nowhere,bo,,Design,300.00,2026-04-01", "policy", ""),
+    ("shop,Shop,upwork,nobody,,Design,300.00,2026-04-01", "counterpart", ""),
+    ("shop,Shop,upwork,ada,,Design,300.00,2026-04-01", "counterpart", ""),
+    ("shop,Sh\x1b[31mop,upwork,bo,,Design,300.00,2026-04-01", "title", "T-02"),
+    ("shop,Shop,fiverr-gig,ada,,Design,20.00,2026-04-01", "", ""),
+    ("shop,Shop,upwork,bo,,Design,300.00", "", ""),
+]
+
+
+@pytest.mark.parametrize("row, column, says", BAD_ROWS)
+def test_each_kind_of_bad_row_is_reported_with_its_line_and_nothing_is_written(
+        client, freelancer, clock, row, column, says):
+    before = db_state()
+    text = HEAD + GOOD.splitlines(keepends=True)[0] + row + "\n"
+    result = run(client, text, clock)
+    assert not result.ok and result.contracts == 0
+    lines = [p.render("f.csv") for p in result.problems]
+    assert any(p.line == 3 for p in result.problems), lines
+    if column:
+        assert any(p.column == column for p in result.problems), lines
+    if says:
+        assert any(says in line for line in lines), lines
+    assert db_state() == before
+
+
+def test_every_problem_comes_at_once(client, freelancer, clock):
+    text = HEAD + ("a,,upwork,bo,,M,1.00,2026-04-01\n"
+                   "b,B,upwork,nobody,,M,abc,2026-04-01\n")
+    result = run(client, text, clock)
+    assert {p.line for p in result.problems} == {2, 3}
+    assert len(result.problems) >= 3
+
+
+def test_ten_thousand_rows_import_in_one_run(client, freelancer, clock):
+    rows = [f"c{i // 5},Contract {i // 5},upwork,bo,,Milestone {i % 5},{100 + i % 7}.00,"
+            f"2026-0{4 + i % 5}-1{i % 9}\n" for i in range(10_000)]
+    result = run(client, HEAD + "".join(rows), clock)
+    assert (result.ok, result.contracts, result.milestones) == (True, 2_000, 10_000), \
+        result.problems[:3]
+    assert Milestone.select().count() == 10_000
