@@ -7,6 +7,7 @@ import json
 import subprocess
 
 from models.contracts import Contract
+from models.milestones import Milestone
 from state_helpers import db_state
 from test_cli_verbs import MILESTONES, cli  # noqa: F401 - the fixture
 
@@ -53,3 +54,16 @@ def test_the_sample_prints_and_imports_cleanly_on_its_accounts(cli, client, free
     path.write_text(sample.replace(",mia,", ",di,"))
     code, out, err = cli("ada", "import", "contracts", str(path), "--dry-run")
     assert code == 0 and "2 contracts, 5 milestones would be created" in out, err
+
+
+def test_ten_thousand_rows_import_in_one_run(cli, client, freelancer, tmp_path):
+    """2,000 contracts of 5 milestones, through the installed command (on SQLite; the
+    rules tests run the same checks on PostgreSQL on smaller files)."""
+    rows = [f"c{i // 5},Contract {i // 5},upwork,bo,,Milestone {i % 5},{100 + i % 7}.00,"
+            f"2030-0{4 + i % 5}-1{i % 9}\n" for i in range(10_000)]
+    path = tmp_path / "big.csv"
+    path.write_text(HEAD + "".join(rows))
+    code, out, err = cli("ada", "import", "contracts", str(path), "--json")
+    assert code == 0, err[-500:]
+    assert json.loads(out)["milestones"] == 10_000
+    assert Milestone.select().count() == 10_000
