@@ -57,21 +57,27 @@ def require_unexpired(cr: ChangeRequest, at: arrow.Arrow) -> None:
                                 "it can no longer be answered or changed.")
 
 
-def answerer_action(cr: ChangeRequest, contract: Contract) -> str:
+def answer_capability(kind: str, by_client: bool) -> str:
     """X-22: the capability (rules.access) of the party a version waits for, the one
     who did not write it. A client's change waits for the freelancer (U-22), a
     freelancer's proposal for the client (U-15); a counter-proposal the other way."""
-    by_client = cr.author_id == contract.client_id
-    if cr.kind == K.CLIENT_ACTIVE:
+    if kind == K.CLIENT_ACTIVE:
         return "answer_change_request" if by_client else "change_active_milestone"
     return "propose_changes" if by_client else "answer_proposal"
 
 
+def author_capability(by_client: bool) -> str:
+    """The capability of the party who wrote a change to the active milestone (who may
+    edit or withdraw it, U-21)."""
+    return "change_active_milestone" if by_client else "answer_change_request"
+
+
+def answerer_action(cr: ChangeRequest, contract: Contract) -> str:
+    return answer_capability(cr.kind, cr.author_id == contract.client_id)
+
+
 def author_action(cr: ChangeRequest, contract: Contract) -> str:
-    """The capability of the party who wrote the version (who may edit or withdraw it,
-    U-21)."""
-    return ("change_active_milestone" if cr.author_id == contract.client_id
-            else "answer_change_request")
+    return author_capability(cr.author_id == contract.client_id)
 
 
 def plain_value(v):

@@ -27,6 +27,7 @@ from models.vocabulary import ContractStatus, Role
 from models.vocabulary import MilestoneStatus as S
 from rules import access
 from rules.calendar import human_delta
+from rules.change_requests import answer_capability, author_capability
 from rules.clock import Clock
 from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
@@ -349,17 +350,14 @@ def _answers(actor: Account, row: dict, now: arrow.Arrow, funds_needed: int) -> 
         return ()
     if row["expires_at"] is not None and now >= arrow.get(row["expires_at"]):
         return ()  # U-24: expired, even before the sweep marks it
+    # a version waits for the party who did not write it.
     by_client = row["author"] == row["client_id"]
-    waits_for = ("freelancer" if by_client else "client")  # who did not write it
     mine = row["author"] == actor.id
+    answers = not mine and may(answer_capability(row["kind"], by_client))
     if row["kind"] == K.FREELANCER_PROPOSAL:
-        answer = "propose_changes" if by_client else "answer_proposal"
-        return ("accept", "decline", "counter") if may(answer) and not mine else ()
-    out: list[str] = []
-    if may("answer_change_request" if waits_for == "freelancer" else
-           "change_active_milestone") and not mine:
-        out += ["approve", "reject", "counter"]
-    if mine and may("change_active_milestone" if by_client else "answer_change_request"):
+        return ("accept", "decline", "counter") if answers else ()
+    out: list[str] = ["approve", "reject", "counter"] if answers else []
+    if mine and may(author_capability(by_client)):
         out += ["edit", "withdraw"]
     return tuple(out)
 

@@ -33,6 +33,11 @@ def sender_role(policy: str) -> str:
     return Role.FREELANCER if get_policy(policy).name in FIVERR else Role.CLIENT
 
 
+def sender_of(c: Contract) -> int:
+    """The account id that wrote the offer `c` (O-01)."""
+    return c.freelancer_id if sender_role(c.policy) == Role.FREELANCER else c.client_id
+
+
 def _counterpart(ref: Account | int | str, role: str) -> Account:
     """The receiver, found by login or id among accounts of `role`. Unknown, disabled and
     wrong-role accounts all read the same: nothing about other accounts is revealed."""
@@ -104,7 +109,7 @@ def _pending(actor: Account, contract_id: int, *, receiver: bool) -> tuple[Accou
     if c.status != ContractStatus.OFFERED:
         raise RuleError("O-02", f"This offer is {c.status}: it can no longer be answered "
                                 "or withdrawn.")
-    sender_id = c.freelancer_id if c.policy in FIVERR else c.client_id
+    sender_id = sender_of(c)
     if receiver and actor.id == sender_id:
         raise RuleError("O-03", "Only the receiver of an offer accepts or declines it.")
     if not receiver and actor.id != sender_id:

@@ -108,12 +108,9 @@ def run_list(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from models.vocabulary import Role
-    from rules.offers import list_offers, sender_role
+    from rules.offers import list_offers, sender_of
     actor = acting(args)
-    rows = [{**facts(c), "sent": actor.id == (c.freelancer_id if sender_role(c.policy)
-                                              == Role.FREELANCER else c.client_id)}
-            for c in list_offers(actor)]
+    rows = [{**facts(c), "sent": sender_of(c) == actor.id} for c in list_offers(actor)]
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         print()
