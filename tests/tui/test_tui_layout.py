@@ -5,7 +5,7 @@ import arrow
 import pytest
 
 from rules.queries import ContractSummary, Totals
-from tui.widgets.contract_table import CELL_PADDING, SCROLLBAR, cell, layout
+from tui.widgets.contract_table import CELL_PADDING, SCROLLBAR, TITLE_COMFORT, cell, layout
 
 NOW = arrow.get("2026-03-10T12:00:00+00:00")
 
@@ -50,7 +50,18 @@ def test_huge_amounts_make_optional_columns_give_way():
     assert [c.key for c in layout(100, ROWS, NOW)] == [
         "title", "status", "current", "escrow", "deadline"]
     assert [c.key for c in layout(120, ROWS, NOW)] == [
+        "title", "status", "current", "escrow", "paid", "deadline"]
+    assert [c.key for c in layout(130, ROWS, NOW)] == [
         "title", "counterpart", "status", "current", "escrow", "paid", "deadline"]
+
+
+@pytest.mark.parametrize("width", range(60, 201, 5))
+def test_optional_columns_give_way_before_the_title_is_cut_short(width):
+    # A long countdown once left "Logo refr…" at 100 columns beside the other party.
+    rows = ROWS + [summary("Logo refresh", cents=250_00)]
+    columns = {c.key: c for c in layout(width, rows, NOW)}
+    if columns.keys() & {"policy", "counterpart", "paid"}:
+        assert columns["title"].width >= TITLE_COMFORT
 
 
 def test_money_and_countdowns_are_never_cut():

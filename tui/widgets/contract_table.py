@@ -45,6 +45,7 @@ CELL_PADDING = 1     # DataTable's padding on each side of a cell
 SCROLLBAR = 1        # the vertical scrollbar (screens.css keeps it one cell wide)
 MAX_FIXED = 30       # no fixed column takes more than this, whatever its cells say
 MAX_FLEXIBLE = 60    # nor does a flexible one ask for more
+TITLE_COMFORT = 16   # optional columns give way before the title is cut below this
 ASCENDING, DESCENDING = "▲", "▼"
 RESIZED, REBUILT = "resized", "rebuilt"  # what fitting the columns did
 
@@ -160,7 +161,8 @@ def fit(width: int, longest: Longest, *, sort: tuple[str, bool] | None = None) -
     Fixed columns are as wide as their longest cell. The flexible ones share the room
     left by weight, but a column never takes more than its longest cell needs while
     another still lacks room (so a short name is shown whole next to a long title).
-    When huge amounts leave too little room, optional columns give way. The sorted
+    When long amounts or countdowns leave too little room, optional columns give way,
+    rather than cut the title below TITLE_COMFORT: it is what a reader looks for. The sorted
     column's label carries the sort's arrow, and is never cut."""
     wide = width >= WIDE_FROM
 
@@ -176,7 +178,9 @@ def fit(width: int, longest: Longest, *, sort: tuple[str, bool] | None = None) -
         room = width - SCROLLBAR - 2 * CELL_PADDING * len(sized)
         spare = room - sum(c.width for c in sized)
         optional = [c for c in chosen if c.key in GIVE_WAY]
-        if spare >= 0 or not optional:
+        title = next(c for c in sized if c.key == "title")
+        title_short = max(min(need(title), TITLE_COMFORT) - title.width, 0)
+        if spare >= title_short or not optional:
             break
         chosen.remove(min(optional, key=lambda c: GIVE_WAY.index(c.key)))
     if spare < 0:  # too narrow even for the essentials: the flexible columns shrink
@@ -190,6 +194,8 @@ def fit(width: int, longest: Longest, *, sort: tuple[str, bool] | None = None) -
     flexible = [c for c in sized if c.weight]
     lacks = {c.key: max(min(need(c), MAX_FLEXIBLE) - c.width, 0) for c in flexible}
     give = {c.key: 0 for c in flexible}
+    give["title"] = min(title_short, spare)  # its comfort first, then shares by weight
+    spare -= give["title"]
     lacking = list(flexible)
     while lacking and spare > 0:
         weights = sum(c.weight for c in lacking)
