@@ -120,7 +120,7 @@ BOGUS_ID = 987_654
 
 PROFILES = {
     # Fast enough for every `make test` (about 30 s of CPU), deep enough to matter.
-    "default": settings(max_examples=40, stateful_step_count=40, deadline=None,
+    "default": settings(max_examples=25, stateful_step_count=40, deadline=None,
                         suppress_health_check=list(HealthCheck)),
     # Local bug hunting: HYPOTHESIS_PROFILE=long.
     "long": settings(max_examples=1000, stateful_step_count=80, deadline=None,

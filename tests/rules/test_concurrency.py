@@ -7,7 +7,7 @@ locked", a serialization failure, a deadlock) reached a caller.
 
 The engine (the world, the random actions, the worker loop) is bench/concurrency.py,
 which also measures throughput. MILESTONES_CONCURRENCY_ACTIONS sets the actions per
-process (default 500); simulated time runs a day per wall second, so review, refund
+process (250 in `make test`, where it was the longest test; 500 or more to hunt); simulated time runs a day per wall second, so review, refund
 and dispute windows fall due during the run and the workers apply them.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from rules.settlement import ESCROW_SETTLEMENT_KINDS
 pytestmark = pytest.mark.both_databases
 
 ROOT = Path(__file__).resolve().parents[2]
-ACTIONS = int(os.environ.get("MILESTONES_CONCURRENCY_ACTIONS", "500"))
+ACTIONS = int(os.environ.get("MILESTONES_CONCURRENCY_ACTIONS", "250"))
 PROCESSES, SWEEPERS = 4, 2
 RULE_ID = re.compile(r"^(?:[UFG]-\d\d|conflict|input|not-found)$")
 
