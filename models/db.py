@@ -178,13 +178,28 @@ def open_database(url: str, *, create: bool = True) -> Database:
     return db
 
 
+class MilestonesSqlite(SqliteDatabase):
+    """SQLite as the app opens it. Text another program wrote as bytes that are no
+    UTF-8 (a lone surrogate's ED A0 80, a Latin-1 export) reads as U+FFFD, visible:
+    the driver would fail the whole query, and one such title emptied the contract list
+    (issue 17, found by the hostile-input fuzzer). Valid text reads unchanged."""
+
+    def _add_conn_hooks(self, conn) -> None:
+        super()._add_conn_hooks(conn)
+        conn.text_factory = _decode_text
+
+
+def _decode_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
 def _connect(url: str) -> Database:
     if url.startswith("sqlite://"):
         # sqlite:///relative.db or sqlite:////absolute/path.db, as in playhouse.db_url.
         path = url[len("sqlite://"):][1:]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
+        return MilestonesSqlite(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10)
     if is_postgres_url(url):
         from playhouse.db_url import parse as parse_url
 

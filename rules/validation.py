@@ -4,7 +4,7 @@ Every text a user types is shown to someone else, maybe a support agent over SSH
 is hostile until checked here (RULES-EXTRA.md, T-01..T-07): NFC (T-01); no control
 characters, tab and newline only in multi-line fields (T-02); no bidi controls, which
 reorder what the reader sees (T-03); something visible once invisible characters are
-set aside (T-04); no lone surrogates, which no database can store (T-05); text, not
+set aside (T-04); no lone surrogates, which neither driver can write (T-05); text, not
 another type (T-06); links http(s) or mailto only (T-07).
 """
 from __future__ import annotations
