@@ -58,7 +58,8 @@ def _counterpart(ref: Account | int | str, role: str) -> Account:
 
 @transactional
 def send_offer(actor: Account, counterpart: Account | int | str, policy: str, title: str,
-               description: str, milestones: list[tuple[str, int, dt.date]],
+               description: str,
+               milestones: list[AddMilestone | tuple[str, int, dt.date | None]],
                expires_at=None, *, clock: Clock | None = None) -> Contract:
     """O-01: write an offer: the contract in `offered` state, its milestones planned
     with the milestone manager's checks (U-/F- limits, F-01/F-02 included)."""
@@ -75,8 +76,9 @@ def send_offer(actor: Account, counterpart: Account | int | str, policy: str, ti
         raise RuleError(INPUT, "Plan at least one milestone.")
     at = now_of(clock)
     start = at.date()
-    drafts = plan_drafts(pol, [AddMilestone(title=t, amount_cents=c, due_date=d)
-                               for t, c, d in milestones], start, None)
+    drafts = plan_drafts(pol, [m if isinstance(m, AddMilestone) else
+                               AddMilestone(title=m[0], amount_cents=m[1], due_date=m[2])
+                               for m in milestones], start, None)
     client, freelancer = (other, actor) if role == Role.FREELANCER else (actor, other)
     contract = Contract.create(title=name, client=client.id, freelancer=freelancer.id,
                                policy=pol.name, status=ContractStatus.OFFERED,

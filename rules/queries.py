@@ -53,6 +53,7 @@ class ContractSummary:
     totals: Totals
     next_deadline_kind: str | None
     next_deadline_at: arrow.Arrow | None
+    offer: str = ""  # an offer as its parties see it: "sent" or "received" (O-01)
 
 
 # Sort keys of the contract list: one per column of the table, and the contract number
@@ -222,8 +223,19 @@ def _summaries(actor: Account, ids: list[int]) -> list[ContractSummary]:
             counterpart=counterpart, milestone_count=plan.get(i, (0, 0, 0))[2],
             current_title=cur[0] if cur else None, current_status=cur[1] if cur else None,
             totals=totals[i], next_deadline_kind=dl[0] if dl else None,
-            next_deadline_at=arrow.get(dl[1]) if dl else None))
+            next_deadline_at=arrow.get(dl[1]) if dl else None,
+            offer=_offer_side(actor.id, policy, client, freelancer)))
     return out
+
+
+def _offer_side(actor_id: int, policy: str, client: int, freelancer: int) -> str:
+    """"sent" if `actor_id` writes offers on `policy` (O-01: Fiverr's seller, Upwork's
+    client; as rules.offers.sender_role, which would bring the whole write path into
+    the list's imports: a test holds them together), "received" for the other party."""
+    if actor_id not in (client, freelancer):
+        return ""
+    sender = freelancer if get_policy(policy).platform == "fiverr" else client
+    return "sent" if actor_id == sender else "received"
 
 
 def _milestone_figures(ids: list[int]) -> dict[int, tuple[int, int, int]]:

@@ -11,7 +11,7 @@ from models.accounts import Account
 from models.vocabulary import Role
 from rules.notifications import unread_count
 from rules.queries import list_contracts
-from tui.screens import contract_list
+from tui.screens import contract_list, contract_reads
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.totals import TotalsPanel
 
@@ -224,7 +224,7 @@ def test_totals_panel_follows_the_highlighted_contract(make_app, world, drive):
 def test_rows_load_page_by_page(make_app, world, drive, monkeypatch):
     """Pages of 2 rows, in a table 2 rows high (an 80x10 terminal): smaller pages than
     the screen would all load at once (see the next test)."""
-    monkeypatch.setattr(contract_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contract_reads, "PAGE_SIZE", 2)  # what the workers read
     monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
 
     async def scenario(pilot):
@@ -239,7 +239,7 @@ def test_rows_load_page_by_page(make_app, world, drive, monkeypatch):
 
 def test_pages_smaller_than_the_screen_load_until_it_is_full(make_app, world, drive,
                                                             monkeypatch):
-    monkeypatch.setattr(contract_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contract_reads, "PAGE_SIZE", 2)  # what the workers read
     monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
 
     async def scenario(pilot):
@@ -262,7 +262,7 @@ def test_countdowns_follow_the_app_clock_without_a_query(make_app, world, drive,
 
 
 def test_pages_follow_the_sort(make_app, world, drive, monkeypatch):
-    monkeypatch.setattr(contract_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contract_reads, "PAGE_SIZE", 2)  # what the workers read
     monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
 
     async def scenario(pilot):
@@ -332,7 +332,7 @@ def test_the_first_page_read_before_start_is_shown_without_another_read(world, a
     assert [s.id for s in first.rows] == [c.id for c in list_contracts(world.ada, limit=1000)]
     assert first.total == 3
     asked = []
-    monkeypatch.setattr(contract_list, "list_contracts",
+    monkeypatch.setattr(contract_reads, "list_contracts",
                         lambda *a, **k: asked.append(a) or list_contracts(*a, **k))
     app = MilestonesApp(world.ada, clock=app_clock, cursor_blink=False,
                         theme="textual-dark", first_page=first)

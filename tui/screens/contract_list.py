@@ -9,8 +9,6 @@ page is read by id. Rows already shown are never read twice.
 """
 from __future__ import annotations
 
-from itertools import islice
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,13 +20,6 @@ from textual.worker import Worker, WorkerState
 
 from models.accounts import Account
 from models.vocabulary import Role
-from rules.errors import RuleError
-from rules.queries import (
-    contract_order,
-    contract_summaries,
-    count_contracts,
-    list_contracts,
-)
 from tui.commands import command
 from tui.export_action import EXPORT_HELP, ExportShown, can_export
 from tui.safe_text import shown
@@ -44,15 +35,14 @@ from tui.screens.contract_pages import (  # the first page's: tui.app imports th
     read_first_page,
     rows_at_start,
 )
-from tui.screens.contract_sort import SORT_WORDS, STARTS_DESCENDING
-from tui.screens.dialogs.base import refusal_text
-from tui.widgets.contract_table import COLUMNS, ContractTable
+from tui.screens.contract_reads import ContractReads
+from tui.screens.contract_sort import SORT_WORDS, SortKeys
+from tui.widgets.contract_table import ContractTable
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.plain_text import PlainInput
 from tui.widgets.contract_summary import summary_text
 from tui.widgets.totals import TotalsPanel
-from tui.workers import db_work
 
 TICK = 60              # seconds between countdown refreshes (no query: from memory)
 
@@ -62,7 +52,13 @@ SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, 
 
 
 
-class ContractListScreen(ExportShown, BaseScreen):
+# Offers open on a screen of their own (tui/screens/offer_view.py), the rest in the room.
+OFFER_STATES = frozenset({"offered", "declined", "withdrawn", "expired"})
+NEW_OFFER_HELP = ("Write an offer: the receiver, the policy, the milestones (Upwork: "
+                  "client to freelancer; Fiverr: seller to buyer, O-01).")
+
+
+class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
     AUTO_FOCUS = "#contracts"  # focused once, as the screen starts: keys go to the list
     BINDINGS = [
         command("enter", "open_contract", "Open",
@@ -88,6 +84,7 @@ class ContractListScreen(ExportShown, BaseScreen):
         command("f3", "support_console", "Console", SUPPORT_CONSOLE_HELP, show=False),
         # Not in the footer: at 80 columns an agent's Console and User would not fit.
         command("E", "export", "Export", EXPORT_HELP, show=False),
+        command("N", "new_offer", "New offer", NEW_OFFER_HELP),  # not for support
     ]
 
     def __init__(self, first_page: FirstPage | None = None) -> None:
@@ -169,44 +166,6 @@ class ContractListScreen(ExportShown, BaseScreen):
             self._loading = True
             self._page_worker = self._load_page(self._generation, *self._query, self._order,
                                                 {s.id for s in self.table.summaries})
-
-    @db_work("contracts")
-    def _load_first(self, generation: int, actor: Account, search: str, sort: str,
-                    descending: bool) -> None:
-        if search:  # the filter reads every contract anyway: once, for the order too
-            try:
-                order = contract_order(actor, search=search, sort=sort, descending=descending)
-            except RuleError as exc:  # a pasted control character, an invisible filter
-                self.post_message(ContractsLoaded(generation, True, [], total=0, order=[],
-                                                  refusal=refusal_text(exc)))
-                return
-            rows = contract_summaries(actor, order[:PAGE_SIZE])
-            self.post_message(ContractsLoaded(generation, True, rows, total=len(order),
-                                              order=order))
-            return
-        rows = list_contracts(actor, sort=sort, descending=descending, limit=PAGE_SIZE)
-        total = count_contracts(actor)  # one index, counted
-        self.post_message(ContractsLoaded(generation, True, rows, total=total))
-
-    @db_work("contracts")
-    def _load_page(self, generation: int, actor: Account, search: str, sort: str,
-                   descending: bool, order: list[int] | None, shown: set[int]) -> None:
-        fresh = order is None
-        if fresh:
-            order = contract_order(actor, search=search or None, sort=sort,
-                                   descending=descending)
-        # By position, skipping what is shown: should contracts have come or gone since
-        # the first page, none is shown twice.
-        ids = islice((i for i in islice(order, max(len(shown) - PAGE_SIZE, 0), None)
-                      if i not in shown), PAGE_SIZE)
-        rows = contract_summaries(actor, list(ids))
-        self.post_message(ContractsLoaded(generation, False, rows,
-                                          total=len(order) if fresh else None,
-                                          order=order if fresh else None))
-
-    @db_work("contract-rows", exclusive=False)
-    def _refresh_rows(self, generation: int, actor: Account, ids: list[int]) -> None:
-        self.post_message(ContractsRefreshed(generation, contract_summaries(actor, ids)))
 
     @on(ContractsLoaded)
     def _show_page(self, message: ContractsLoaded) -> None:
@@ -381,7 +340,18 @@ class ContractListScreen(ExportShown, BaseScreen):
             return self.app.actor.role == Role.AGENT and not in_filter
         if action == "export":
             return can_export(self) and not in_filter
+        if action == "new_offer":
+            return self.app.actor.role != Role.AGENT and not in_filter
         return True
+
+    def action_new_offer(self) -> None:
+        from tui.screens.offer_form import OfferForm  # opened when asked: late
+
+        def sent(contract_id: int | None) -> None:
+            if contract_id is not None:
+                self.app.notify(f"Offer #{contract_id} sent.", timeout=6, markup=False)
+                self.reload()  # the new row, with the rest in their order
+        self.app.push_screen(OfferForm(), sent)
 
     def action_export(self) -> None:
         # What the list shows: the contracts its filter finds (all pages, not the loaded).
@@ -398,6 +368,10 @@ class ContractListScreen(ExportShown, BaseScreen):
         if summary is not None:
             # Imported when first opened: the room and its dialogs are a good part of
             # what the program imports, and the list is what it starts with.
+            if summary.status in OFFER_STATES:
+                from tui.screens.offer_view import OfferScreen
+                self.app.push_screen(OfferScreen(summary.id))
+                return
             from tui.screens.contract import ContractScreen
             self.app.push_screen(ContractScreen(summary.id))
 
@@ -417,31 +391,6 @@ class ContractListScreen(ExportShown, BaseScreen):
                 filter_box.value = ""
             self.reload()
         self.table.focus()
-
-    def sort_cycle(self) -> list[str]:
-        """What `s` goes through: the columns shown at this width, then the number."""
-        shown = {c.key for c in self.table.columns_now} or {c.key for c in COLUMNS
-                                                             if not c.shown_from}
-        return [c.key for c in COLUMNS if c.key in shown] + [NUMBER]
-
-    def action_cycle_sort(self) -> None:
-        cycle = self.sort_cycle()
-        at = cycle.index(self.sort_key) if self.sort_key in cycle else -1
-        self.sort_key = cycle[(at + 1) % len(cycle)]
-        self.descending = STARTS_DESCENDING.get(self.sort_key, False)
-        self._announce_sort()
-        self.reload()
-
-    def action_reverse_sort(self) -> None:
-        self.descending = not self.descending
-        self._announce_sort()
-        self.reload()
-
-    def _announce_sort(self) -> None:
-        """The heading and the info line follow the key at once, before the rows."""
-        sort = None if self.sort_key == NUMBER else (self.sort_key, self.descending)
-        self.table.show_sort(sort)
-        self._show_info()
 
     def action_refresh(self) -> None:
         self.reload()

@@ -152,7 +152,10 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
         command("escape", "cancel", "Cancel", "Close the form, changing nothing."),
     ]
 
-    def __init__(self, ctx: PlanContext, row: PlanRow | None = None) -> None:
+    def __init__(self, ctx: PlanContext, row: PlanRow | None = None, *,
+                 values: dict[str, Any] | None = None) -> None:
+        """`row`: edit a stored milestone (the changed fields return). `values`: start
+        from these, every field returns (a plan not yet stored: a new offer's)."""
         super().__init__()
         self.ctx = ctx
         self.row = row
@@ -160,13 +163,15 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
         if ctx.policy.default_revisions is not None:  # F-06: Fiverr milestones
             names.append("revisions_allowed")
         self.names = names
-        self.initial = ({n: getattr(row, n) for n in names} if row is not None else {})
+        start = {n: getattr(row, n) for n in names} if row is not None else (values or {})
+        self.initial = {n: start.get(n) for n in names} if start else {}
+        self.heading = (f"Edit “{start.get('title')}”" if start
+                        else "Add a milestone")
 
     def compose(self) -> ComposeResult:
-        heading = (f"Edit “{self.row.title}”" if self.row is not None
-                   else "Add a milestone")
+        heading = self.heading
         with Vertical(classes="dialog", id="milestone-form"):
-            yield Label(heading, classes="dialog-title")
+            yield Label(user_content(heading), classes="dialog-title")
             yield MilestoneFields(self.names, self.ctx, self.initial)
             yield Static("Enter or f2 keeps the values; the plan is saved later, all "
                          "at once.", classes="dialog-hint")

@@ -82,6 +82,8 @@ def text_of(summary: ContractSummary, key: str, now: arrow.Arrow, *, wide: bool)
     if key == "policy":
         return policy_short(summary.policy)
     if key == "status":
+        if summary.status == "offered" and summary.offer:  # its parties: which side
+            return f"offer {summary.offer}"
         return status_text(summary.status)
     if key == "current":
         if not summary.current_title:

@@ -26,6 +26,11 @@ STYLES = {
     "open": "bold green",
     "ended": "dim",
     "completed": "dim",
+    # offers: waiting on their receiver, then over
+    "offered": "bold",
+    "declined": "dim",
+    "withdrawn": "dim",
+    "expired": "dim",
 }
 NEXT_STYLE = "bold"
 
