@@ -1,9 +1,9 @@
 """`milestones import contracts FILE [--format csv|json] [--dry-run] [--as-offers] [--json]`:
 one row a milestone, grouped by its `contract` column, made into contracts through rules/
-(rules/importer.py) as the caller's own account, all or nothing. `--as-offers` sends
-each as an offer instead (rules.offers.send_offer; it expires in 14 days, O-06). Every problem is
-printed at once on stderr as FILE:LINE:COLUMN: message [RULE], and then nothing is
-written (exit 2). `milestones import sample` prints a sample file to start from."""
+(rules/importer.py) as the caller's own account, all or nothing; `--as-offers` sends
+each as an offer instead (rules.offers.send_offer; it expires in 14 days, O-06). Every
+problem is printed at once on stderr as FILE:LINE:COLUMN: message [RULE], and then
+nothing is written (exit 2). `milestones import sample` prints a sample file to start from."""
 from __future__ import annotations
 
 import argparse

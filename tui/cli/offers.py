@@ -1,4 +1,4 @@
-"""Offers from the command line (rules/offers.py, O-01..O-05), as the caller's own
+"""Offers from the command line (rules/offers.py, O-01..O-06), as the caller's own
 account (tui.cli.acting):
 
     milestones offers send --to LOGIN --policy upwork --title TEXT
