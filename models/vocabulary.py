@@ -19,6 +19,7 @@ class ContractStatus(StrEnum):
     OFFERED = "offered"      # an offer waiting for its receiver (O-01..O-05)
     DECLINED = "declined"    # an offer its receiver declined (O-03)
     WITHDRAWN = "withdrawn"  # an offer its sender withdrew while pending (O-04)
+    EXPIRED = "expired"      # an offer left unanswered until its expiry (O-06)
 
 
 class MilestoneStatus(StrEnum):
@@ -89,6 +90,7 @@ class DeadlineKind(StrEnum):
     CHANGE_REQUEST = "change_request"    # U-24
     REFUND_ANSWER = "refund_answer"      # U-32
     DISPUTE_RESPONSE = "dispute_response"  # U-33
+    OFFER_EXPIRY = "offer_expiry"        # O-06
 
 
 class DeadlineStatus(StrEnum):

@@ -43,19 +43,21 @@ from models.milestones import Milestone
 from models.vocabulary import DeadlineKind as K
 from models.vocabulary import DeadlineStatus
 from rules.bulk import OwnCheckpoints
-from rules.calendar import human_delta
 from rules.change_requests import expire_milestone_change
 from rules.clock import Clock, FrozenClock
 from rules.errors import RuleError
 from rules.journal import record
 from rules.money import format_money
+from rules.offers import expire_offer
 from rules.orders import complete_order
 from rules.payments import release
+from rules.reminders import milestone_title as _milestone_title
+from rules.reminders import send_reminders
 from rules.policy import get_policy
 from rules.refunds import close_unanswered_dispute, grant_unanswered_refund
 from rules.store import now_of, with_retries
 from rules.sweep_batch import StaleRun, batchable, load_due, release_run, review_release_summary
-from rules.windows import next_reminder, reminder_times
+from rules.windows import next_reminder
 
 
 log = logging.getLogger("milestones.deadlines")
@@ -84,10 +86,6 @@ class SweepResult:
     @property
     def changed(self) -> bool:
         return bool(self.applied or self.reminders)
-
-
-def _milestone_title(d: Deadline) -> str:
-    return d.milestone.title if d.milestone_id else "the contract"
 
 
 def _apply_review(system: Account, d: Deadline, clock: Clock) -> str:
@@ -123,12 +121,18 @@ def _apply_dispute(system: Account, d: Deadline, clock: Clock) -> str:
     return f"The dispute on “{_milestone_title(d)}” closed: the freelancer is paid"
 
 
+def _apply_offer_expiry(system: Account, d: Deadline, clock: Clock) -> str:
+    expire_offer(system, d.contract_id, clock=clock)  # O-06
+    return f"The offer “{d.contract.title}” expired unanswered"
+
+
 HANDLERS: dict[str, Callable[[Account, Deadline, Clock], str]] = {
     K.REVIEW: _apply_review,
     K.START_NEXT: _apply_start_next,
     K.CHANGE_REQUEST: _apply_change_request,
     K.REFUND_ANSWER: _apply_refund,
     K.DISPUTE_RESPONSE: _apply_dispute,
+    K.OFFER_EXPIRY: _apply_offer_expiry,
 }
 
 
@@ -317,81 +321,6 @@ def _apply_one(system: Account, deadline_id: int, now: arrow.Arrow,
         log.exception("deadline %s could not be applied; left open", deadline_id)
         failed.add(deadline_id)
         return None
-
-
-# --- reminders (G-06) ----------------------------------------------------------------
-
-_REMIND = {
-    K.REVIEW: ("client", "Review “{title}” {left}, or {outcome}"),
-    K.START_NEXT: ("client", "Start the next milestone of “{contract}” {left}, or the order "
-                             "is marked completed"),
-    K.CHANGE_REQUEST: ("freelancer", "Answer the change request on “{title}” {left}, or it "
-                                     "expires"),
-    K.REFUND_ANSWER: ("freelancer", "Answer the refund request on “{title}” {left}, or the "
-                                    "refund is granted"),
-    K.DISPUTE_RESPONSE: ("client", "Respond to the dispute on “{title}” {left}, or the "
-                                   "freelancer is paid"),
-}
-
-
-def send_reminders(now: arrow.Arrow, system: Account, batch_size: int = 100) -> int:
-    """G-06: tell the party a window closes on, 2 days and 1 day before; each once. A
-    worker that was off sends only the latest reminder that is due."""
-    sent = 0
-    while True:
-        n = with_retries(lambda: _remind_batch(now, system, batch_size),
-                         what="reminder batch")
-        if n is None:
-            return sent
-        sent += n
-
-
-def _due_reminders(now: arrow.Arrow, limit: int):
-    return (Deadline.select(Deadline, Contract).join(Contract)
-            .where((Deadline.status == DeadlineStatus.OPEN)
-                   & (Deadline.remind_at <= now.naive) & (Deadline.due_at > now.naive))
-            .order_by(Deadline.remind_at, Deadline.id).limit(limit))
-
-
-def _remind_batch(now: arrow.Arrow, system: Account, batch_size: int) -> int | None:
-    """One batch of reminders in one write transaction; None when none is due."""
-    if not _due_reminders(now, 1).exists():  # the common case: no write transaction
-        return None
-    with database.atomic():
-        take_write_lock()
-        q = _due_reminders(now, batch_size)
-        if is_postgres():
-            q = q.for_update(of=Deadline, skip_locked=True)
-        rows = list(q)
-        if not rows:
-            return None
-        return sum(_remind(d, now, system) for d in rows)
-
-
-def _remind(d: Deadline, now: arrow.Arrow, system: Account) -> int:
-    policy = get_policy(d.contract.policy)
-    times = reminder_times(arrow.get(d.opened_at), arrow.get(d.due_at),
-                           policy.reminder_hours_before)
-    passed = sum(1 for t in times if t <= now)
-    nxt = times[passed] if passed < len(times) else None
-    n = (Deadline.update(reminders_sent=passed, remind_at=nxt.naive if nxt else None,
-                         version=Deadline.version + 1)
-         .where((Deadline.id == d.id) & (Deadline.version == d.version)
-                & (Deadline.status == DeadlineStatus.OPEN)).execute())
-    if n != 1:
-        return 0  # another sweep sent it
-    who, text = _REMIND[d.kind]
-    party = d.contract.client_id if who == "client" else d.contract.freelancer_id
-    outcome = ("the escrow is released automatically" if policy.review_expiry == "release"
-               else "the order is marked completed")
-    summary = "Reminder: " + text.format(title=_milestone_title(d), contract=d.contract.title,
-                                         left=human_delta(arrow.get(d.due_at), now),
-                                         outcome=outcome)
-    record(actor=system, action="reminder", contract_id=d.contract_id,
-           milestone_id=d.milestone_id, summary=summary, at=now, notify=[party],
-           details={"kind": d.kind, "due_at": arrow.get(d.due_at).isoformat()},
-           target=f"deadline:{d.id}")
-    return 1
 
 
 __all__ = ["sweep", "SweepResult", "Applied", "apply_deadline", "due_ids", "next_reminder"]

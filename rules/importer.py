@@ -8,6 +8,10 @@ contracts by the same function the rest of the product uses, all or nothing per 
    in one transaction that holds the write lock. A refusal there is a problem too, and
    the whole transaction is rolled back: nothing is written unless everything is.
 
+`creator=SEND_OFFERS` makes each contract an offer the caller sends instead
+(rules.offers.send_offer, O-01..O-06: default expiry; Upwork rows from a client, Fiverr
+rows from a seller; a row another rule refuses is a problem like any other).
+
 A dry run does step 2 as well and then rolls back: it checks what only writing checks
 (the creating function's own rules), and writes nothing.
 """
@@ -23,9 +27,10 @@ from models.vocabulary import Role
 from rules import access
 from rules.clock import Clock
 from rules.contracts import create_contract
-from rules.errors import RuleError
+from rules.errors import INPUT, RuleError
 from rules.import_check import ImportedContract, check_rows, write_problem
 from rules.import_rows import Problem, decode, read_rows
+from rules.offers import send_offer
 from rules.store import load_actor, now_of, with_retries
 
 # Who the counterpart is, by the caller's role: a client contracts with a freelancer,
@@ -39,8 +44,9 @@ Progress = Callable[[int, int], None]  # (contracts done, contracts in all)
 @dataclass(frozen=True)
 class Creator:
     """How one checked contract is made: `action` is what the caller must be allowed
-    (rules/access.py), `create(actor, contract, clock)` makes it and returns the row."""
-    action: str
+    (rules/access.py; None: the creating function alone decides, row by row),
+    `create(actor, contract, clock)` makes it and returns the row."""
+    action: str | None
     create: Callable[[Account, ImportedContract, Clock | None], object]
 
 
@@ -51,6 +57,17 @@ def _open_contract(actor: Account, c: ImportedContract, clock: Clock | None):
 
 
 OPEN_CONTRACTS = Creator("create_contract", _open_contract)
+
+
+def _send_offer(actor: Account, c: ImportedContract, clock: Clock | None):
+    if c.end_date is not None:  # an offer has none: refuse rather than drop it silently
+        raise RuleError(INPUT, "An offer has no end date: leave end_date empty.")
+    return send_offer(actor, c.counterpart_id, c.policy, c.title, "", list(c.milestones),
+                      clock=clock)
+
+
+# Clients and Fiverr sellers both send offers: send_offer's O-01 decides for each row.
+SEND_OFFERS = Creator(None, _send_offer)
 
 
 @dataclass(frozen=True)
@@ -73,11 +90,14 @@ def import_contracts(actor: Account | int, data: bytes, *, fmt: str, dry_run: bo
     back in the result, with its line; then nothing was written. A caller who may not
     create at all is refused at once (RuleError), before the file is read."""
     actor = load_actor(actor)
-    access.check(creator.action, actor.id, actor.role)
+    if creator.action is not None:
+        access.check(creator.action, actor.id, actor.role)
+    role = COUNTERPART_ROLE.get(actor.role)
+    if role is None:  # an agent or the system (access.check has refused them for contracts)
+        raise RuleError("O-01", "Only clients and freelancers send offers.")
     text, problems = decode(data)
     rows, found = read_rows(text, fmt)
     problems += found
-    role = COUNTERPART_ROLE[actor.role]
     contracts, found = check_rows(rows, counterparts=counterparts_of(rows, role),
                                   counterpart_role=role, today=now_of(clock).date())
     problems += found

@@ -86,3 +86,43 @@ def test_every_problem_comes_at_once(client, freelancer, clock):
     result = run(client, text, clock)
     assert {p.line for p in result.problems} == {2, 3}
     assert len(result.problems) >= 3
+
+
+# --- --as-offers: rows sent as offers through rules.offers.send_offer (O-01..O-06) -------
+
+def test_O06_rows_become_offers_sent_by_the_caller_through_send_offer(
+        client, freelancer, other_freelancer, clock):
+    from models.deadlines import Deadline
+    from rules.importer import SEND_OFFERS
+    from rules.offers import list_offers
+    result = run(client, HEAD + GOOD, clock, creator=SEND_OFFERS)
+    assert (result.ok, result.contracts, result.milestones) == (True, 2, 3)
+    shop = Contract.get(Contract.title == "Shop rebuild")
+    assert (shop.client_id, shop.freelancer_id, shop.status) == (client.id, freelancer.id,
+                                                                "offered")
+    assert [o.id for o in list_offers(freelancer)] == [shop.id]
+    windows = Deadline.select().where(Deadline.kind == "offer_expiry")
+    assert sorted(w.contract_id for w in windows) == sorted(result.ids)
+    assert {str(w.due_at)[:10] for w in windows} == {"2026-03-16"}  # 14 days after sending
+
+
+def test_O06_a_fiverr_seller_imports_custom_offers_to_buyers(client, freelancer, clock):
+    from rules.importer import SEND_OFFERS
+    rows = "a,Logo,fiverr-offer,ada,,Concepts,150.00,2026-04-01\n"
+    result = run(freelancer, HEAD + rows, clock, creator=SEND_OFFERS)
+    assert result.ok, result.problems
+    logo = Contract.get(Contract.title == "Logo")
+    assert (logo.client_id, logo.freelancer_id, logo.status) == (client.id, freelancer.id,
+                                                                "offered")
+
+
+def test_O01_an_offer_row_its_rules_refuse_is_a_problem_and_nothing_is_written(
+        client, freelancer, clock):
+    from rules.importer import SEND_OFFERS
+    rows = ("a,Logo,upwork,ada,,Concepts,150.00,2026-04-01\n"  # on Upwork the client sends
+            "b,Icons,fiverr-offer,ada,2026-06-01,Set,150.00,2026-04-01\n")  # no end date
+    before = db_state()
+    result = run(freelancer, HEAD + rows, clock, creator=SEND_OFFERS)
+    assert [(p.line, p.rule) for p in result.problems] == [(2, "O-01"), (3, "input")]
+    assert "end date" in result.problems[1].message
+    assert db_state() == before

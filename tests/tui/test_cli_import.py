@@ -67,3 +67,28 @@ def test_ten_thousand_rows_import_in_one_run(cli, client, freelancer, tmp_path):
     assert code == 0, err[-500:]
     assert json.loads(out)["milestones"] == 10_000
     assert Milestone.select().count() == 10_000
+
+
+def test_O06_as_offers_sends_the_file_s_contracts_as_offers(cli, client, freelancer,
+                                                            tmp_path):
+    from datetime import date, timedelta
+
+    from rules.offers import list_offers
+    due = (date.today() + timedelta(days=30)).isoformat()
+    path = tmp_path / "offers.csv"
+    path.write_text(HEAD + f"a,Site,upwork,bo,,Design,300.00,{due}\n"
+                           f"a,Site,upwork,bo,,Build,700.00,{due}\n")
+    code, out, err = cli("ada", "import", "contracts", str(path), "--as-offers")
+    assert (code, out) == (0, "1 contracts, 2 milestones sent as offers.\n"), err
+    [offer] = list_offers(freelancer)
+    assert (offer.title, offer.client_id, offer.status) == ("Site", client.id, "offered")
+    code, out, _ = cli("bo", "offers", "list", "--json")
+    assert [r["contract"] for r in json.loads(out)] == [offer.id]
+    assert json.loads(out)[0]["expires_at"]
+    # Sent as the freelancer, the same Upwork rows are each refused by O-01: nothing written.
+    path.write_text(HEAD + f"b,Shop,upwork,ada,,Design,300.00,{due}\n")
+    cli.bind("bo")  # binding the OS user is a write of its own, before the state is read
+    before = db_state()
+    code, out, err = cli("bo", "import", "contracts", str(path), "--as-offers")
+    assert (code, out) == (2, "") and f"{path}:2" in err and "[O-01]" in err, err
+    assert db_state() == before

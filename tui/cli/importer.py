@@ -1,8 +1,9 @@
-"""`milestones import contracts FILE [--format csv|json] [--dry-run] [--json]`: one row a
-milestone, grouped by its `contract` column, made into contracts through rules/
-(rules/importer.py) as the caller's own account, all or nothing. Every problem is
-printed at once on stderr as FILE:LINE:COLUMN: message [RULE], and then nothing is
-written (exit 2). `milestones import sample` prints a sample file to start from."""
+"""`milestones import contracts FILE [--format csv|json] [--dry-run] [--as-offers] [--json]`:
+one row a milestone, grouped by its `contract` column, made into contracts through rules/
+(rules/importer.py) as the caller's own account, all or nothing; `--as-offers` sends
+each as an offer instead (rules.offers.send_offer; it expires in 14 days, O-06). Every
+problem is printed at once on stderr as FILE:LINE:COLUMN: message [RULE], and then
+nothing is written (exit 2). `milestones import sample` prints a sample file to start from."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +28,9 @@ def register(commands) -> None:
                            help="default: from the file's extension")
     contracts.add_argument("--dry-run", action="store_true",
                            help="check everything, write nothing")
+    contracts.add_argument("--as-offers", action="store_true",
+                           help="send each contract as an offer to its counterpart (it "
+                                "expires in 14 days); end_date must be empty")
     contracts.set_defaults(func=run)
     sample = kinds.add_parser("sample", help="print a sample CSV file to start from")
     sample.set_defaults(func=run_sample)
@@ -40,7 +44,7 @@ def run_sample(args: argparse.Namespace) -> int:
 @refusals
 def run(args: argparse.Namespace) -> int:
     from rules.import_rows import detect_format
-    from rules.importer import import_contracts
+    from rules.importer import OPEN_CONTRACTS, SEND_OFFERS, import_contracts
     fmt = detect_format(args.file, args.format)
     if fmt is None:
         raise CommandLineError(f"{args.file}: say --format csv or --format json (the "
@@ -50,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
             data = handle.read()
     except OSError as exc:
         raise CommandLineError(f"Cannot read {args.file}: {exc.strerror}.") from None
-    result = import_contracts(acting(args), data, fmt=fmt, dry_run=args.dry_run)
+    result = import_contracts(acting(args), data, fmt=fmt, dry_run=args.dry_run,
+                              creator=SEND_OFFERS if args.as_offers else OPEN_CONTRACTS)
     if not result.ok:
         for problem in result.problems:
             print(f"milestones: {problem.render(args.file)}", file=sys.stderr)
@@ -64,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(facts, sys.stdout, indent=2)
         print()
     else:
-        verb = "would be created (dry run: nothing written)" if args.dry_run else "created"
+        made = "sent as offers" if args.as_offers else "created"
+        verb = f"would be {made} (dry run: nothing written)" if args.dry_run else made
         print(f"{result.contracts} contracts, {result.milestones} milestones {verb}.")
     return 0

@@ -1,15 +1,18 @@
-"""Offers from the command line (rules/offers.py, O-01..O-05), as the caller's own
+"""Offers from the command line (rules/offers.py, O-01..O-06), as the caller's own
 account (tui.cli.acting):
 
     milestones offers send --to LOGIN --policy upwork --title TEXT
                            --milestone "Design:250.00:2026-04-01" [--milestone ...]
-                           [--description TEXT]
+                           [--description TEXT] [--expires YYYY-MM-DD|Nd]
     milestones offers accept|decline CONTRACT [--message TEXT]
     milestones offers withdraw CONTRACT
     milestones offers list [--json]
 
 On Upwork the client sends to a freelancer; on Fiverr the seller (freelancer) sends a
-custom offer to a buyer. A refusal is exit 2 with the rule id on stderr; nothing is
+custom offer to a buyer. An offer expires (O-06): by default 14 days after it is sent;
+`--expires 2026-12-20` keeps it open through that day (UTC), `--expires 7d` for 7 days
+from now; at most 90 days. `offers list` shows when each expires (or expired). A refusal
+is exit 2 with the rule id on stderr; nothing is
 written."""
 from __future__ import annotations
 
@@ -33,6 +36,10 @@ def register(commands) -> None:
                       help="upwork, upwork-hourly… or fiverr-gig, fiverr-offer")
     send.add_argument("--title", required=True)
     send.add_argument("--description", default="")
+    send.add_argument("--expires", type=expires_spec, metavar="DATE|Nd",
+                      help="when the offer expires unanswered: a date YYYY-MM-DD (open "
+                           "through that day, UTC) or a number of days, e.g. 7d "
+                           "(default 14d, at most 90d)")
     send.add_argument("--milestone", action="append", required=True, metavar="T:A:D",
                       help="TITLE:AMOUNT:DUE, e.g. \"Design:250.00:2026-04-01\" (repeat "
                            "it for each milestone, in order; the title may hold colons)")
@@ -67,19 +74,40 @@ def milestone_spec(text: str) -> tuple[str, int, dt.date | None]:
     return title, parse_money(amount), day
 
 
+def expires_spec(text: str) -> dt.date | dt.timedelta:
+    """"2026-12-20" -> that date; "7d" -> 7 days. The rules check the range (O-06)."""
+    value = text.strip().lower()
+    if value.endswith("d") and value[:-1].isdigit():
+        return dt.timedelta(days=int(value[:-1]))
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is neither a date (YYYY-MM-DD) nor a "
+                                         "number of days (e.g. 7d)") from None
+
+
+def iso_utc(at) -> str | None:
+    """ISO 8601 in UTC, e.g. 2026-12-21T00:00:00+00:00; None for none."""
+    return at.to("UTC").isoformat() if at is not None else None
+
+
 def facts(c) -> dict:
     return {"contract": c.id, "title": c.title, "policy": c.policy, "status": c.status}
 
 
 @refusals
 def run_send(args: argparse.Namespace) -> int:
-    from rules.offers import send_offer
+    from rules.offers import expiries, send_offer
     plan = [milestone_spec(m) for m in args.milestone]
-    c = send_offer(acting(args), args.to, args.policy, args.title, args.description, plan)
+    c = send_offer(acting(args), args.to, args.policy, args.title, args.description, plan,
+                   args.expires)
     total = sum(amount for _, amount, _ in plan)
+    expiry = expiries([c.id]).get(c.id)
     return done(args, f"Offer #{c.id} “{c.title}” sent to {args.to}: {len(plan)} "
-                      f"milestone{'s' if len(plan) != 1 else ''}, {money(total)['amount']}.",
-                {**facts(c), "milestones": len(plan), "total": money(total)})
+                      f"milestone{'s' if len(plan) != 1 else ''}, {money(total)['amount']}; "
+                      f"it expires {_shown(expiry)} UTC.",
+                {**facts(c), "milestones": len(plan), "total": money(total),
+                 "expires_at": iso_utc(expiry)})
 
 
 @refusals
@@ -108,14 +136,22 @@ def run_list(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from rules.offers import list_offers, sender_of
+    from rules.offers import expiries, list_offers, sender_of
     actor = acting(args)
-    rows = [{**facts(c), "sent": sender_of(c) == actor.id} for c in list_offers(actor)]
+    offers = list_offers(actor)
+    expiry = expiries([c.id for c in offers])
+    rows = [{**facts(c), "sent": sender_of(c) == actor.id,
+             "expires_at": iso_utc(expiry.get(c.id))} for c in offers]
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
         print()
         return 0
-    print(plain_table(["#", "Title", "Policy", "Status", "Sent/received"],
+    print(plain_table(["#", "Title", "Policy", "Status", "Sent/received", "Expires (UTC)"],
                       [[r["contract"], r["title"], r["policy"], r["status"],
-                        "sent" if r["sent"] else "received"] for r in rows]))
+                        "sent" if r["sent"] else "received",
+                        _shown(expiry.get(r["contract"]))] for r in rows]))
     return 0
+
+
+def _shown(at) -> str:
+    return at.to("UTC").format("YYYY-MM-DD HH:mm") if at is not None else "never"
