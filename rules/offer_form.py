@@ -20,6 +20,7 @@ from rules.contracts import plan_drafts
 from rules.offers import sender_of, sender_role
 from rules.plan import AddMilestone, PlanContext
 from rules.policy import POLICIES, Policy
+from rules.errors import RuleError
 from rules.store import load_actor, load_contract
 from rules.validation import check_search
 
@@ -85,3 +86,19 @@ def offer_terms(actor: Account, contract_id: int) -> OfferTerms:
     return OfferTerms(contract_id=c.id, sent_by_actor=actor.id == sender_of(c),
                       description=str(details.get("description") or ""),
                       sent_at=arrow.get(sent.occurred_at) if sent is not None else None)
+
+
+def parse_expiry(text: str) -> dt.date | dt.timedelta | None:
+    """O-06 as typed: "" for the default (14 days), "7", "7d" or "7 days" for that many
+    days, "2026-12-20" for the end of that day (UTC). The range is `expiry_of`'s."""
+    value = check_search(text, "The expiry").strip().lower()
+    if not value:
+        return None
+    days = value.removesuffix("days").removesuffix("day").removesuffix("d").strip()
+    if days.isascii() and days.isdigit():
+        return dt.timedelta(days=int(days))
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RuleError("O-06", f"“{text.strip()}” is neither a number of days (7d) nor "
+                                "a date (YYYY-MM-DD).") from None

@@ -8,6 +8,7 @@ from textual.widgets import Input, Select, Static
 
 from models.contracts import Contract
 from models.milestones import Milestone
+from rules.offers import expiries
 from state_helpers import db_state
 from tui_helpers import press, shown, text_of, wait_for
 from tui.screens.contract import ContractScreen
@@ -24,12 +25,18 @@ async def type_into(pilot, field_id: str, text: str) -> None:
     await press(pilot)
 
 
-async def add_milestone(pilot, title: str, due: str, amount: str) -> None:
+async def add_milestone(pilot, title: str, due: str, amount: str, *, typed=False) -> None:
+    """Through the manager's form; `typed` key by key, otherwise each field set whole
+    (the same Input.Changed checks, a fraction of the keys)."""
     pilot.app.screen.query_one("#offer-plan").focus()
     await press(pilot, "a")
     form = pilot.app.screen
     assert isinstance(form, MilestoneForm)
-    await pilot.press(*title, "tab", "tab", *due, "tab", *amount)
+    if typed:
+        await pilot.press(*title, "tab", "tab", *due, "tab", *amount)
+    else:
+        for name, value in (("title", title), ("due_date", due), ("amount_cents", amount)):
+            form.query_one(f"#field-{name}", Input).value = value
     await press(pilot, "enter")
     assert isinstance(pilot.app.screen, OfferForm)
 
@@ -53,7 +60,7 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
         policies = [label for label, _ in form.query_one("#offer-policy", Select)._options]
         assert policies == ["Upwork fixed price", "Upwork compliance (WPP)"]  # a client's
         await type_into(pilot, "#offer-title", "Landing page")
-        await add_milestone(pilot, "Design", "2026-04-01", "300")
+        await add_milestone(pilot, "Design", "2026-04-01", "300", typed=True)
         await add_milestone(pilot, "Build", "2026-04-20", "700")
         assert "2 milestones, $1,000.00 in all" in status_line(pilot)
         await press(pilot, "f2")
@@ -109,7 +116,8 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
     assert first.status == "funded"
 
 
-def test_O01_F01_F02_a_fiverr_offer_refuses_its_limits_in_the_form(make_app, world, drive):
+def test_O01_F01_F02_O06_a_fiverr_offer_refuses_its_limits_in_the_form(make_app, world, drive,
+                                                                        app_clock):
     async def bo_writes(pilot):
         await press(pilot, "N")
         form = pilot.app.screen
@@ -129,15 +137,25 @@ def test_O01_F01_F02_a_fiverr_offer_refuses_its_limits_in_the_form(make_app, wor
         assert "(F-02)" in status_line(pilot)  # six on a Gig order: at most 5
         await press(pilot, "f2")
         assert db_state() == before
-        # The sixth goes, and the total is over $100: it sends.
+        # The sixth goes, and the total is over $100; the expiry is read as typed (O-06).
         await press(pilot, "d")
         assert "5 milestones, $200.00 in all" in status_line(pilot)
+        hint = form.query_one("#offer-expires-hint", Static)
+        assert "(in 14 days)" in text_of(hint)  # the default
+        await type_into(pilot, "#offer-expires", "100")
+        assert "An offer expires at most 90 days after it is sent." in text_of(hint)
+        await press(pilot, "f2")
+        assert db_state() == before
+        form.query_one("#offer-expires", Input).value = "7d"
+        await press(pilot)
+        assert "(in 7 days)" in text_of(hint)
         await press(pilot, "f2")
         assert not isinstance(pilot.app.screen, OfferForm)
 
     drive(make_app(world.bo), bo_writes)
     [offer] = offers()
     assert offer.policy == "fiverr-gig" and offer.client_id == world.ada.id
+    assert expiries([offer.id])[offer.id] == app_clock.now().shift(days=7)
 
     async def ada_accepts(pilot):
         table = pilot.app.screen.query_one("#contracts")

@@ -75,15 +75,18 @@ def milestone_spec(text: str) -> tuple[str, int, dt.date | None]:
 
 
 def expires_spec(text: str) -> dt.date | dt.timedelta:
-    """"2026-12-20" -> that date; "7d" -> 7 days. The rules check the range (O-06)."""
-    value = text.strip().lower()
-    if value.endswith("d") and value[:-1].isdigit():
-        return dt.timedelta(days=int(value[:-1]))
+    """"2026-12-20" -> that date; "7d" -> 7 days (rules.offer_form.parse_expiry, as the
+    TUI's form reads it). The rules check the range (O-06)."""
+    from rules.errors import RuleError
+    from rules.offer_form import parse_expiry
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}” is neither a date (YYYY-MM-DD) nor a "
-                                         "number of days (e.g. 7d)") from None
+        value = parse_expiry(text)
+    except RuleError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if value is None:
+        raise argparse.ArgumentTypeError("an empty expiry: leave --expires out for the "
+                                         "default (14 days)")
+    return value
 
 
 def iso_utc(at) -> str | None:

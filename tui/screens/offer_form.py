@@ -6,7 +6,8 @@ login or name, with completion from the accounts of the receiving role. The mile
 are added with the manager's own form (tui/screens/milestone_form.py, every field
 checked as typed by the rule that checks it on save), and the plan as a whole is checked
 as it changes by the same function `send_offer` calls (F-01's total, F-02's count), so
-a limit is refused in the form, before anything is sent. f2 sends; a refusal stays on
+a limit is refused in the form, before anything is sent. The expiry (O-06) is read as
+typed too, and says when. f2 sends; a refusal stays on
 the form with everything typed.
 """
 from __future__ import annotations
@@ -26,14 +27,15 @@ from rules.errors import RuleError
 from rules.money import format_money
 from rules.offer_form import (
     check_offer_plan,
+    parse_expiry,
     plan_context,
     receivers,
     sendable_policies,
 )
-from rules.offers import send_offer
+from rules.offers import expiry_of, send_offer
 from rules.plan import AddMilestone
 from tui.commands import command
-from tui.format import date_text
+from tui.format import countdown, date_text, local_time
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.dialogs.base import refusal_text
@@ -112,6 +114,11 @@ class OfferForm(BaseScreen):
             with Horizontal(classes="field-row"):
                 yield Label("Description", classes="field-label")
                 yield PlainInput(placeholder="optional", compact=True, id="offer-description")
+            with Horizontal(classes="field-row"):
+                yield Label("Expires in", classes="field-label")
+                yield PlainInput(placeholder="14 days; or 7d, or a date YYYY-MM-DD",
+                                 compact=True, id="offer-expires")
+            yield Static("", id="offer-expires-hint", classes="field-hint")
             yield Label("Milestones", classes="section")
             yield ListTable(id="offer-plan", cursor_type="row")
             yield Static("", id="offer-status")
@@ -125,6 +132,7 @@ class OfferForm(BaseScreen):
             field.cursor_blink = blink
         self.query_one("#offer-to", Input).focus()
         self._show_plan()
+        self._check_expiry()
 
     # --- the receiver ------------------------------------------------------------------
 
@@ -164,6 +172,24 @@ class OfferForm(BaseScreen):
         else:
             words = ""
         hint.update(Content(words))
+
+    # --- the expiry (O-06) -------------------------------------------------------------
+
+    @on(Input.Changed, "#offer-expires")
+    def _check_expiry(self) -> bool:
+        """What the expiry field says, as send_offer will read it; False if refused."""
+        hint = self.query_one("#offer-expires-hint", Static)
+        now = self.app.clock.now()
+        try:
+            due = expiry_of(parse_expiry(self.query_one("#offer-expires", Input).value), now)
+        except RuleError as exc:
+            hint.update(Content(refusal_text(exc)))
+            hint.set_class(True, "-error")
+            return False
+        hint.update(f"Unanswered, it expires {local_time(due, self.app.actor.timezone)} "
+                    f"({countdown(due, now)}).")
+        hint.set_class(False, "-error")
+        return True
 
     # --- the plan ----------------------------------------------------------------------
 
@@ -258,21 +284,22 @@ class OfferForm(BaseScreen):
             status.set_class(True, "-error")
             self.query_one("#offer-to", Input).focus()
             return
-        if not self._check_plan():
+        if not self._check_plan() or not self._check_expiry():
             return
         self._sending = True
         status.update("Sending…")
         status.set_class(False, "-error")
         title = self.query_one("#offer-title", Input).value
         text = self.query_one("#offer-description", Input).value
-        self._send(self.receiver, self.policy, title, text, list(self.plan))
+        expires = parse_expiry(self.query_one("#offer-expires", Input).value)
+        self._send(self.receiver, self.policy, title, text, list(self.plan), expires)
 
     @db_work("offer-send")
     def _send(self, receiver: str, policy: str, title: str, text: str,
-              plan: list[AddMilestone]) -> None:
+              plan: list[AddMilestone], expires) -> None:
         try:
             contract = send_offer(self.app.actor, receiver, policy, title, text, plan,
-                                  clock=self.app.clock)
+                                  expires, clock=self.app.clock)
         except RuleError as exc:
             self.app.call_from_thread(self._refused, refusal_text(exc))
             return
