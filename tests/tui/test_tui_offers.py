@@ -41,6 +41,16 @@ async def add_milestone(pilot, title: str, due: str, amount: str, *, typed=False
     assert isinstance(pilot.app.screen, OfferForm)
 
 
+async def open_row(pilot, title: str) -> str:
+    """Enter on the list's row of `title`; what that row said."""
+    table = pilot.app.screen.query_one("#contracts")
+    row = next(i for i, s in enumerate(table.summaries) if s.title == title)
+    said = str(table.get_row_at(row))
+    table.move_cursor(row=row)
+    await press(pilot, "enter")
+    return said
+
+
 def status_line(pilot) -> str:
     return text_of(pilot.app.screen.query_one("#offer-status", Static))
 
@@ -77,12 +87,7 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
                                                 ("Build", 700_00, "planned")]
 
     async def bo_accepts(pilot):
-        table = pilot.app.screen.query_one("#contracts")
-        row = next(i for i in range(table.row_count)
-                   if "Landing page" in str(table.get_row_at(i)))
-        assert "offer received" in str(table.get_row_at(row))
-        table.move_cursor(row=row)
-        await press(pilot, "enter")
+        assert "offer received" in await open_row(pilot, "Landing page")
         view = pilot.app.screen
         assert isinstance(view, OfferScreen)
         assert "From Ada Client to Bo Freelancer (you)" in shown(view)
@@ -100,11 +105,7 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
     assert Contract.get_by_id(offer.id).status == "open"
 
     async def ada_funds(pilot):
-        table = pilot.app.screen.query_one("#contracts")
-        row = next(i for i in range(table.row_count)
-                   if "Landing page" in str(table.get_row_at(i)))
-        table.move_cursor(row=row)
-        await press(pilot, "enter")
+        await open_row(pilot, "Landing page")
         assert isinstance(pilot.app.screen, ContractScreen)
         await pilot.press("f")
         dialog = await wait_for(pilot, ReadBackDialog)
@@ -158,11 +159,7 @@ def test_O01_F01_F02_O06_a_fiverr_offer_refuses_its_limits_in_the_form(make_app,
     assert expiries([offer.id])[offer.id] == app_clock.now().shift(days=7)
 
     async def ada_accepts(pilot):
-        table = pilot.app.screen.query_one("#contracts")
-        row = next(i for i in range(table.row_count)
-                   if "Landing page" in str(table.get_row_at(i)))
-        table.move_cursor(row=row)
-        await press(pilot, "enter")
+        await open_row(pilot, "Landing page")
         await pilot.press("a")
         dialog = await wait_for(pilot, MessageDialog)
         assert "charged now: $40.00 into escrow (F-04)" in shown(dialog)
@@ -184,7 +181,7 @@ def test_O03_O04_decline_and_withdraw_and_support_only_reads(make_app, world, dr
     async def open_offer(pilot, contract_id):
         table = pilot.app.screen.query_one("#contracts")
         table.move_cursor(row=next(i for i, s in enumerate(table.summaries)
-                                   if s.id == contract_id))
+                                   if s.id == contract_id))  # two of the same title
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, OfferScreen)
 
