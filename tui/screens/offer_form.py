@@ -186,8 +186,8 @@ class OfferForm(BaseScreen):
             hint.update(Content(refusal_text(exc)))
             hint.set_class(True, "-error")
             return False
-        hint.update(f"Unanswered, it expires {local_time(due, self.app.actor.timezone)} "
-                    f"({countdown(due, now)}).")
+        when = local_time(due, self.app.actor.timezone)
+        hint.update(Content(f"Unanswered, it expires {when} ({countdown(due, now)})."))
         hint.set_class(False, "-error")
         return True
 

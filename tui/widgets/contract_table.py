@@ -28,15 +28,8 @@ from textual.coordinate import Coordinate
 from textual.widgets.data_table import ColumnKey
 
 from rules.queries import ContractSummary
-from tui.format import (
-    clip,
-    countdown,
-    deadline_text,
-    format_money,
-    money_pair,
-    policy_short,
-    status_text,
-)
+from tui.format import (clip, countdown, deadline_text, format_money, money_pair,
+                        policy_short, status_text)
 from tui.widgets.list_keys import ListTable
 from tui.safe_text import shown
 
@@ -82,9 +75,8 @@ def text_of(summary: ContractSummary, key: str, now: arrow.Arrow, *, wide: bool)
     if key == "policy":
         return policy_short(summary.policy)
     if key == "status":
-        if summary.status == "offered" and summary.offer:  # its parties: which side
-            return f"offer {summary.offer}"
-        return status_text(summary.status)
+        offer = summary.status == "offered" and summary.offer  # its parties: which side
+        return f"offer {summary.offer}" if offer else status_text(summary.status)
     if key == "current":
         if not summary.current_title:
             return "—"
@@ -130,8 +122,7 @@ class Longest:
 
     def _add_deadline(self, s: ContractSummary, now: arrow.Arrow) -> None:
         if s.next_deadline_at is None:
-            narrow = 1  # "—"
-            wide = 1
+            narrow = wide = 1  # "—"
         else:
             narrow = len(countdown(s.next_deadline_at, now))
             wide = narrow + 1 + len(deadline_text(s.next_deadline_kind))
@@ -163,9 +154,8 @@ def fit(width: int, longest: Longest, *, sort: tuple[str, bool] | None = None) -
     Fixed columns are as wide as their longest cell. The flexible ones share the room
     left by weight, but a column never takes more than its longest cell needs while
     another still lacks room (so a short name is shown whole next to a long title).
-    When long amounts or countdowns leave too little room, optional columns give way,
-    rather than cut the title below TITLE_COMFORT: it is what a reader looks for. The sorted
-    column's label carries the sort's arrow, and is never cut."""
+    Optional columns give way before the title (what a reader looks for) is cut below
+    TITLE_COMFORT. The sorted column's label carries the sort's arrow, never cut."""
     wide = width >= WIDE_FROM
 
     def need(c: Column) -> int:
