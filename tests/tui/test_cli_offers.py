@@ -36,9 +36,10 @@ def test_O01_O03_an_upwork_offer_is_sent_accepted_and_funded(cli, client, freela
 def test_O01_F04_a_fiverr_custom_offer_charges_its_first_milestone_on_accept(
         cli, client, freelancer):
     code, out, err = cli("bo", "offers", "send", "--to", "ada", "--policy", "fiverr-offer",
-                         "--title", "Logo", "--milestone", f"Concepts:120.00:{DUE}", "--json")
+                         "--title", "Logo", "--milestone", f"Concepts:1200.00:{DUE}")
     assert code == 0, err
-    offer = json.loads(out)["contract"]
+    assert "“Logo” sent to ada: 1 milestone, $1,200.00; it expires " in out  # for people
+    offer = int(out.split("#")[1].split()[0])
     code, out, err = cli("ada", "offers", "accept", str(offer))
     assert code == 0 and "the contract is open" in out, err
     assert Milestone.get(Milestone.contract == offer).status == "funded"

@@ -8,7 +8,7 @@ from textual.widgets import Input, Select, Static
 
 from models.contracts import Contract
 from models.milestones import Milestone
-from rules.offers import expiries
+from rules.offers import expiries, send_offer
 from state_helpers import db_state
 from tui_helpers import press, shown, text_of, wait_for
 from tui.screens.contract import ContractScreen
@@ -75,8 +75,10 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
         assert "2 milestones, $1,000.00 in all" in status_line(pilot)
         await press(pilot, "f2")
         assert not isinstance(pilot.app.screen, OfferForm)
-        assert "offer sent" in str(pilot.app.screen.query_one("#contracts").get_row_at(
-            pilot.app.screen.query_one("#contracts").row_count - 1))
+        await press(pilot)
+        table = pilot.app.screen.query_one("#contracts")
+        assert table.cursor_row == table.row_count - 1  # on the offer just sent
+        assert "offer sent" in str(table.get_row_at(table.cursor_row))
 
     drive(make_app(world.ada), ada_sends)
     [offer] = offers()
@@ -115,6 +117,26 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
     drive(make_app(world.ada), ada_funds)
     first = Milestone.get((Milestone.contract == offer.id) & (Milestone.position == 1))
     assert first.status == "funded"
+
+
+def test_the_cursor_goes_to_an_offer_just_sent_on_a_later_page(make_app, world, drive, clock,
+                                                                monkeypatch):
+    """Pages of 2 rows at 80x10: the offer is the 4th contract, read two pages on."""
+    from tui.screens import contract_list, contract_reads
+    monkeypatch.setattr(contract_reads, "PAGE_SIZE", 2)
+    monkeypatch.setattr(contract_list, "MORE_WHEN_WITHIN", 1)
+
+    async def ada_sends(pilot):
+        table = pilot.app.screen.query_one("#contracts")
+        assert len(table.summaries) == 2 and table.cursor_row == 0
+        await press(pilot, "N")
+        offer = send_offer(world.ada, "bo", "upwork", "Later page", "",
+                           [("Design", 300_00, None)], clock=clock)
+        pilot.app.screen.dismiss(offer.id)  # what the form answers once it has sent
+        await press(pilot)
+        assert table.summaries[table.cursor_row].id == offer.id
+
+    drive(make_app(world.ada), ada_sends, size=(80, 10))
 
 
 def test_O01_F01_F02_O06_a_fiverr_offer_refuses_its_limits_in_the_form(make_app, world, drive,

@@ -100,6 +100,7 @@ def facts(c) -> dict:
 
 @refusals
 def run_send(args: argparse.Namespace) -> int:
+    from rules.money import format_money
     from rules.offers import expiries, send_offer
     plan = [milestone_spec(m) for m in args.milestone]
     c = send_offer(acting(args), args.to, args.policy, args.title, args.description, plan,
@@ -107,7 +108,7 @@ def run_send(args: argparse.Namespace) -> int:
     total = sum(amount for _, amount, _ in plan)
     expiry = expiries([c.id]).get(c.id)
     return done(args, f"Offer #{c.id} “{c.title}” sent to {args.to}: {len(plan)} "
-                      f"milestone{'s' if len(plan) != 1 else ''}, {money(total)['amount']}; "
+                      f"milestone{'s' if len(plan) != 1 else ''}, {format_money(total)}; "
                       f"it expires {_shown(expiry)} UTC.",
                 {**facts(c), "milestones": len(plan), "total": money(total),
                  "expires_at": iso_utc(expiry)})

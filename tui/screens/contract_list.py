@@ -50,8 +50,6 @@ SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, 
                         "status, overdue or closing window; open one with its audit trail.")
 
 
-
-
 # Offers open on a screen of their own (tui/screens/offer_view.py), the rest in the room.
 OFFER_STATES = frozenset({"offered", "declined", "withdrawn", "expired"})
 NEW_OFFER_HELP = ("Write an offer: the receiver, the policy, the milestones (Upwork: "
@@ -105,6 +103,7 @@ class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
         self._totals_due = False  # the panel is to be drawn after the next frame
         self._submitting = False       # enter left the filter; its text is being read
         self._open_when_shown = False  # enter came before the rows it was typed for
+        self._select_when_shown: int | None = None  # an offer just sent: its row
         self._query: tuple[Account, str, str, bool] | None = None
 
     def compose(self) -> ComposeResult:
@@ -184,6 +183,8 @@ class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
                         sort=sort)
         if message.first or message.total is not None:
             self._show_state()  # a further page changes neither the count nor the keys
+        if self._select_when_shown is not None and self._find_selected():
+            return  # a further page is read for it
         if message.first and self._open_when_shown and not self._rows_pending():
             self._open_when_shown = False
             self.action_open_contract()
@@ -350,7 +351,8 @@ class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
         def sent(contract_id: int | None) -> None:
             if contract_id is not None:
                 self.app.notify(f"Offer #{contract_id} sent.", timeout=6, markup=False)
-                self.reload()  # the new row, with the rest in their order
+                self._select_when_shown = contract_id
+                self.reload()  # the new row, with the rest in their order, and on it
         self.app.push_screen(OfferForm(), sent)
 
     def action_export(self) -> None:

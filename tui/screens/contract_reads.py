@@ -16,6 +16,19 @@ from tui.workers import db_work
 class ContractReads:
     """Mixin of ContractListScreen: its workers."""
 
+    def _find_selected(self) -> bool:
+        """The cursor on the row of `_select_when_shown` (an offer just sent), reading
+        the pages before it until it comes. True while a further page is read for it."""
+        wanted = self._select_when_shown
+        at = next((i for i, s in enumerate(self.table.summaries) if s.id == wanted), None)
+        if at is None and len(self.table.summaries) < self._total:
+            self._load_more()
+            return True
+        self._select_when_shown = None
+        if at is not None:
+            self.table.move_cursor(row=at)
+        return False
+
     @db_work("contracts")
     def _load_first(self, generation: int, actor: Account, search: str, sort: str,
                     descending: bool) -> None:
