@@ -10,35 +10,13 @@ from models.contracts import Contract
 from models.milestones import Milestone
 from rules.offers import expiries, send_offer
 from state_helpers import db_state
+from offer_helpers import add_milestone, type_into
 from tui_helpers import press, shown, text_of, wait_for
 from tui.screens.contract import ContractScreen
 from tui.screens.dialogs.confirm import ReadBackDialog
-from tui.screens.milestone_form import ConfirmDialog, MessageDialog, MilestoneForm
+from tui.screens.milestone_form import ConfirmDialog, MessageDialog
 from tui.screens.offer_form import OfferForm
 from tui.screens.offer_view import OfferScreen
-
-
-async def type_into(pilot, field_id: str, text: str) -> None:
-    field = pilot.app.screen.query_one(field_id, Input)
-    field.focus()
-    await pilot.press(*text)
-    await press(pilot)
-
-
-async def add_milestone(pilot, title: str, due: str, amount: str, *, typed=False) -> None:
-    """Through the manager's form; `typed` key by key, otherwise each field set whole
-    (the same Input.Changed checks, a fraction of the keys)."""
-    pilot.app.screen.query_one("#offer-plan").focus()
-    await press(pilot, "a")
-    form = pilot.app.screen
-    assert isinstance(form, MilestoneForm)
-    if typed:
-        await pilot.press(*title, "tab", "tab", *due, "tab", *amount)
-    else:
-        for name, value in (("title", title), ("due_date", due), ("amount_cents", amount)):
-            form.query_one(f"#field-{name}", Input).value = value
-    await press(pilot, "enter")
-    assert isinstance(pilot.app.screen, OfferForm)
 
 
 async def open_row(pilot, title: str) -> str:
@@ -94,6 +72,7 @@ def test_O01_O03_ada_offers_bo_a_contract_bo_accepts_it_and_ada_funds_m1(make_ap
         assert isinstance(view, OfferScreen)
         assert "From Ada Client to Bo Freelancer (you)" in shown(view)
         assert "2 milestones, $1,000.00 in all" in shown(view)
+        assert "Unanswered, it expires " in shown(view)  # O-06, with its countdown
         await pilot.press("w")  # the sender's key: not the receiver's
         await press(pilot)
         assert isinstance(pilot.app.screen, OfferScreen)

@@ -127,7 +127,11 @@ class OfferScreen(BaseScreen):
         self.query_one(MilestoneTable).show(d.milestones, self.app.clock.now(),
                                             platform=get_policy(d.policy).platform)
         now = self.app.clock.now()
-        lines = [f"{deadline_text(x.kind)} {countdown(x.due_at, now)}" for x in d.deadlines]
+        zone = self.app.actor.timezone
+        lines = [f"Unanswered, it expires {local_time(x.due_at, zone)} "  # as the form said
+                 f"({countdown(x.due_at, now)})." if x.kind == "offer_expiry"
+                 else f"{deadline_text(x.kind)} {countdown(x.due_at, now)}"
+                 for x in d.deadlines]
         self.query_one("#offer-deadlines", Static).update(Content("\n".join(lines)))
         self.refresh_bindings()
 
