@@ -68,5 +68,3 @@ def project_funds(contract_id: int) -> int:
     return balance(A.PROJECT_FUNDS, contract_id=contract_id)
 
 
-def released_to_freelancer(contract_id: int) -> int:
-    return balance(A.FREELANCER, contract_id=contract_id)

@@ -95,9 +95,11 @@ def test_G03_ending_closes_open_windows(make_contract, client, freelancer, clock
     release(client, first.id, clock=clock)
     assert Deadline.select().where((Deadline.contract == contract.id)
                                    & (Deadline.status == "open")).count() == 1  # start_next
+    clock.advance(hours=2)
     end_contract(client, contract.id, clock=clock)
-    assert Deadline.select().where((Deadline.contract == contract.id)
-                                   & (Deadline.status == "open")).count() == 0
+    assert [(d.kind, d.status, d.closed_at) for d in Deadline.select().where(
+        (Deadline.contract == contract.id) & (Deadline.kind == "start_next"))] == [
+        ("start_next", "closed", clock.now().naive)]  # closed when it ended
 
 
 def test_G03_an_ended_contract_takes_no_more_changes(make_contract, client, freelancer, clock,
@@ -153,11 +155,13 @@ def test_U05_fee_charged_once_and_returned_when_nothing_was_released(
     invariants()
 
 
-def test_U05_fee_kept_when_something_was_released(make_contract, client, clock, invariants):
+@pytest.mark.parametrize("paid", [None, 1], ids=["in-full", "one-cent"])
+def test_U05_fee_kept_when_something_was_released(make_contract, client, clock, invariants,
+                                                  paid):
     contract = make_contract()
     first, _ = milestones(contract)
     fund_next_milestone(client, contract.id, clock=clock)
-    release(client, first.id, clock=clock)
+    release(client, first.id, paid, clock=clock)  # a cent released is something released
     money = end_contract(client, contract.id, clock=clock)
     assert money["initiation_fee_returned_cents"] == 0
     assert fees(contract) == FEE
@@ -245,3 +249,57 @@ def test_G04_feedback_after_a_support_cancellation(make_contract, agent, client,
     contract = make_contract("fiverr-offer")
     cancel_order(agent, contract.id, "Buyer's request", clock=clock)
     assert leave_feedback(client, contract.id, 2, "Did not work out", clock=clock).stars == 2
+
+
+def test_G03_U05_ending_one_contract_moves_only_its_own_money_and_rows(
+        make_contract, client, freelancer, clock, invariants):
+    """Three contracts with money of their own; ending two of them returns each one's
+    project funds and fee, writes its transfers (kind, actor, time, once-key), cancels
+    its future milestones and pending proposal, at the time it ended, leaving the third as
+    it was (the windows it closes: test_G03_ending_closes_open_windows)."""
+    from models.change_requests import ChangeRequest
+    from models.contracts import Contract
+    from models.ledger import LedgerTransfer
+    from rules.change_requests import propose_milestone_changes
+    from rules.plan import DeleteMilestone
+
+    def leftover(amounts):
+        c = make_contract(amounts=amounts)
+        first = milestones(c)[0]
+        fund_next_milestone(client, c.id, clock=clock)
+        release(client, first.id, first.amount_cents - 7000, clock=clock)  # $70.00 left
+        return c
+    partly_paid, bystander = leftover((25000, 50000)), leftover((30000, 40000))
+    never_paid = make_contract()
+    fund_next_milestone(client, never_paid.id, clock=clock)
+    agree_refund(freelancer, request_refund(client, milestones(never_paid)[0].id,
+                                            clock=clock).id, clock=clock)
+    proposal = propose_milestone_changes(freelancer, partly_paid.id,
+                                         [DeleteMilestone(milestones(partly_paid)[1].id)],
+                                         "Less to do", clock=clock)
+    clock.advance(hours=3)
+    at = clock.now().naive
+    untouched = (project_funds(bystander.id), fees(bystander), milestones(bystander))
+
+    assert end_contract(client, partly_paid.id, clock=clock) == {
+        "project_funds_returned_cents": 7000, "initiation_fee_returned_cents": 0,
+        "milestones_closed": 1}
+    assert end_contract(client, never_paid.id, clock=clock) == {
+        "project_funds_returned_cents": 0, "initiation_fee_returned_cents": FEE,
+        "milestones_closed": 1}
+
+    def transfers(c):
+        return [(t.kind, t.milestone_id, t.actor_id, t.created_at, t.once_key)
+                for t in LedgerTransfer.select().where((LedgerTransfer.contract == c.id)
+                                                       & (LedgerTransfer.created_at == at))]
+    assert transfers(partly_paid) == [("project_funds_refund", None, client.id, at, None)]
+    assert transfers(never_paid) == [
+        ("initiation_fee_refund", None, client.id, at, f"c:{never_paid.id}:initiation_fee_refund")]
+    for c in (partly_paid, never_paid):
+        stored = Contract.get_by_id(c.id)
+        assert (stored.status, stored.ended_at) == ("ended", at)
+        assert [(m.status, m.finished_at) for m in milestones(c)][1] == ("cancelled", at)
+    stored = ChangeRequest.get_by_id(proposal.id)
+    assert (stored.status, stored.answered_at) == ("cancelled", at)
+    assert (project_funds(bystander.id), fees(bystander), milestones(bystander)) == untouched
+    invariants()

@@ -223,7 +223,7 @@ def test_F05_unanswered_delivery_completes_the_order_after_8_days(world, clock, 
     assert d.due_at - d.opened_at == dt.timedelta(hours=8 * 24)  # G-08
     applied = check_boundary(clock, d, due)
 
-    assert "$60.00" in applied.summary
+    assert applied.summary == f"“{contract.title}” marked completed: $60.00 paid for the delivery"
     contract = Contract.get_by_id(contract.id)
     assert contract.status == "completed" and contract.ended_at == due.naive
     assert milestone_statuses(contract) == [(1, "released"), (2, "cancelled"), (3, "cancelled")]

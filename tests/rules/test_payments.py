@@ -382,3 +382,22 @@ def test_U25_release_event_carries_the_amounts(funded, client, freelancer, clock
     assert json.loads(ev.details) == {"released_cents": 30000, "bonus_cents": 0,
                                       "to_project_funds_cents": 0, "extra_charged_cents": 5000}
     assert "$300.00" in ev.summary and "$50.00 more was charged" in ev.summary
+
+
+@pytest.mark.parametrize("status,expected", [
+    ("planned", ("U-03", "“Logo” is not funded yet: it must be funded before it can be "
+                         "released.")),
+    ("refund_requested", ("U-29", "“Logo” has an open refund request (refund requested): "
+                                  "it must be settled before it can be released.")),
+    ("in_support", ("U-29", "“Logo” has an open refund request (in support): it must be "
+                            "settled before it can be released.")),
+    ("refunded", ("conflict", "“Logo” was already refunded; it cannot be released.")),
+    ("changes_requested", ("U-17", "“Logo” is changes requested; it cannot be released "
+                                   "now.")),
+])
+def test_a_milestone_in_the_wrong_state_is_refused_in_words(status, expected):
+    """rules.payments.refuse_state: the rule of each state, the status as words."""
+    from models.milestones import Milestone
+    from rules.payments import refuse_state
+    error = refuse_state(Milestone(title="Logo", status=status), "released")
+    assert (error.rule_id, error.message) == expected

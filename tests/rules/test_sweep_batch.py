@@ -157,14 +157,22 @@ def test_G09_batched_and_one_by_one_sweeps_write_the_same_rows(
         make_contract, client, freelancer, clock, monkeypatch):
     build_world(Builder(make_contract, client, freelancer, clock))
     before = rows_by_table()
-    used = []
+    used, took = [], []
     real = deadlines.release_run
-    monkeypatch.setattr(deadlines, "release_run",
-                        lambda *a: used.append(len(a[1])) or real(*a))
+
+    def counted(*a):
+        used.append(len(a[1]))
+        done, n = real(*a)
+        took.append(n)  # only if it returned: a batch that raised fell back one by one
+        return done, n
+    monkeypatch.setattr(deadlines, "release_run", counted)
     batched_state, batched_applied = swept(clock, SWEEPS, batched=True)
     assert rows_by_table() == before  # rolled back
     # Two runs at the first sweep: the escrow that differs from the amount splits them.
     assert sum(used) >= 15 and len(used) >= 2, f"the batched path was not used: {used}"
+    # And the batched path did the work: no run fell back (the one-by-one path would
+    # have written the same rows, and this test would not see a broken batch).
+    assert len(took) == len(used) and sum(took) >= 15, (used, took)
     runs = len(used)
     one_state, one_applied = swept(clock, SWEEPS, batched=False)
     assert len(used) == runs, "batched=False used the batched path"
