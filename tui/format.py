@@ -83,3 +83,8 @@ def date_text(day: dt.date | None) -> str:
 
 def money_pair(part_cents: int, whole_cents: int) -> str:
     return f"{format_money(part_cents)} / {format_money(whole_cents)}"
+
+
+def offer_expiry_text(due, now, zone: str) -> str:
+    """O-06, as the offer form promises it and the opened offer repeats it."""
+    return f"Unanswered, it expires {local_time(due, zone)} ({countdown(due, now)})."

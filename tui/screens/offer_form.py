@@ -35,7 +35,7 @@ from rules.offer_form import (
 from rules.offers import expiry_of, send_offer
 from rules.plan import AddMilestone
 from tui.commands import command
-from tui.format import countdown, date_text, local_time
+from tui.format import date_text, offer_expiry_text
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.dialogs.base import refusal_text
@@ -186,8 +186,7 @@ class OfferForm(BaseScreen):
             hint.update(Content(refusal_text(exc)))
             hint.set_class(True, "-error")
             return False
-        when = local_time(due, self.app.actor.timezone)
-        hint.update(Content(f"Unanswered, it expires {when} ({countdown(due, now)})."))
+        hint.update(Content(offer_expiry_text(due, now, self.app.actor.timezone)))
         hint.set_class(False, "-error")
         return True
 

@@ -24,7 +24,7 @@ from rules.offer_form import OfferTerms, offer_terms
 from rules.offers import accept_offer, decline_offer, sender_role, withdraw_offer
 from rules.policy import get_policy
 from tui.commands import command
-from tui.format import countdown, deadline_text, local_time
+from tui.format import countdown, deadline_text, local_time, offer_expiry_text
 from tui.safe_text import shown, user_text
 from tui.screens.base import BaseScreen
 from tui.screens.dialogs.base import refusal_text
@@ -128,8 +128,7 @@ class OfferScreen(BaseScreen):
                                             platform=get_policy(d.policy).platform)
         now = self.app.clock.now()
         zone = self.app.actor.timezone
-        lines = [f"Unanswered, it expires {local_time(x.due_at, zone)} "  # as the form said
-                 f"({countdown(x.due_at, now)})." if x.kind == "offer_expiry"
+        lines = [offer_expiry_text(x.due_at, now, zone) if x.kind == "offer_expiry"
                  else f"{deadline_text(x.kind)} {countdown(x.due_at, now)}"
                  for x in d.deadlines]
         self.query_one("#offer-deadlines", Static).update(Content("\n".join(lines)))
