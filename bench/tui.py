@@ -79,7 +79,8 @@ def build_contracts(path: Path, contracts: int, *, seed: int = 7,
             indexes.append(sql)
     rng = random.Random(seed)
     rows: dict[str, list[tuple]] = {t: [] for t in (
-        "account", "contract", "milestone", "ledger_transfer", "ledger_entry", "deadline")}
+        "account", "contract", "milestone", "ledger_transfer", "ledger_entry", "deadline",
+        "payout_hold")}
     ids = {t: con.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{t}"').fetchone()[0]
            for t in rows}
 
@@ -100,6 +101,7 @@ def build_contracts(path: Path, contracts: int, *, seed: int = 7,
         t = add("ledger_transfer", cid, mid, kind, once_key, at, actor)
         add("ledger_entry", t, cid, mid, source, -amount)
         add("ledger_entry", t, cid, mid, target, amount)
+        return t
 
     for k in range(contracts):
         client, freelancer = rng.choice(clients), rng.choice(freelancers)
@@ -135,8 +137,16 @@ def build_contracts(path: Path, contracts: int, *, seed: int = 7,
                      f"m:{mid}:fund")
             if state == "released":
                 paid = amount if rng.random() < 0.8 else amount - rng.randrange(1, 5) * 100
-                transfer(cid, mid, "release", "escrow", "freelancer_earnings", paid,
-                         ts(at), client, f"m:{mid}:escrow")
+                t = transfer(cid, mid, "release", "escrow", "freelancer_earnings", paid,
+                             ts(at), client, f"m:{mid}:escrow")
+                # X-26: the payment's hold; ended ones moved to available, as the sweep does
+                hold_id = ids["payout_hold"] + 1
+                ends = at + dt.timedelta(days=14 if policy.startswith("fiverr") else 5)
+                if ends <= now:
+                    transfer(cid, mid, "available", "freelancer_earnings",
+                             "freelancer_available", paid, ts(ends), None, f"hold:{hold_id}")
+                add("payout_hold", cid, mid, t, paid, ts(at), ts(ends),
+                    "available" if ends <= now else "pending", 2 if ends <= now else 1)
                 if paid < amount:
                     transfer(cid, mid, "release_to_project_funds", "escrow",
                              "project_funds", amount - paid, ts(at), client)
@@ -164,6 +174,8 @@ def build_contracts(path: Path, contracts: int, *, seed: int = 7,
         "deadline": "id kind contract_id milestone_id change_request_id refund_request_id "
                     "opened_at due_at status closed_at remind_at reminders_sent outcome "
                     "version",
+        "payout_hold": "id contract_id milestone_id transfer_id amount_cents released_at "
+                       "available_at status version",
     }
     con.execute("BEGIN")
     for table, cols in columns.items():

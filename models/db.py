@@ -25,6 +25,7 @@ from models.change_requests import ChangeRequest
 from models.contracts import Contract, Feedback
 from models.deadlines import Deadline
 from models.events import Event, Notification
+from models.holds import PayoutHold
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
 from models.plan_revisions import PlanRevision
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
     LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
-    AccountKey, LoginSession, LoginAttempt, PlanRevision,
+    AccountKey, LoginSession, LoginAttempt, PlanRevision, PayoutHold,
 ]
 
 SQLITE_PRAGMAS = {
@@ -156,10 +157,17 @@ def _counter_proposals(migrator: SchemaMigrator) -> None:
         migrate(migrator.add_column("change_request", "previous_id", field))
 
 
+def _payout_holds(migrator: SchemaMigrator) -> None:
+    """Payout holds (X-26): released money is pending until the policy's hold ends."""
+    from models.holds import backfill
+    migrator.database.create_tables([PayoutHold], safe=True)
+    backfill()
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
                                     4: _schema_4, 5: _schema_5, 6: _plan_revisions,
-                                    7: _counter_proposals}
-SCHEMA_VERSION = 7
+                                    7: _counter_proposals, 8: _payout_holds}
+SCHEMA_VERSION = 8
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

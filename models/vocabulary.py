@@ -103,6 +103,18 @@ class LedgerAccount(StrEnum):
     CLIENT_PAYMENT = "client_payment"    # the client's payment method (negative: charged)
     PROJECT_FUNDS = "project_funds"      # leftover funds held on the contract (U-04)
     ESCROW = "escrow"                    # one milestone's escrow
+    # Paid to the freelancer and pending: the policy's hold has not ended.
     FREELANCER = "freelancer_earnings"
+    FREELANCER_AVAILABLE = "freelancer_available"  # paid, hold over: usable
     PLATFORM_FEES = "platform_fees"
     CLIENT_REFUNDS = "client_refunds"    # money returned to the client
+
+
+# Everything paid to the freelancer, pending or available.
+PAID_ACCOUNTS = (LedgerAccount.FREELANCER, LedgerAccount.FREELANCER_AVAILABLE)
+
+
+class HoldStatus(StrEnum):
+    PENDING = "pending"      # released, the hold runs
+    AVAILABLE = "available"  # moved to freelancer_available by the sweep, exactly once
+    REFUNDED = "refunded"    # a paid refund took all of it back while pending (U-29)

@@ -20,7 +20,7 @@ from models.events import Event
 from models.ledger import LedgerEntry
 from models.milestones import Milestone, Submission
 from models.refunds import RefundRequest
-from models.vocabulary import DeadlineStatus, MilestoneStatus
+from models.vocabulary import PAID_ACCOUNTS, DeadlineStatus, MilestoneStatus
 from rules import access
 from rules.ledger import A
 from rules.policy import get_policy
@@ -83,10 +83,10 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
                 LedgerEntry.milestone,
                 fn.SUM(Case(None, [(LedgerEntry.account == A.ESCROW,
                                     LedgerEntry.amount_cents)], 0)),
-                fn.SUM(Case(None, [(LedgerEntry.account == A.FREELANCER,
+                fn.SUM(Case(None, [(LedgerEntry.account.in_(PAID_ACCOUNTS),
                                     LedgerEntry.amount_cents)], 0)))
             .where((LedgerEntry.contract == contract.id)
-                   & LedgerEntry.account.in_([A.ESCROW, A.FREELANCER]))
+                   & LedgerEntry.account.in_([A.ESCROW, *PAID_ACCOUNTS]))
             .group_by(LedgerEntry.milestone).tuples())}
     latest: dict[int, dict] = {}
     for s in (Submission.select(Submission.milestone, Submission.message, Submission.link,

@@ -46,6 +46,7 @@ from rules.bulk import OwnCheckpoints
 from rules.change_requests import expire_milestone_change
 from rules.clock import Clock, FrozenClock
 from rules.errors import RuleError
+from rules.holds import make_available
 from rules.journal import record
 from rules.money import format_money
 from rules.offers import expire_offer
@@ -81,11 +82,12 @@ class Applied:
 class SweepResult:
     applied: list[Applied] = field(default_factory=list)
     reminders: int = 0
+    available: int = 0  # X-26: holds that ended, their money moved to available
     failed: list[int] = field(default_factory=list)  # deadline ids left open after an error
 
     @property
     def changed(self) -> bool:
-        return bool(self.applied or self.reminders)
+        return bool(self.applied or self.reminders or self.available)
 
 
 def _apply_review(system: Account, d: Deadline, clock: Clock) -> str:
@@ -186,7 +188,8 @@ def apply_deadline(system: Account, deadline_id: int, now: arrow.Arrow) -> Appli
 def sweep(*, clock: Clock | None = None, batch_size: int = 250, batch_seconds: float = 0.25,
           pause: float = 0.12, pause_ratio: float = 0.25, max_items: int | None = None,
           stop: threading.Event | None = None, batched: bool = True) -> SweepResult:
-    """Apply every due window (catching up in due order), then send due reminders.
+    """Apply every due window (catching up in due order), end the holds whose time has
+    come (X-26, rules/holds.py), then send due reminders.
 
     Batches commit after `batch_size` items or `batch_seconds`, whichever comes first.
     When more are due, the sweep then leaves the write lock free for `pause_ratio` times
@@ -211,6 +214,7 @@ def sweep(*, clock: Clock | None = None, batch_size: int = 250, batch_seconds: f
     finally:
         checkpoints.give_back()
     result.failed = sorted(failed)
+    result.available = make_available(system, now)
     result.reminders = send_reminders(now, system, batch_size)
     return result
 

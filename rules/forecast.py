@@ -46,9 +46,11 @@ def hold_days_for(policy: Policy, *, top_rated: bool = False) -> int:
 def payout_forecast(policy: Policy, gross_cents: int, *, now: arrow.Arrow,
                     released_at: arrow.Arrow | None = None,
                     review_opened_at: arrow.Arrow | None = None,
-                    top_rated: bool = False) -> PayoutForecast:
+                    top_rated: bool = False,
+                    hold_ends_at: arrow.Arrow | None = None) -> PayoutForecast:
     """X-24: released money is usable `hold_days` after its release; money in review is
-    released at the latest when the review window closes, then held the same way."""
+    released at the latest when the review window closes, then held the same way.
+    `hold_ends_at`: the end the ledger's hold row keeps (X-26), which then decides."""
     net, fee = net_of(policy, gross_cents)
     release_at = released_at
     release_countdown = ""
@@ -57,7 +59,8 @@ def payout_forecast(policy: Policy, gross_cents: int, *, now: arrow.Arrow,
         release_countdown = human_delta(release_at, now)
     if release_at is None:
         return PayoutForecast(gross_cents, net, fee, None, None, "", "")
-    available_at = add_days(release_at, hold_days_for(policy, top_rated=top_rated))
+    available_at = hold_ends_at or add_days(release_at, hold_days_for(policy,
+                                                                      top_rated=top_rated))
     countdown = "available" if available_at <= now else human_delta(available_at, now)
     return PayoutForecast(gross_cents, net, fee, release_at, available_at,
                           release_countdown, countdown)

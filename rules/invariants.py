@@ -8,6 +8,7 @@ from models.contracts import Contract
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone
 from models.vocabulary import ACTIVE_STATUSES, ContractStatus
+from rules.holds import hold_problems
 from rules.ledger import A
 from rules.settlement import ESCROW_SETTLEMENT_KINDS
 
@@ -26,7 +27,8 @@ def ledger_problems() -> list[str]:
                                          fn.SUM(LedgerEntry.amount_cents))
                       .group_by(LedgerEntry.contract, LedgerEntry.account).tuples()):
         balances[(c, acc)] = int(s)
-        if acc in (A.PROJECT_FUNDS, A.PLATFORM_FEES, A.CLIENT_REFUNDS, A.FREELANCER) and s < 0:
+        if acc in (A.PROJECT_FUNDS, A.PLATFORM_FEES, A.CLIENT_REFUNDS, A.FREELANCER,
+                   A.FREELANCER_AVAILABLE) and s < 0:
             problems.append(f"contract {c}: {acc} is negative ({s})")
         if acc == A.CLIENT_PAYMENT and s > 0:
             problems.append(f"contract {c}: the client was paid out of nowhere ({s})")
@@ -39,11 +41,12 @@ def ledger_problems() -> list[str]:
     for c in contracts:
         charged = -balances.get((c, A.CLIENT_PAYMENT), 0)
         held = balances.get((c, A.ESCROW), 0) + balances.get((c, A.PROJECT_FUNDS), 0)
-        out = sum(balances.get((c, a), 0) for a in (A.FREELANCER, A.PLATFORM_FEES,
-                                                    A.CLIENT_REFUNDS))
+        out = sum(balances.get((c, a), 0) for a in (A.FREELANCER, A.FREELANCER_AVAILABLE,
+                                                    A.PLATFORM_FEES, A.CLIENT_REFUNDS))
         if charged != held + out:
             problems.append(f"contract {c}: charged {charged} != held {held} + paid out {out}")
     problems += milestone_problems()
+    problems += hold_problems()
     return problems
 
 

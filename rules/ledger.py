@@ -1,14 +1,26 @@
 """Double-entry ledger: every movement of money is a transfer of two entries summing to
-zero, written in the caller's transaction. Balances are sums of entries."""
+zero, written in the caller's transaction. Balances are sums of entries.
+
+X-26: money paid to the freelancer lands in `freelancer_earnings`, pending, and a hold row
+(models/holds.py) says when the policy's hold ends; the sweep then moves it to
+`freelancer_available` (rules/holds.py). The hold row is written here, beside the entries,
+so no path that pays a freelancer can forget it."""
 from __future__ import annotations
 
+import arrow
 from peewee import fn
 
+from models.contracts import Contract
+from models.holds import PayoutHold
 from models.ledger import LedgerEntry, LedgerTransfer
+from models.vocabulary import PAID_ACCOUNTS, HoldStatus
 from models.vocabulary import LedgerAccount as A
 from rules.bulk import insert_rows, reserve_ids
+from rules.calendar import add_days
+from rules.policy import get_policy
 
-__all__ = ["transfer", "transfer_many", "balance", "milestone_escrow", "project_funds", "A"]
+__all__ = ["transfer", "transfer_many", "balance", "paid_balance", "milestone_escrow",
+           "project_funds", "A"]
 
 
 def transfer(*, contract_id: int, milestone_id: int | None, kind: str, source: str,
@@ -27,6 +39,8 @@ def transfer(*, contract_id: int, milestone_id: int | None, kind: str, source: s
         dict(transfer=t.id, contract=contract_id, milestone=milestone_id, account=target,
              amount_cents=amount_cents),
     ]).execute()
+    if target == A.FREELANCER:
+        _hold([(t.id, contract_id, milestone_id, amount_cents, at)])
     return t
 
 
@@ -47,12 +61,43 @@ def transfer_many(transfers: list[dict]) -> None:
                                  "created_at"), heads)
     insert_rows(LedgerEntry, ("transfer", "contract", "milestone", "account", "amount_cents"),
                 entries)
+    _hold([(head[0], t["contract_id"], t["milestone_id"], t["amount_cents"], t["at"])
+           for head, t in zip(heads, moving) if t["target"] == A.FREELANCER])
+
+
+def _hold(paid: list[tuple]) -> None:
+    """X-26: a pending hold per payment (transfer id, contract, milestone, cents, at),
+    ending `hold_days` of the contract's policy after the payment."""
+    if not paid:
+        return
+    policies = dict(Contract.select(Contract.id, Contract.policy)
+                    .where(Contract.id.in_({p[1] for p in paid})).tuples())
+    rows = []
+    for hold_id, (tid, contract_id, milestone_id, cents, at) in zip(
+            reserve_ids(PayoutHold, len(paid)), paid):
+        at = arrow.get(at)
+        rows.append((hold_id, contract_id, milestone_id, tid, cents, at,
+                     add_days(at, get_policy(policies[contract_id]).hold_days),
+                     HoldStatus.PENDING, 1))
+    insert_rows(PayoutHold, ("id", "contract", "milestone", "transfer", "amount_cents",
+                             "released_at", "available_at", "status", "version"), rows)
 
 
 def balance(account: str, *, contract_id: int | None = None,
             milestone_id: int | None = None) -> int:
     q = LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0)).where(
         LedgerEntry.account == account)
+    if contract_id is not None:
+        q = q.where(LedgerEntry.contract == contract_id)
+    if milestone_id is not None:
+        q = q.where(LedgerEntry.milestone == milestone_id)
+    return int(q.scalar() or 0)
+
+
+def paid_balance(*, contract_id: int | None = None, milestone_id: int | None = None) -> int:
+    """What the freelancer was paid and keeps, pending or available (X-26)."""
+    q = LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0)).where(
+        LedgerEntry.account.in_(PAID_ACCOUNTS))
     if contract_id is not None:
         q = q.where(LedgerEntry.contract == contract_id)
     if milestone_id is not None:

@@ -16,7 +16,8 @@ from models.contracts import Contract
 from models.deadlines import Deadline
 from models.ledger import LedgerEntry
 from models.milestones import Milestone
-from models.vocabulary import ACTIVE_STATUSES, DeadlineStatus, MilestoneStatus, Role
+from models.vocabulary import (ACTIVE_STATUSES, PAID_ACCOUNTS, DeadlineStatus, MilestoneStatus,
+                               Role)
 from rules.errors import NOT_FOUND, RuleError
 from rules.ledger import A
 from rules.policy import get_policy
@@ -105,11 +106,13 @@ def _with_parties(q):
             .join(Freelancer, on=(Contract.freelancer == Freelancer.id)).switch(Contract))
 
 
-def _balance_of_contract(account: str):
-    """The contract's balance on one ledger account, as a correlated subquery (answered
+def _balance_of_contract(*accounts: str):
+    """The contract's balance on ledger accounts, as a correlated subquery (answered
     from the covering index ledger_entry (contract, account, amount))."""
     return (LedgerEntry.select(fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0))
-            .where((LedgerEntry.contract == Contract.id) & (LedgerEntry.account == account)))
+            .where((LedgerEntry.contract == Contract.id)
+                   & (LedgerEntry.account.in_(accounts) if len(accounts) > 1
+                      else LedgerEntry.account == accounts[0])))
 
 
 def _sort_terms(sort: str, actor: Account) -> list[tuple[object, bool]]:
@@ -141,7 +144,7 @@ def _sort_terms(sort: str, actor: Account) -> list[tuple[object, bool]]:
         budget = (Milestone.select(fn.COALESCE(fn.SUM(Milestone.amount_cents), 0))
                   .where((Milestone.contract == Contract.id)
                          & (Milestone.status != MilestoneStatus.CANCELLED)))
-        return [(_balance_of_contract(A.FREELANCER), False), (budget, False)]
+        return [(_balance_of_contract(*PAID_ACCOUNTS), False), (budget, False)]
     if sort == "deadline":  # answered from the index deadline (contract, status, due_at)
         due = (Deadline.select(fn.MIN(Deadline.due_at))
                .where((Deadline.contract == Contract.id)
@@ -276,7 +279,7 @@ def contract_totals(contract_ids: list[int],
         m = money.get(c, {})
         out[c] = Totals(budget_cents=budget, funded_cents=m.get("funded", 0),
                         in_escrow_cents=m.get(A.ESCROW, 0),
-                        released_cents=m.get(A.FREELANCER, 0),
+                        released_cents=sum(m.get(a, 0) for a in PAID_ACCOUNTS),
                         project_funds_cents=m.get(A.PROJECT_FUNDS, 0),
                         remaining_cents=remaining)
     return out

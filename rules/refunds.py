@@ -17,7 +17,8 @@ from rules.calendar import add_business_days, add_days
 from rules.clock import Clock
 from rules.errors import RuleError
 from rules.journal import record
-from rules.ledger import A, balance, milestone_escrow, transfer
+from rules.holds import take_back_paid
+from rules.ledger import milestone_escrow, paid_balance
 from rules.money import check_cents, format_money
 from rules.payments import (RELEASABLE, refuse_after_review_window, refuse_if_window_passed,
                             refuse_state)
@@ -79,7 +80,7 @@ def request_refund(actor: Account, milestone_id: int, amount_cents: int | None =
         cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
     elif m.status == S.RELEASED:
         source = RefundSource.PAID
-        paid = balance(A.FREELANCER, milestone_id=m.id)
+        paid = paid_balance(milestone_id=m.id)  # pending or available
         if paid <= 0:
             raise RuleError("U-29", f"Everything paid for “{m.title}” was already refunded; "
                                     "there is nothing left to ask back.")
@@ -124,9 +125,9 @@ def _return_to_client(actor: Account, rr: RefundRequest, m: Milestone, at, statu
         settle_escrow(contract, m, actor, at, to_client=rr.amount_cents, kind="refund")
         close_submissions(m.id, SubmissionStatus.CLOSED)
     else:
-        transfer(kind="paid_refund", source=A.FREELANCER, target=A.CLIENT_REFUNDS,
-                 amount_cents=rr.amount_cents, contract_id=contract.id, milestone_id=m.id,
-                 actor_id=actor.id, at=at, once_key=f"r:{rr.id}:settle")
+        take_back_paid(kind="paid_refund", amount_cents=rr.amount_cents,
+                       contract_id=contract.id, milestone_id=m.id, actor_id=actor.id, at=at,
+                       once_key=f"r:{rr.id}:settle")
     close_windows(at=at, contract_id=contract.id, refund_request_id=rr.id)
     word = "agreed to" if status == RefundStatus.AGREED else "granted (unanswered for 7 days)"
     record(actor=actor, action=f"refund_{status}", contract_id=contract.id, milestone_id=m.id,
@@ -273,9 +274,9 @@ def resolve_dispute(actor: Account, refund_id: int, to_freelancer_cents: int,
                       kind="dispute_split")
         close_submissions(m.id, SubmissionStatus.CLOSED)
     else:
-        transfer(kind="paid_refund", source=A.FREELANCER, target=A.CLIENT_REFUNDS,
-                 amount_cents=to_c, contract_id=contract.id, milestone_id=m.id,
-                 actor_id=actor.id, at=at, once_key=f"r:{rr.id}:settle" if to_c else None)
+        take_back_paid(kind="paid_refund", amount_cents=to_c, contract_id=contract.id,
+                       milestone_id=m.id, actor_id=actor.id, at=at,
+                       once_key=f"r:{rr.id}:settle" if to_c else None)
     close_windows(at=at, contract_id=contract.id, refund_request_id=rr.id)
     record(actor=actor, action="resolve_dispute", contract_id=contract.id, milestone_id=m.id,
            summary=f"Support resolved the dispute on “{m.title}”: {format_money(to_f)} to "

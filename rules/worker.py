@@ -19,6 +19,8 @@ def log_result(result: SweepResult) -> None:
     for item in result.applied:
         log.info("%s #%s (due %s): %s", item.kind, item.deadline_id,
                  item.due_at.isoformat(), item.summary)
+    if result.available:
+        log.info("%d payment(s) became available (hold ended)", result.available)
     if result.reminders:
         log.info("sent %d reminder(s)", result.reminders)
 

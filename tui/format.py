@@ -66,15 +66,15 @@ def countdown(at: arrow.Arrow | dt.datetime | None, now: arrow.Arrow) -> str:
     return human_delta(arrow.get(at), now)
 
 
-def local_time(at, timezone: str = "UTC") -> str:
+def local_time(at, timezone: str = "UTC", shape: str = "YYYY-MM-DD HH:mm") -> str:
     """A stored UTC time in the reader's own time zone (G-08)."""
     if at is None:
         return "—"
     try:
-        return arrow.get(at).to(timezone).format("YYYY-MM-DD HH:mm")
+        return arrow.get(at).to(timezone).format(shape)
     except ValueError:  # arrow.parser.ParserError is one
         # An account with a time zone arrow does not know still reads UTC.
-        return arrow.get(at).format("YYYY-MM-DD HH:mm") + " UTC"
+        return arrow.get(at).format(shape) + " UTC"
 
 
 def date_text(day: dt.date | None) -> str:

@@ -83,6 +83,7 @@ from rules import (
     counters,
     contracts,
     deadlines,
+    holds,
     inbox,
     orders,
     payments,
@@ -96,7 +97,7 @@ from rules.calendar import add_business_days, add_days
 from rules.clock import FrozenClock
 from rules.errors import RuleError
 from rules.invariants import ledger_problems
-from rules.ledger import balance, milestone_escrow
+from rules.ledger import balance, milestone_escrow, paid_balance
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone, ReorderMilestones
 from rules.policy import get_policy
 from rules.settlement import active_milestone, next_planned
@@ -658,7 +659,7 @@ class MilestonesMachine(RuleBasedStateMachine):
                           self.milestones())
         m = Milestone.get_or_none(Milestone.id == mid)
         if m is not None and m.status == MilestoneStatus.RELEASED:
-            paid = balance(LedgerAccount.FREELANCER, milestone_id=mid)
+            paid = paid_balance(milestone_id=mid)  # pending or available
             amount = data.draw(st.one_of(
                 st.none(), st.just(paid), st.integers(1, max(paid, 1)),
                 st.sampled_from([paid + 1, 0, -1])), label="paid refund amount")
@@ -775,8 +776,7 @@ class MilestonesMachine(RuleBasedStateMachine):
                                                     for mv in detail.milestones)
         assert detail.totals.project_funds_cents == balance(
             LedgerAccount.PROJECT_FUNDS, contract_id=cid)
-        assert detail.totals.released_cents == balance(LedgerAccount.FREELANCER,
-                                                       contract_id=cid)
+        assert detail.totals.released_cents == paid_balance(contract_id=cid)
         assert len(timeline) == min(20, Event.select().where(Event.contract == cid).count())
         listed = {s.id for s in queries.list_contracts(viewer, limit=500)}
         visible = {c.id for c in Contract.select() if viewer.role == Role.AGENT
@@ -1353,6 +1353,9 @@ class MilestonesMachine(RuleBasedStateMachine):
         skipped = [a for a in result.applied if a.skipped]
         assert skipped == [], f"due windows were left open for refused actions: {skipped}"
         assert deadlines.due_ids(self.clock.now(), 10) == [], "the sweep left due windows"
+        assert holds.due_holds(self.clock.now(), 10) == [], "the sweep left holds that ended"
+        if result.available:
+            event("sweep: a hold ended (X-26)")
         if not result.changed:
             assert db_state() == before and full_dump() == dump, "an idle sweep wrote"
         return result

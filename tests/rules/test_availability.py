@@ -23,7 +23,7 @@ from rules.clock import FrozenClock
 from rules.contract_view import ContractDetail, contract_detail
 from rules.contracts import end_contract, leave_feedback
 from rules.errors import RuleError
-from rules.ledger import A, balance
+from rules.ledger import A, balance, paid_balance
 from rules.payments import add_escrow_funds, fund_next_milestone, release
 from rules.policy import POLICIES
 from rules.refunds import (agree_refund, dispute_refund, request_refund, resolve_dispute,
@@ -311,7 +311,7 @@ def observe(p: Parties, name: str, wrong: list[str]) -> list[tuple[str, str, boo
         actor = p.by(capacity)
         d = contract_detail(actor, contract_id)
         # What is left of each payment comes with the milestones (U-29), exact.
-        assert all(m.paid_cents == balance(A.FREELANCER, milestone_id=m.id)
+        assert all(m.paid_cents == paid_balance(milestone_id=m.id)
                    for m in d.milestones)
         av = availability(d, d.capacity, now)
         targets = [(a, None) for a in CONTRACT_ACTIONS]

@@ -8,6 +8,7 @@ chosen instants. Races between sweeps live in test_deadline_races.py.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import replace
 
 import arrow
@@ -28,7 +29,7 @@ from rules.change_requests import (approve_milestone_change, reject_milestone_ch
 from rules.deadlines import sweep
 from rules.errors import RuleError
 from rules.invariants import ledger_problems
-from rules.ledger import A, balance, milestone_escrow
+from rules.ledger import A, balance, paid_balance, milestone_escrow
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
 from rules.refunds import agree_refund, dispute_refund, request_refund, respond_to_dispute
@@ -204,7 +205,7 @@ def test_U06_review_window_auto_releases_after_14_days(world, clock, client, fre
     assert "$250.00" in applied.summary
     m = Milestone.get_by_id(m.id)
     assert m.status == "released" and m.finished_at == due.naive
-    assert balance(A.FREELANCER, milestone_id=m.id) == 25000
+    assert paid_balance(milestone_id=m.id) == 25000
     assert milestone_escrow(m.id) == 0
     [t] = transfers(m, "release")
     assert t.created_at == due.naive and t.actor_id == system_account().id
@@ -227,7 +228,7 @@ def test_F05_unanswered_delivery_completes_the_order_after_8_days(world, clock, 
     contract = Contract.get_by_id(contract.id)
     assert contract.status == "completed" and contract.ended_at == due.naive
     assert milestone_statuses(contract) == [(1, "released"), (2, "cancelled"), (3, "cancelled")]
-    assert balance(A.FREELANCER, contract_id=contract.id) == 6000
+    assert paid_balance(contract_id=contract.id) == 6000
     assert [t.created_at for t in transfers(m, "release")] == [due.naive]
     assert system_events(contract) == [("release", due.naive), ("contract_completed", due.naive)]
     assert not Deadline.select().where((Deadline.contract == contract.id)
@@ -280,7 +281,7 @@ def test_U32_unanswered_escrow_refund_is_granted_after_7_days(world, clock, inva
     assert rr.status == "granted" and rr.closed_at == due.naive
     assert Milestone.get_by_id(m.id).status == "refunded"
     assert balance(A.CLIENT_REFUNDS, milestone_id=m.id) == 25000
-    assert balance(A.FREELANCER, contract_id=contract.id) == 0
+    assert paid_balance(contract_id=contract.id) == 0
     assert milestone_escrow(m.id) == 0
     assert [t.created_at for t in transfers(m, "refund")] == [due.naive]
     assert system_events(contract) == [("refund_granted", due.naive)]
@@ -301,7 +302,7 @@ def test_U33_unanswered_dispute_pays_the_freelancer_after_5_business_days(
     rr = RefundRequest.get_by_id(rr.id)
     assert rr.status == "kept" and rr.closed_at == due.naive
     assert Milestone.get_by_id(m.id).status == "released"
-    assert balance(A.FREELANCER, milestone_id=m.id) == 25000
+    assert paid_balance(milestone_id=m.id) == 25000
     assert balance(A.CLIENT_REFUNDS, contract_id=contract.id) == 0
     assert [t.created_at for t in transfers(m, "release")] == [due.naive]
     assert system_events(contract) == [("dispute_expired", due.naive)]
@@ -342,7 +343,14 @@ def test_G09_a_second_sweep_changes_nothing(world, clock, invariants):
     first = sweep_at(clock, T0 + 20 * DAY)
     assert len(first.applied) == 6 and not any(a.skipped for a in first.applied)
     state = db_state()
-    for when in (T0 + 20 * DAY, T0 + 21 * DAY, T0 + 60 * DAY):
+    for when in (T0 + 20 * DAY, T0 + 21 * DAY):
+        assert not sweep_at(clock, when).changed
+        assert db_state() == state
+    # The Fiverr payments' 14-day holds (X-26) end later, and only once too.
+    later = sweep_at(clock, T0 + 60 * DAY)
+    assert later.applied == [] and later.available >= 1
+    state = db_state()
+    for when in (T0 + 60 * DAY, T0 + 100 * DAY):
         assert not sweep_at(clock, when).changed
         assert db_state() == state
     invariants()
@@ -360,7 +368,9 @@ def test_U06_approval_before_the_due_time_closes_the_window(world, clock, client
     d = Deadline.get_by_id(d.id)
     assert d.status == "closed" and d.closed_at == due.shift(seconds=-1).naive
     assert len(transfers(m, "release")) == 1
-    assert system_events(contract) == []
+    # No automatic release; the only thing the system did is end the hold (X-26).
+    assert system_events(contract) == [
+        ("payout_available", due.shift(seconds=-1).shift(days=5).naive)]
     invariants()
 
 
@@ -647,12 +657,14 @@ def test_G09_catch_up_after_30_days_off_applies_every_window_in_due_order(
         assert d.status == "applied" and d.closed_at == d.due_at == a.due_at.naive
         contract = Contract.get_by_id(d.contract_id)
         assert expected[d.id] == (d.kind, contract.title)
-        events = system_events(contract)
+        # The system acted at the window's due time; ending a payment's hold (X-26)
+        # happens when the hold ends, after it.
+        events = [e for e in system_events(contract) if e[0] != "payout_available"]
         assert events and all(at == d.due_at for _, at in events), (contract.title, events)
 
     by_title = {c.title: c for c in Contract.select()}
     for i in range(3):
-        assert balance(A.FREELANCER, contract_id=by_title[f"U06-{i}"].id) == 25000
+        assert paid_balance(contract_id=by_title[f"U06-{i}"].id) == 25000
         assert by_title[f"F05-{i}"].status == "completed"
         assert by_title[f"F07-{i}"].status == "completed"
         cr = ChangeRequest.get(ChangeRequest.contract == by_title[f"U24-{i}"].id)
@@ -691,6 +703,28 @@ def test_G09_a_window_opened_by_an_applied_item_and_already_due_is_applied_in_th
     assert start_next.opened_at == review_due.naive and start_next.status == "applied"
     assert Contract.get_by_id(contract.id).status == "completed"
     assert system_events(contract) == [("release", review_due.naive),
-                                       ("contract_completed", (review_due + 10 * DAY).naive)]
+                                       ("contract_completed", (review_due + 10 * DAY).naive),
+                                       ("payout_available", (review_due + 14 * DAY).naive)]
     assert not sweep_at(clock, T0 + 30 * DAY).changed
+    invariants()
+
+
+def test_G09_max_items_and_a_stop_bound_a_sweep_and_the_rest_waits(world, clock, invariants):
+    """The worker's bounds: `max_items` applies that many due windows and no more, in
+    due order, whatever the batch size; a stop already set applies none. What is left
+    stays open for the next sweep, and is applied exactly once then."""
+    made = [world.upwork_submitted(at=T0.shift(minutes=i), title=f"M{i}")[2]
+            for i in range(5)]
+    when = T0 + 20 * DAY
+    clock.set(when)
+    first = sweep(clock=clock, max_items=2, batch_size=1, pause=0)
+    assert [a.deadline_id for a in first.applied] == [d.id for d in made[:2]]
+    second = sweep(clock=clock, max_items=2, batch_size=250, pause=0)
+    assert [a.deadline_id for a in second.applied] == [d.id for d in made[2:4]]
+    stop = threading.Event()
+    stop.set()
+    assert sweep(clock=clock, stop=stop).applied == []
+    assert [d.id for d in Deadline.select().where(Deadline.status == "open")] == [made[4].id]
+    last = sweep(clock=clock, max_items=10, pause=0)
+    assert [a.deadline_id for a in last.applied] == [made[4].id]
     invariants()

@@ -16,7 +16,7 @@ from models.ledger import LedgerTransfer
 from models.milestones import Milestone
 from rules import payments
 from rules.errors import RuleError
-from rules.ledger import A, balance, milestone_escrow, project_funds
+from rules.ledger import A, balance, paid_balance, milestone_escrow, project_funds
 from rules.payments import fund_next_milestone, release
 from rules.planning import add_milestone
 from rules.work import submit_work
@@ -39,7 +39,7 @@ def charged(contract) -> int:
 
 
 def paid(contract) -> int:
-    return balance(A.FREELANCER, contract_id=contract.id)
+    return paid_balance(contract_id=contract.id)
 
 
 def start_next_windows(contract) -> list[Deadline]:

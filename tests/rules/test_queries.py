@@ -27,7 +27,7 @@ from rules.clock import FrozenClock
 from rules.contract_view import contract_detail, timeline_page
 from rules.contracts import create_contract, end_contract
 from rules.errors import RuleError
-from rules.ledger import A, balance
+from rules.ledger import A, balance, paid_balance
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
 from rules.queries import (
@@ -246,7 +246,7 @@ def test_an_unknown_sort_is_refused(made):
 def test_totals_are_the_ledgers_balances(made):
     for s in everything(made["agent"]):
         assert s.totals.in_escrow_cents == balance(A.ESCROW, contract_id=s.id)
-        assert s.totals.released_cents == balance(A.FREELANCER, contract_id=s.id)
+        assert s.totals.released_cents == paid_balance(contract_id=s.id)
         assert s.totals.project_funds_cents == balance(A.PROJECT_FUNDS, contract_id=s.id)
         milestones = list(Milestone.select().where(Milestone.contract == s.id))
         assert s.milestone_count == len(milestones)
@@ -259,7 +259,7 @@ def test_totals_are_the_ledgers_balances(made):
 def test_totals_of_the_raw_built_data_are_the_ledgers_balances(many):
     for s in list_contracts(many["agent"], sort="escrow", descending=True, limit=200):
         assert s.totals.in_escrow_cents == balance(A.ESCROW, contract_id=s.id)
-        assert s.totals.released_cents == balance(A.FREELANCER, contract_id=s.id)
+        assert s.totals.released_cents == paid_balance(contract_id=s.id)
         assert s.totals.project_funds_cents == balance(A.PROJECT_FUNDS, contract_id=s.id)
 
 
@@ -269,7 +269,7 @@ def test_each_milestone_of_the_room_carries_its_escrow_and_what_was_paid(made):
     for s in everything(made["agent"]):
         for m in contract_detail(made["agent"], s.id).milestones:
             assert m.escrow_cents == balance(A.ESCROW, milestone_id=m.id)
-            assert m.paid_cents == balance(A.FREELANCER, milestone_id=m.id)
+            assert m.paid_cents == paid_balance(milestone_id=m.id)
             seen_paid += m.paid_cents > 0
     assert seen_paid  # the data has paid milestones
 
@@ -421,7 +421,7 @@ def test_the_room_reads_a_fixed_number_of_queries_however_many_milestones(made):
         counts.append(len(seen))
         paid = [m.paid_cents for m in detail.milestones if m.status == "released"]
         assert paid[:2] == [10_000 - 2_500, 10_100 - 4_000]  # in part; refunded in part
-        assert all(m.paid_cents == balance(A.FREELANCER, milestone_id=m.id)
+        assert all(m.paid_cents == paid_balance(milestone_id=m.id)
                    and m.escrow_cents == balance(A.ESCROW, milestone_id=m.id)
                    for m in detail.milestones)
     assert len(detail.milestones) == 200

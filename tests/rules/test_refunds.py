@@ -12,7 +12,7 @@ import pytest
 from models.deadlines import Deadline
 from models.events import Event, Notification
 from models.milestones import Milestone, Submission
-from rules.ledger import A, balance, milestone_escrow
+from rules.ledger import A, balance, paid_balance, milestone_escrow
 from rules.payments import fund_next_milestone, release
 from rules.refunds import (agree_refund, close_unanswered_dispute, dispute_refund,
                            grant_unanswered_refund, request_refund, respond_to_dispute)
@@ -30,7 +30,7 @@ def refunded(contract) -> int:
 
 
 def paid(contract) -> int:
-    return balance(A.FREELANCER, contract_id=contract.id)
+    return paid_balance(contract_id=contract.id)
 
 
 def windows(rr, kind) -> list[Deadline]:

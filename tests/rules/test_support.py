@@ -11,7 +11,7 @@ from models.contracts import Contract
 from models.deadlines import Deadline
 from models.events import Event, Notification
 from models.milestones import Milestone, Submission
-from rules.ledger import A, balance, milestone_escrow, project_funds
+from rules.ledger import A, balance, paid_balance, milestone_escrow, project_funds
 from rules.payments import fund_next_milestone, release
 from rules.refunds import dispute_refund, request_refund, resolve_dispute, respond_to_dispute
 from rules.support import cancel_milestone, cancel_order
@@ -32,7 +32,7 @@ def refunded(contract) -> int:
 
 
 def paid(contract) -> int:
-    return balance(A.FREELANCER, contract_id=contract.id)
+    return paid_balance(contract_id=contract.id)
 
 
 def audits(action) -> list[AuditRecord]:

@@ -10,7 +10,7 @@ import pytest
 from models.deadlines import Deadline
 from models.events import Event, Notification
 from models.milestones import Milestone, Submission
-from rules.ledger import A, balance, milestone_escrow
+from rules.ledger import A, balance, paid_balance, milestone_escrow
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone
 from rules.work import request_changes, submit_work
@@ -160,7 +160,7 @@ def test_U13_late_submission_is_allowed_and_the_event_marks_it(
     # No penalty: accepted late, paid in full.
     result = release(client, m.id, clock=clock)
     assert result.released_cents == 25000
-    assert balance(A.FREELANCER, contract_id=contract.id) == 25000
+    assert paid_balance(contract_id=contract.id) == 25000
     invariants()
 
 
@@ -289,7 +289,7 @@ def test_U06_the_system_may_release_the_escrow(funded, freelancer, client, syste
     assert fresh(m).status == "released"
     assert Submission.get_by_id(sub.id).status == "approved"
     assert milestone_escrow(m.id) == 0
-    assert balance(A.FREELANCER, contract_id=contract.id) == 25000
+    assert paid_balance(contract_id=contract.id) == 25000
     ev = last_event(contract, "release")
     assert ev.actor_id == system.id
     assert recipients(ev) == {client.id, freelancer.id}  # both are told of automatic acts
@@ -326,7 +326,7 @@ def test_U06_after_14_days_the_client_can_no_longer_send_the_work_back(
     with refused("U-06", match="counts as approved"):
         request_refund(client, m.id, clock=clock)
     release(system, m.id, clock=clock)  # what the sweep does
-    assert balance(A.FREELANCER, contract_id=contract.id) == 25000
+    assert paid_balance(contract_id=contract.id) == 25000
     invariants()
 
 
@@ -347,7 +347,7 @@ def test_U19_client_releases_without_a_submission(funded, client, freelancer, cl
     result = release(client, m.id, clock=clock)
     assert result.released_cents == 25000
     assert fresh(m).status == "released"
-    assert balance(A.FREELANCER, contract_id=contract.id) == 25000
+    assert paid_balance(contract_id=contract.id) == 25000
     invariants()
 
 

@@ -12,6 +12,7 @@ from tui.screens.audit_trail import AuditTrailScreen, SupportRoomScreen
 from tui.screens.inbox import InboxScreen
 from tui.screens.milestone_manager import MilestoneManagerScreen
 from tui.screens.notifications import NotificationsScreen
+from tui.screens.payouts import PayoutsScreen
 from tui.screens.support_console import SupportConsoleScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.reorder_keys import GRABBED
@@ -121,6 +122,8 @@ def test_the_client_s_footers_fit_80_columns(world, make_app, drive):
 def test_the_freelancer_s_footers_fit_80_columns(world, make_app, drive):
     async def scenario(pilot):
         await walk_common(pilot, "freelancer", [world.website, world.logo, world.pipeline])
+        await visit(pilot, PayoutsScreen(), "freelancer: payouts")
+        await back(pilot)
     drive(demo_app(make_app, world.bo), scenario)
 
 

@@ -37,6 +37,8 @@ from tui.screens.contract_pages import (  # the first page's: tui.app imports th
 )
 from tui.screens.contract_reads import ContractReads
 from tui.screens.contract_sort import SORT_WORDS, SortKeys
+from tui.screens.list_opens import (NEW_OFFER_HELP, OFFER_STATES, PAYOUTS_HELP,
+                                   SUPPORT_CONSOLE_HELP, ListOpens)
 from tui.widgets.contract_table import ContractTable
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
@@ -46,17 +48,7 @@ from tui.widgets.totals import TotalsPanel
 
 TICK = 60              # seconds between countdown refreshes (no query: from memory)
 
-SUPPORT_CONSOLE_HELP = ("Support agents: search every contract by party, title, number, "
-                        "status, overdue or closing window; open one with its audit trail.")
-
-
-# Offers open on a screen of their own (tui/screens/offer_view.py), the rest in the room.
-OFFER_STATES = frozenset({"offered", "declined", "withdrawn", "expired"})
-NEW_OFFER_HELP = ("Write an offer: the receiver, the policy, the milestones (Upwork: "
-                  "client to freelancer; Fiverr: seller to buyer, O-01).")
-
-
-class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
+class ContractListScreen(ListOpens, ContractReads, SortKeys, ExportShown, BaseScreen):
     AUTO_FOCUS = "#contracts"  # focused once, as the screen starts: keys go to the list
     BINDINGS = [
         command("enter", "open_contract", "Open",
@@ -83,6 +75,7 @@ class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
         # Not in the footer: at 80 columns an agent's Console and User would not fit.
         command("E", "export", "Export", EXPORT_HELP, show=False),
         command("N", "new_offer", "New offer", NEW_OFFER_HELP),  # not for support
+        command("p", "payouts", "Payouts", PAYOUTS_HELP),  # freelancers only
     ]
 
     def __init__(self, first_page: FirstPage | None = None) -> None:
@@ -343,17 +336,9 @@ class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
             return can_export(self) and not in_filter
         if action == "new_offer":
             return self.app.actor.role != Role.AGENT and not in_filter
+        if action == "payouts":
+            return self.app.actor.role == Role.FREELANCER and not in_filter
         return True
-
-    def action_new_offer(self) -> None:
-        from tui.screens.offer_form import OfferForm  # opened when asked: late
-
-        def sent(contract_id: int | None) -> None:
-            if contract_id is not None:
-                self.app.notify(f"Offer #{contract_id} sent.", timeout=6, markup=False)
-                self._select_when_shown = contract_id
-                self.reload()  # the new row, with the rest in their order, and on it
-        self.app.push_screen(OfferForm(), sent)
 
     def action_export(self) -> None:
         # What the list shows: the contracts its filter finds (all pages, not the loaded).
@@ -376,10 +361,6 @@ class ContractListScreen(ContractReads, SortKeys, ExportShown, BaseScreen):
                 return
             from tui.screens.contract import ContractScreen
             self.app.push_screen(ContractScreen(summary.id))
-
-    def action_support_console(self) -> None:
-        from tui.screens.support_console import SupportConsoleScreen  # agents only: late
-        self.app.push_screen(SupportConsoleScreen())
 
     def action_filter(self) -> None:
         self.set_focus(self.query_one("#filter", Input))  # now: the next keys are its
