@@ -248,7 +248,7 @@ def _apply_due(system: Account, now: arrow.Arrow, result: SweepResult, failed: s
 
 
 def _sweep_batch(system: Account, now: arrow.Arrow, ids: list[int] | None, size: int,
-                 batch_seconds: float, failed: set[int], batched: bool = True,
+                 batch_seconds: float, failed: set[int], batched: bool,
                  held: list[float] | None = None) -> list[Applied] | None:
     """One batch in one transaction: lock, claim up to `size` due items (unless `ids`
     were chosen already), apply them in due order until `batch_seconds` have passed: runs

@@ -236,7 +236,7 @@ def test_G09_a_batch_given_windows_already_applied_changes_nothing(
     clock.set(now)
     assert len(sweep(clock=clock, pause=0).applied) == 3
     state = db_state()
-    assert deadlines._sweep_batch(system, now, ids, 10, 10.0, set()) == []
+    assert deadlines._sweep_batch(system, now, ids, 10, 10.0, set(), True) == []
     assert db_state() == state
 
 
@@ -285,7 +285,8 @@ def test_G09_the_batched_writes_are_a_compare_and_set_on_window_and_milestone(
     clock.set(now)
     assert len(sweep(clock=clock, pause=0).applied) == 3
     state = db_state()
-    with pytest.raises(sweep_batch.StaleRun):
+    with pytest.raises(sweep_batch.StaleRun,
+                       match="^a due window or its milestone changed before the batch wrote$"):
         with database.atomic():
             sweep_batch._write(take)
     assert db_state() == state
