@@ -28,6 +28,7 @@ from models.events import Event, Notification
 from models.holds import PayoutHold
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
+from models.nudges import Nudge
 from models.plan_revisions import PlanRevision
 from models.refunds import RefundRequest
 from models.settings import Setting
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
     LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
-    AccountKey, LoginSession, LoginAttempt, PlanRevision, PayoutHold,
+    AccountKey, LoginSession, LoginAttempt, PlanRevision, PayoutHold, Nudge,
 ]
 
 SQLITE_PRAGMAS = {
@@ -164,10 +165,15 @@ def _payout_holds(migrator: SchemaMigrator) -> None:
     backfill()
 
 
+def _nudges(migrator: SchemaMigrator) -> None:
+    """Nudges (X-27): who reminded whom of an open window, and when."""
+    migrator.database.create_tables([Nudge], safe=True)
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
                                     4: _schema_4, 5: _schema_5, 6: _plan_revisions,
-                                    7: _counter_proposals, 8: _payout_holds}
-SCHEMA_VERSION = 8
+                                    7: _counter_proposals, 8: _payout_holds, 9: _nudges}
+SCHEMA_VERSION = 9
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45
