@@ -54,7 +54,7 @@ ACCESS = {
     "resolve_dispute": "resolve_dispute", "cancel_milestone": "cancel",
 }
 
-_CATALOGUE_ID = re.compile(r"^[UFG]-\d+$")
+_CATALOGUE_ID = re.compile(r"^[UFGX]-\d+$")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from models.refunds import RefundRequest
 from models.vocabulary import PAID_ACCOUNTS, DeadlineStatus, MilestoneStatus
 from rules import access
 from rules.ledger import A
+from rules.nudges import last_nudges
 from rules.policy import get_policy
 from rules.queries import Totals, contract_totals
 from rules.store import is_id, load_actor, load_contract
@@ -68,6 +69,7 @@ class ContractDetail:
     feedback: list[Feedback]
     next_to_fund_id: int | None = None
     extra: dict = field(default_factory=dict)
+    last_nudged: dict = field(default_factory=dict)  # deadline id -> the actor's last
 
 
 def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
@@ -101,6 +103,9 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
           for m in Milestone.select().where(Milestone.contract == contract.id)
           .order_by(Milestone.position)]
     nxt = next((m.id for m in ms if m.status == MilestoneStatus.PLANNED), None)
+    windows = list(Deadline.select().where((Deadline.contract == contract.id)
+                                           & (Deadline.status == DeadlineStatus.OPEN))
+                   .order_by(Deadline.due_at))
     return ContractDetail(
         id=contract.id, title=contract.title, policy=contract.policy,
         policy_label=get_policy(contract.policy).label, status=contract.status,
@@ -112,11 +117,9 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
                              .order_by(ChangeRequest.id.desc())),
         refund_requests=list(RefundRequest.select().where(RefundRequest.contract == contract.id)
                              .order_by(RefundRequest.id.desc())),
-        deadlines=list(Deadline.select().where((Deadline.contract == contract.id)
-                                               & (Deadline.status == DeadlineStatus.OPEN))
-                       .order_by(Deadline.due_at)),
+        deadlines=windows,
         feedback=list(Feedback.select().where(Feedback.contract == contract.id)),
-        next_to_fund_id=nxt)
+        next_to_fund_id=nxt, last_nudged=last_nudges(actor.id, [w.id for w in windows]))
 
 
 # --- the timeline ------------------------------------------------------------------

@@ -11,6 +11,7 @@ the party that did not write it; an offer (O-06) for the party it was sent to.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import arrow
 
@@ -75,6 +76,11 @@ def time_left(due: arrow.Arrow, now: arrow.Arrow) -> str:
     return human_delta(due, now).removeprefix("in ")
 
 
+def sent_ago(sent: arrow.Arrow, now: arrow.Arrow) -> str:
+    """"2 h ago", or "just now" within the minute it was sent."""
+    return "just now" if (now - sent).total_seconds() < 60 else human_delta(sent, now)
+
+
 def nudge_text(d: Deadline, contract: Contract, title: str | None, now: arrow.Arrow) -> str:
     about = f"“{title}”" if title else f"“{contract.title}”"
     return (f"Nudge about {about}: {time_left(arrow.get(d.due_at), now)} before "
@@ -99,7 +105,7 @@ def judge(actor: Account, d: Deadline, contract: Contract, recipient: int,
     if last_sent is not None and now < last_sent.shift(hours=NUDGE_EVERY_HOURS):
         again = last_sent.shift(hours=NUDGE_EVERY_HOURS)
         when = again.to(actor.timezone or "UTC").format("YYYY-MM-DD HH:mm")
-        return no(f"You nudged about this window {human_delta(last_sent, now)}: once per "
+        return no(f"You nudged about this window {sent_ago(last_sent, now)}: once per "
                   f"{NUDGE_EVERY_HOURS} hours, so the next one from {when}.", "X-28")
     return NudgeOption(d.id, recipient, text, True)
 
@@ -115,13 +121,13 @@ def last_nudges(sender_id: int, deadline_ids: list[int]) -> dict[int, arrow.Arro
     return out
 
 
-def nudge_options(actor: Account, deadlines: list[Deadline], contract: Contract,
+def nudge_options(actor: Account, deadlines: list[Deadline], contract,
                   titles: dict[int, str], requests: dict[int, ChangeRequest],
-                  now: arrow.Arrow) -> list[NudgeOption]:
-    """For the room: each open window of the contract the actor waits on, judged."""
-    last = last_nudges(actor.id, [d.id for d in deadlines])
+                  last: dict[int, arrow.Arrow], now: arrow.Arrow) -> list[NudgeOption]:
+    """Each open window of `contract` that waits for the other party, judged for `actor`
+    at `now` (no query: `last` is what last_nudges read), soonest due first."""
     out = []
-    for d in deadlines:
+    for d in sorted(deadlines, key=lambda d: arrow.get(d.due_at)):
         cr = requests.get(d.change_request_id) if d.change_request_id else None
         if d.kind == K.CHANGE_REQUEST and cr is None:
             continue
@@ -130,6 +136,15 @@ def nudge_options(actor: Account, deadlines: list[Deadline], contract: Contract,
             out.append(judge(actor, d, contract, recipient, last.get(d.id),
                              titles.get(d.milestone_id), now))
     return out
+
+
+def room_nudges(actor: Account, detail, now: arrow.Arrow) -> list[NudgeOption]:
+    """nudge_options for the contract room, from its rules.contract_view.ContractDetail."""
+    contract = SimpleNamespace(id=detail.id, title=detail.title, policy=detail.policy,
+                               client_id=detail.client.id, freelancer_id=detail.freelancer.id)
+    return nudge_options(actor, detail.deadlines, contract,
+                         {m.id: m.title for m in detail.milestones},
+                         {r.id: r for r in detail.change_requests}, detail.last_nudged, now)
 
 
 @transactional

@@ -14,7 +14,8 @@ from models.deadlines import Deadline
 from models.events import Event, Notification
 from models.nudges import Nudge
 from rules.change_requests import request_milestone_change
-from rules.nudges import nudge, nudge_options
+from rules.contract_view import contract_detail
+from rules.nudges import nudge, nudge_options, room_nudges
 from rules.offers import send_offer
 from rules.payments import fund_next_milestone, release
 from rules.refunds import request_refund
@@ -152,10 +153,11 @@ def test_X27_the_room_lists_what_may_be_nudged_now(in_review, client, freelancer
     open_windows = list(Deadline.select().where((Deadline.contract == c.id)
                                                 & (Deadline.status == "open")))
     titles = {m.id: m.title}
-    (option,) = nudge_options(freelancer, open_windows, c, titles, {}, T0)
+    (option,) = nudge_options(freelancer, open_windows, c, titles, {}, {}, T0)
     assert option.allowed and option.deadline_id == d.id and option.recipient_id == client.id
     assert option.text.startswith("Nudge about “Milestone 1”: 14 days before")
-    assert nudge_options(client, open_windows, c, titles, {}, T0) == []
+    assert nudge_options(client, open_windows, c, titles, {}, {}, T0) == []
     nudge(freelancer, d.id, clock=clock)
-    (later,) = nudge_options(freelancer, open_windows, c, titles, {}, T0.shift(hours=1))
+    (later,) = room_nudges(freelancer, contract_detail(freelancer, c.id), T0.shift(hours=1))
     assert not later.allowed and later.rule_id == "X-28"
+    assert contract_detail(client, c.id).last_nudged == {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 from textual import events
@@ -19,7 +20,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-import tui
+import tui.app
 from pty_app import PtyApp, keys
 from pty_seed import REORDER_TITLE, STAGES
 from tui.widgets.list_keys import ListTable
@@ -70,7 +71,10 @@ def test_an_ordinary_enter_after_a_list_that_gives_it_up_opens_the_row_typed_to(
 
 
 def _binding_owners():
-    for info in pkgutil.walk_packages(tui.__path__, "tui."):
+    # The package's own folder: under pytest the name `tui` can also resolve to
+    # tests/tui (a namespace package, since tests/ is on sys.path).
+    package_dir = str(Path(tui.app.__file__).parent)
+    for info in pkgutil.walk_packages([package_dir], "tui."):
         if info.name.endswith("__main__"):  # `python -m tui`: it would run the program
             continue
         module = importlib.import_module(info.name)

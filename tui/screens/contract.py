@@ -35,11 +35,12 @@ from rules.contract_view import (
 from rules.policy import get_policy
 from tui.commands import bindings_of, command
 from tui.export_action import EXPORT_HELP, ExportShown, can_export
-from tui.format import countdown, date_text, local_time
+from tui.format import date_text
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
 from tui.screens.contract_refunds import RefundActions
+from tui.screens.contract_windows import NUDGE_HELP, RoomWindows
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
 from tui.widgets.milestone_table import MilestoneTable
@@ -51,15 +52,6 @@ from tui.workers import db_work
 TIMELINE_PAGE = 20
 TICK = 60          # seconds between countdown refreshes (from memory, no query)
 SIDE_PANEL_FROM = 116  # columns: from this wide, the timeline is a panel beside the rest
-
-# What each open window waits for, as a sentence about this contract.
-WAITING_FOR = {
-    "review": "Client's review of {m}",
-    "start_next": "Start of the next milestone",
-    "change_request": "Pending change request on {m}: the freelancer's answer",
-    "refund_answer": "Answer to the refund request on {m}",
-    "dispute_response": "Client's reply to the dispute on {m}",
-}
 
 # Screen action -> the rules.availability action it stands for.
 ROOM_ACTIONS = {
@@ -121,7 +113,7 @@ class UnavailableCommands(Provider):
                           help=verdict.reason)
 
 
-class ContractScreen(RoomActions, RefundActions, ExportShown, BaseScreen):
+class ContractScreen(RoomActions, RefundActions, RoomWindows, ExportShown, BaseScreen):
     COMMANDS = {UnavailableCommands}
     BINDINGS = [
         command("escape", "back", "Back", "Go back to the previous screen.", show=False),
@@ -163,6 +155,7 @@ class ContractScreen(RoomActions, RefundActions, ExportShown, BaseScreen):
                 "End the contract; leftover project funds return to the client (G-03)."),
         command("l", "leave_feedback", "Feedback",
                 "Leave 1 to 5 stars and a comment, once, after the contract ended (G-04)."),
+        command("g", "nudge", "Nudge", NUDGE_HELP),
         command("m", "manage_milestones", "Plan",
                 "Add, edit, delete or reorder future milestones, or propose changes "
                 "(U-07..U-16)."),
@@ -264,20 +257,6 @@ class ContractScreen(RoomActions, RefundActions, ExportShown, BaseScreen):
             return d.next_to_fund_id
         return d.milestones[-1].id if d.milestones else None
 
-    def _show_deadlines(self, d: ContractDetail, now, tz: str) -> None:
-        titles = {m.id: m.title for m in d.milestones}
-        lines = []
-        for dl in d.deadlines:
-            # milestone_id, not .milestone: a foreign key read here would query the
-            # database on the event loop.
-            m = titles.get(dl.milestone_id)
-            what = WAITING_FOR.get(dl.kind, dl.kind.replace("_", " ")).format(
-                m=f"“{m}”" if m else "the milestone")
-            lines.append(Content.assemble(shown(what), f" until {local_time(dl.due_at, tz)} (",
-                                          (countdown(dl.due_at, now), "bold"), ")"))
-        self.query_one("#deadlines-box").display = bool(lines)
-        self.query_one("#deadlines", Static).update(Content("\n").join(lines))
-
     @on(OlderTimelineLoaded)
     def _show_older(self, message: OlderTimelineLoaded) -> None:
         self.query_one(Timeline).show(message.entries, message.has_more,
@@ -345,6 +324,8 @@ class ContractScreen(RoomActions, RefundActions, ExportShown, BaseScreen):
 
     def verdict(self, action: str) -> Verdict | None:
         """What rules.availability says of a room action now; None while loading."""
+        if action == "nudge":
+            return self.nudge_verdict()
         if self.availability is None or action not in ROOM_ACTIONS:
             return None
         name = ROOM_ACTIONS[action]
@@ -357,14 +338,14 @@ class ContractScreen(RoomActions, RefundActions, ExportShown, BaseScreen):
         """The room's actions `check_action` hides now, with the reason for each."""
         out = []
         for binding in bindings_of(self):
-            if binding.action in ROOM_ACTIONS:
+            if binding.action in ROOM_ACTIONS or binding.action == "nudge":
                 verdict = self.verdict(binding.action)
                 if verdict is not None and not verdict:
                     out.append((binding, verdict))
         return out
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ROOM_ACTIONS:
+        if action in ROOM_ACTIONS or action == "nudge":
             verdict = self.verdict(action)
             return verdict is not None and verdict.allowed
         if action == "older" and self.is_mounted:
