@@ -29,6 +29,7 @@ from models.holds import PayoutHold
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
 from models.nudges import Nudge
+from models.pending_releases import PendingRelease
 from models.plan_revisions import PlanRevision
 from models.refunds import RefundRequest
 from models.settings import Setting
@@ -45,6 +46,7 @@ ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
     LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
     AccountKey, LoginSession, LoginAttempt, PlanRevision, PayoutHold, Nudge,
+    PendingRelease,
 ]
 
 SQLITE_PRAGMAS = {
@@ -170,10 +172,16 @@ def _nudges(migrator: SchemaMigrator) -> None:
     migrator.database.create_tables([Nudge], safe=True)
 
 
+def _pending_releases(migrator: SchemaMigrator) -> None:
+    """Scheduled and undoable releases (X-29, X-30): releases not final yet."""
+    migrator.database.create_tables([PendingRelease], safe=True)
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
                                     4: _schema_4, 5: _schema_5, 6: _plan_revisions,
-                                    7: _counter_proposals, 8: _payout_holds, 9: _nudges}
-SCHEMA_VERSION = 9
+                                    7: _counter_proposals, 8: _payout_holds, 9: _nudges,
+                                    10: _pending_releases}
+SCHEMA_VERSION = 10
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

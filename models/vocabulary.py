@@ -30,6 +30,7 @@ class MilestoneStatus(StrEnum):
     REFUND_REQUESTED = "refund_requested"
     DISPUTED = "disputed"                # freelancer disputed; client's response window (U-33)
     IN_SUPPORT = "in_support"            # client responded; a support agent decides (G-02)
+    RELEASING = "releasing"              # released, not final yet
     RELEASED = "released"
     REFUNDED = "refunded"
     RESOLVED = "resolved"                # split by a support agent
@@ -39,6 +40,7 @@ class MilestoneStatus(StrEnum):
 ACTIVE_STATUSES = frozenset({
     MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.CHANGES_REQUESTED,
     MilestoneStatus.REFUND_REQUESTED, MilestoneStatus.DISPUTED, MilestoneStatus.IN_SUPPORT,
+    MilestoneStatus.RELEASING,  # its money is still in escrow until the release is final
 })
 FINAL_STATUSES = frozenset({
     MilestoneStatus.RELEASED, MilestoneStatus.REFUNDED, MilestoneStatus.RESOLVED,
@@ -91,6 +93,20 @@ class DeadlineKind(StrEnum):
     REFUND_ANSWER = "refund_answer"      # U-32
     DISPUTE_RESPONSE = "dispute_response"  # U-33
     OFFER_EXPIRY = "offer_expiry"        # O-06
+    RELEASE_AT = "release_at"            # a held release becomes final
+
+
+class PendingReleaseKind(StrEnum):
+    SCHEDULED = "scheduled"  # "release at" a time the client chose
+    UNDO = "undo"            # a manual release inside its undo window
+
+
+class PendingReleaseStatus(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"        # the worker released it at final_at
+    TAKEN_BACK = "taken_back"  # the client took it back in time
+    FAILED = "failed"          # the state no longer allowed it at final_at (the reason kept)
+    CLOSED = "closed"          # the milestone was settled another way (support, F-08)
 
 
 class DeadlineStatus(StrEnum):

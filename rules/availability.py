@@ -30,9 +30,10 @@ if TYPE_CHECKING:  # only for the annotations: importing it would bring in peewe
 PLANNED = "planned"
 FUNDED, SUBMITTED, CHANGES_REQUESTED = "funded", "submitted", "changes_requested"
 REFUND_REQUESTED, DISPUTED, IN_SUPPORT = "refund_requested", "disputed", "in_support"
+RELEASING = "releasing"  # released, not final yet
 RELEASED, REFUNDED, RESOLVED, CANCELLED = "released", "refunded", "resolved", "cancelled"
 RELEASABLE = frozenset({FUNDED, SUBMITTED, CHANGES_REQUESTED})
-ACTIVE = RELEASABLE | {REFUND_REQUESTED, DISPUTED, IN_SUPPORT}
+ACTIVE = RELEASABLE | {REFUND_REQUESTED, DISPUTED, IN_SUPPORT, RELEASING}
 FINAL = frozenset({RELEASED, REFUNDED, RESOLVED, CANCELLED})
 OPEN_REFUND = frozenset({"pending", "disputed", "in_support"})
 
@@ -201,6 +202,9 @@ class _Context:
             return _no("U-03", f"“{m.title}” is not funded yet: only one milestone is "
                                f"funded at a time, in list order; it must be funded before "
                                f"it can be {verb}")
+        if m.status == RELEASING:
+            return _no("X-31", f"“{m.title}” is being released: it cannot be {verb} until "
+                               "the release is final or taken back")
         if m.status in (REFUND_REQUESTED, DISPUTED, IN_SUPPORT):
             return _no("U-29", f"“{m.title}” has an open refund request ({status}): it must "
                                f"be settled before it can be {verb}")
@@ -288,6 +292,8 @@ class _Context:
     def _request_changes(self, m: MilestoneView) -> None:
         self._access(ACCESS["request_changes"])
         self._open()
+        if m.status == RELEASING:
+            raise self._state(m, "sent back for changes")
         if m.status != SUBMITTED:
             raise _no("U-18", f"Changes can be requested only on submitted work; "
                               f"“{m.title}” is {m.status.replace('_', ' ')}")
@@ -312,6 +318,8 @@ class _Context:
             rule = "U-10" if self.policy.name == "upwork-compliance" else "U-20"
             raise _no(rule, f"Change requests on an active milestone are not available "
                             f"on {self.policy.label}")
+        if m.status == RELEASING:
+            raise self._state(m, "changed")
         if m.status != FUNDED or m.last_submission is not None:
             why = (" (edit future milestones directly)" if m.status == PLANNED
                    else " and has a submission" if m.last_submission is not None else "")

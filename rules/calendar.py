@@ -6,7 +6,7 @@ import datetime as dt
 import arrow
 
 UNPAID_STATUSES = frozenset({"planned", "funded", "submitted", "changes_requested",
-                             "refund_requested", "disputed", "in_support"})
+                             "refund_requested", "disputed", "in_support", "releasing"})
 
 
 def add_days(start: arrow.Arrow, days: int) -> arrow.Arrow:

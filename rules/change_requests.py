@@ -22,6 +22,7 @@ from rules.ledger import A, milestone_escrow, transfer
 from rules.money import format_money
 from rules.plan import (PlanOp, apply_ops, cleaned_ops, describe_field, ops_from_json,
                         ops_to_json)
+from rules.payments import refuse_state
 from rules.plan_revisions import record_revision
 from rules.planning import (changes_as_data, check_active_changes, describe_changes,
                             plan_context, plan_rows, proposal_pending, write_plan)
@@ -104,6 +105,8 @@ def validate_active_change(m: Milestone, contract, changes: dict) -> dict:
         rule = "U-10" if policy.name == "upwork-compliance" else "U-20"
         raise RuleError(rule, f"Change requests on an active milestone are not available on "
                               f"{policy.label}.")
+    if m.status == S.RELEASING:
+        raise refuse_state(m, "changed")
     submitted = Submission.select().where(Submission.milestone == m.id).exists()
     if m.status != S.FUNDED or submitted:
         why = (" (edit future milestones directly)." if m.status == S.PLANNED

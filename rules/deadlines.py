@@ -52,6 +52,7 @@ from rules.money import format_money
 from rules.offers import expire_offer
 from rules.orders import complete_order
 from rules.payments import release
+from rules.pending_release import apply_held_release
 from rules.reminders import milestone_title as _milestone_title
 from rules.reminders import send_reminders
 from rules.policy import get_policy
@@ -129,6 +130,7 @@ def _apply_offer_expiry(system: Account, d: Deadline, clock: Clock) -> str:
 
 
 HANDLERS: dict[str, Callable[[Account, Deadline, Clock], str]] = {
+    K.RELEASE_AT: apply_held_release,
     K.REVIEW: _apply_review,
     K.START_NEXT: _apply_start_next,
     K.CHANGE_REQUEST: _apply_change_request,

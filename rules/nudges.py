@@ -44,6 +44,12 @@ class NudgeOption:
     rule_id: str = "X-27"
 
 
+# Windows that wait for a party. A held release (X-29, X-30) waits for nobody: it
+# becomes final by itself, and only its client may take it back.
+NUDGEABLE = frozenset({K.REVIEW, K.START_NEXT, K.DISPUTE_RESPONSE, K.REFUND_ANSWER,
+                       K.OFFER_EXPIRY, K.CHANGE_REQUEST})
+
+
 def waited_on(d: Deadline, contract: Contract, cr: ChangeRequest | None = None) -> int:
     """The account id the open window `d` waits for (see the module's docstring)."""
     if d.kind in (K.REVIEW, K.START_NEXT, K.DISPUTE_RESPONSE):
@@ -129,7 +135,7 @@ def nudge_options(actor: Account, deadlines: list[Deadline], contract,
     out = []
     for d in sorted(deadlines, key=lambda d: arrow.get(d.due_at)):
         cr = requests.get(d.change_request_id) if d.change_request_id else None
-        if d.kind == K.CHANGE_REQUEST and cr is None:
+        if d.kind not in NUDGEABLE or (d.kind == K.CHANGE_REQUEST and cr is None):
             continue
         recipient = waited_on(d, contract, cr)
         if recipient != actor.id:
@@ -158,6 +164,8 @@ def nudge(actor: Account, deadline_id: int, *, clock: Clock | None = None) -> Nu
         raise missing("window", deadline_id, actor)
     contract = Contract.get_by_id(d.contract_id)
     require_seen("window", actor, contract)  # G-07: reads as an unknown id
+    if d.kind not in NUDGEABLE:
+        raise RuleError("X-27", "This window waits for nobody: there is nobody to nudge.")
     cr = ChangeRequest.get_by_id(d.change_request_id) if d.change_request_id else None
     recipient = waited_on(d, contract, cr)
     title = (Milestone.get_by_id(d.milestone_id).title if d.milestone_id else None)

@@ -61,6 +61,9 @@ def refuse_state(m: Milestone, verb: str) -> RuleError:
     if m.status == S.PLANNED:
         return RuleError("U-03", f"“{m.title}” is not funded yet: it must be funded before "
                                  f"it can be {verb}.")
+    if m.status == S.RELEASING:
+        return RuleError("X-31", f"“{m.title}” is being released: it cannot be {verb} "
+                                 "until the release is final or taken back.")
     if m.status in (S.REFUND_REQUESTED, S.DISPUTED, S.IN_SUPPORT):
         return RuleError("U-29", f"“{m.title}” has an open refund request ({status}): it "
                                  f"must be settled before it can be {verb}.")

@@ -13,6 +13,7 @@ from rules.errors import CONFLICT, RuleError
 from rules.journal import record
 from rules.ledger import milestone_escrow
 from rules.money import format_money
+from rules.pending_release import close_held_release
 from rules.refunds import OPEN
 from rules.settlement import cancel_pending_change_requests, close_submissions, settle_escrow
 from rules.store import (authorize, cas_update, load_actor, load_contract, load_milestone,
@@ -32,6 +33,7 @@ def _cancel_one(actor: Account, m: Milestone, contract, at, reason: str) -> int:
                          version=RefundRequest.version + 1).where(
         (RefundRequest.milestone == m.id) & (RefundRequest.status.in_(OPEN))).execute()
     close_submissions(m.id, SubmissionStatus.CLOSED)
+    close_held_release(m.id, at, "support cancelled the milestone")
     close_windows(at=at, contract_id=contract.id, milestone_id=m.id)
     cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
     text = f"Support cancelled “{m.title}”"

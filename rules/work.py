@@ -65,6 +65,8 @@ def request_changes(actor: Account, milestone_id: int, message: str, *,
     authorize("request_changes", actor, contract)
     require_open(contract)
     check_expected_version(m, version, "This milestone")
+    if m.status == S.RELEASING:
+        raise refuse_state(m, "sent back for changes")
     if m.status != S.SUBMITTED:
         raise RuleError("U-18", f"Changes can be requested only on submitted work; "
                                 f"“{m.title}” is {m.status.replace('_', ' ')}.")

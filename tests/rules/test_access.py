@@ -23,6 +23,7 @@ EXPECTED: dict[str, set[str]] = {
     "submit_work": {F},                    # agents cannot submit on anyone's behalf
     "request_changes": {C},
     "release": {C, SYS},                   # U-06 auto-release; agents cannot release
+    "hold_release": {C},                   # X-29..X-31: only the client holds a release
     "request_refund": {C},
     "answer_refund": {F},
     "grant_refund": {SYS},                 # U-32

@@ -18,6 +18,7 @@ STYLES = {
     "refund_requested": "bold red",
     "disputed": "bold red",
     "in_support": "bold red",
+    "releasing": "green",
     "released": "green",
     "refunded": "dim",
     "resolved": "dim",
