@@ -22,6 +22,7 @@ from models.deadlines import Deadline
 from models.milestones import Milestone
 from models.nudges import Nudge
 from models.vocabulary import DeadlineKind as K, DeadlineStatus
+from rules.availability import Verdict, refused
 from rules.calendar import human_delta
 from rules.clock import Clock
 from rules.errors import RuleError
@@ -151,6 +152,17 @@ def room_nudges(actor: Account, detail, now: arrow.Arrow) -> list[NudgeOption]:
     return nudge_options(actor, detail.deadlines, contract,
                          {m.id: m.title for m in detail.milestones},
                          {r.id: r for r in detail.change_requests}, detail.last_nudged, now)
+
+
+def room_nudge_verdict(actor: Account, detail, now: arrow.Arrow) -> Verdict:
+    """Whether the room's nudge key works now: allowed when a window waits for the other
+    party and may be nudged; else the reason of the soonest one (X-27, X-28)."""
+    options = room_nudges(actor, detail, now)
+    if any(o.allowed for o in options):
+        return Verdict(True)
+    if options:
+        return refused(options[0].rule_id, options[0].reason)
+    return refused("X-27", "No open window waits for the other party.")
 
 
 @transactional

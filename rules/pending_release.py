@@ -38,8 +38,8 @@ from rules.ledger import milestone_escrow
 from rules.money import format_money
 from rules.payments import (ReleaseResult, check_releasable, plan_release,
                             refuse_after_review_window, release)
-from rules.store import (authorize, cas_update, load_actor, load_milestone, now_of,
-                         transactional)
+from rules.store import (authorize, cas_update, check_expected_version, load_actor,
+                         load_milestone, now_of, transactional)
 from rules.windows import close_windows, open_window
 
 UNDO_MINUTES = 10              # the default undo window
@@ -88,10 +88,9 @@ def _hold(actor: Account, milestone_id: int, *, kind: str, final_at, amount_cent
                                  kind=kind, amount_cents=plan.amount, bonus_cents=plan.bonus,
                                  end_contract=end_contract, previous_status=before,
                                  created_at=at, final_at=final, status=P.PENDING)
-    window = open_window(K.RELEASE_AT, contract_id=contract.id, milestone_id=m.id,
-                         opened_at=at, due_at=final)
-    # No reminders: nobody is waited for (the sweep's G-06 reminders are for parties).
-    Deadline.update(remind_at=None).where(Deadline.id == window.id).execute()
+    # No reminders: a held release waits for nobody (G-06 reminders are for parties).
+    open_window(K.RELEASE_AT, contract_id=contract.id, milestone_id=m.id, opened_at=at,
+                due_at=final, remind=False)
     money = format_money(plan.amount) + (f" with a {format_money(plan.bonus)} bonus"
                                          if plan.bonus else "")
     if kind == Kind.SCHEDULED:
@@ -168,8 +167,7 @@ def take_back_release(actor: Account, milestone_id: int, *, version: int | None 
     actor = load_actor(actor)
     m, contract = load_milestone(milestone_id, actor)
     authorize("hold_release", actor, contract)
-    if version is not None and version != m.version:
-        raise someone_acted_first("This milestone")
+    check_expected_version(m, version, "This milestone")
     held = pending_of(m.id) if m.status == S.RELEASING else None
     if held is None:
         text = (f"“{m.title}” was already released: its release is final." if

@@ -18,6 +18,7 @@ from models.milestones import Milestone
 from models.pending_releases import PendingRelease
 from rules import pending_release
 from rules.availability import availability
+from rules.clock import FrozenClock
 from rules.contract_view import contract_detail
 from rules.deadlines import sweep
 from rules.errors import INPUT, RuleError
@@ -86,9 +87,9 @@ def test_X30_a_release_is_final_ten_minutes_later_and_until_then_nothing_is_paid
     assert windows(m, "review")[0][0] == "open"  # still running, should it be taken back
     consistent()
 
-    assert not sweep(clock=clock.__class__(final.shift(seconds=-1))).applied
+    assert not sweep(clock=FrozenClock(final.shift(seconds=-1))).applied
     assert status(m) == "releasing"
-    result = sweep(clock=clock.__class__(final))
+    result = sweep(clock=FrozenClock(final))
     assert [a.kind for a in result.applied] == ["release_at"]
     assert (status(m), milestone_escrow(m.id), paid_balance(milestone_id=m.id)) == (
         "released", 0, 250_00)
@@ -97,7 +98,7 @@ def test_X30_a_release_is_final_ten_minutes_later_and_until_then_nothing_is_paid
     assert PendingRelease.get_by_id(held.id).status == "applied"
     assert windows(m, "review")[0][0] == "closed"
     # Exactly once (G-09): a second sweep finds nothing, the money moved once.
-    assert not sweep(clock=clock.__class__(final.shift(days=1))).applied
+    assert not sweep(clock=FrozenClock(final.shift(days=1))).applied
     assert releases(m) == 1 and paid_balance(milestone_id=m.id) == 250_00
     consistent()
 
@@ -123,7 +124,7 @@ def test_X30_the_undo_window_ends_no_later_than_the_review_window(in_review, cli
     clock.set(review_end.shift(minutes=-4))
     held = release_with_undo(client, m.id, clock=clock)
     assert arrow.get(held.final_at) == review_end
-    result = sweep(clock=clock.__class__(review_end))
+    result = sweep(clock=FrozenClock(review_end))
     # The review window meets a releasing milestone and leaves it to the held release.
     assert sorted(a.kind for a in result.applied) == ["release_at", "review"]
     assert releases(m) == 1 and paid_balance(milestone_id=m.id) == 250_00
@@ -135,7 +136,7 @@ def test_X30_a_partial_release_leaves_the_rest_in_project_funds_when_final(
     c, m = in_review
     held = release_with_undo(client, m.id, 200_00, clock=clock)
     assert held.amount_cents == 200_00 and project_funds(c.id) == 0
-    sweep(clock=clock.__class__(arrow.get(held.final_at)))
+    sweep(clock=FrozenClock(arrow.get(held.final_at)))
     assert (paid_balance(milestone_id=m.id), project_funds(c.id)) == (200_00, 50_00)
     consistent()
 
@@ -171,7 +172,7 @@ def test_X31_the_client_takes_it_back_before_it_is_final(in_review, client, free
     assert (json.loads(rec.before), json.loads(rec.after)) == (
         {"status": "releasing"}, {"status": "submitted"})
     # The worker, later, has nothing to apply; a new release works as usual.
-    assert not sweep(clock=clock.__class__(T0.shift(hours=1))).applied
+    assert not sweep(clock=FrozenClock(T0.shift(hours=1))).applied
     assert status(m) == "submitted" and releases(m) == 0
     release(client, m.id, clock=clock)
     assert paid_balance(milestone_id=m.id) == 250_00
@@ -231,7 +232,7 @@ def test_X31_support_cancelling_a_releasing_milestone_closes_its_release(
     cancel_milestone(agent, m.id, "Both parties asked", clock=clock)
     assert status(m) == "cancelled" and milestone_escrow(m.id) == 0
     assert PendingRelease.get_by_id(held.id).status == "closed"
-    assert not sweep(clock=clock.__class__(T0.shift(hours=1))).applied
+    assert not sweep(clock=FrozenClock(T0.shift(hours=1))).applied
     assert releases(m) == 0
     consistent()
 
@@ -244,7 +245,7 @@ def test_X31_a_release_the_state_no_longer_allows_returns_the_milestone(
     def refuse(*args, **kwargs):
         raise RuleError("G-03", "The contract is closed.")
     monkeypatch.setattr(pending_release, "release", refuse)
-    result = sweep(clock=clock.__class__(arrow.get(held.final_at)))
+    result = sweep(clock=FrozenClock(arrow.get(held.final_at)))
     assert result.applied[0].summary == ("The release of “Milestone 1” could not be made "
                                          "final (G-03)")
     assert (status(m), milestone_escrow(m.id)) == ("submitted", 250_00)
@@ -266,9 +267,9 @@ def test_X29_a_scheduled_release_is_applied_at_its_time_exactly_once(
     assert inbox(freelancer)[-1] == ("Release of $250.00 for “Milestone 1” scheduled for "
                                      "2026-03-05 11:00 UTC")
     assert Deadline.get(Deadline.kind == "release_at").remind_at is None
-    assert not sweep(clock=clock.__class__(at.shift(minutes=-1))).applied
-    first = sweep(clock=clock.__class__(at))
-    second = sweep(clock=clock.__class__(at))
+    assert not sweep(clock=FrozenClock(at.shift(minutes=-1))).applied
+    first = sweep(clock=FrozenClock(at))
+    second = sweep(clock=FrozenClock(at))
     assert len(first.applied) == 1 and not second.applied
     assert releases(m) == 1 and paid_balance(milestone_id=m.id) == 250_00
     consistent()
@@ -280,7 +281,7 @@ def test_X29_can_be_cancelled_until_its_time(in_review, client, clock):
     schedule_release(client, m.id, at, clock=clock)
     clock.set(at.shift(minutes=-1))
     take_back_release(client, m.id, clock=clock)
-    assert not sweep(clock=clock.__class__(at.shift(days=1))).applied
+    assert not sweep(clock=FrozenClock(at.shift(days=1))).applied
     assert status(m) == "submitted" and releases(m) == 0
 
 

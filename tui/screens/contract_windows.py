@@ -8,9 +8,9 @@ from textual import work
 from textual.content import Content
 from textual.widgets import Static
 
-from rules.availability import Verdict, refused
+from rules.availability import Verdict
 from rules.contract_view import ContractDetail
-from rules.nudges import nudge, room_nudges, sent_ago
+from rules.nudges import nudge, room_nudge_verdict, room_nudges, sent_ago
 from tui.format import countdown, local_time
 from tui.safe_text import shown
 from tui.screens.contract_actions import FLOW
@@ -63,16 +63,11 @@ class RoomWindows:
         return room_nudges(self.app.actor, self.detail, self.app.clock.now())
 
     def nudge_verdict(self) -> Verdict | None:
-        """Allowed when a window waits for the other party and may be nudged now; else
-        the reason of the soonest (for the palette's "not now")."""
+        """rules.nudges.room_nudge_verdict for the palette and the footer; None while
+        loading."""
         if self.detail is None:
             return None
-        options = self._nudge_options()
-        if any(o.allowed for o in options):
-            return Verdict(True)
-        if options:
-            return refused(options[0].rule_id, options[0].reason)
-        return refused("X-27", "No open window waits for the other party.")
+        return room_nudge_verdict(self.app.actor, self.detail, self.app.clock.now())
 
     def action_nudge(self) -> None:
         self._nudge()
