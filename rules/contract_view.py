@@ -19,8 +19,10 @@ from models.deadlines import Deadline
 from models.events import Event
 from models.ledger import LedgerEntry
 from models.milestones import Milestone, Submission
+from models.pending_releases import PendingRelease
 from models.refunds import RefundRequest
 from models.vocabulary import PAID_ACCOUNTS, DeadlineStatus, MilestoneStatus
+from models.vocabulary import PendingReleaseStatus
 from rules import access
 from rules.ledger import A
 from rules.nudges import last_nudges
@@ -49,6 +51,16 @@ class MilestoneView:
 
 
 @dataclass(frozen=True)
+class HeldRelease:
+    """A release not final yet (X-29, X-30): what a `releasing` milestone waits for."""
+    milestone_id: int
+    kind: str              # PendingReleaseKind: scheduled or undo
+    final_at: arrow.Arrow
+    amount_cents: int
+    bonus_cents: int
+
+
+@dataclass(frozen=True)
 class ContractDetail:
     id: int
     title: str
@@ -70,6 +82,7 @@ class ContractDetail:
     next_to_fund_id: int | None = None
     extra: dict = field(default_factory=dict)
     last_nudged: dict = field(default_factory=dict)  # X-28: deadline id -> the actor's last
+    held_releases: dict = field(default_factory=dict)  # X-29, X-30: milestone id -> HeldRelease
 
 
 def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
@@ -119,7 +132,17 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
                              .order_by(RefundRequest.id.desc())),
         deadlines=windows,
         feedback=list(Feedback.select().where(Feedback.contract == contract.id)),
-        next_to_fund_id=nxt, last_nudged=last_nudges(actor.id, [w.id for w in windows]))
+        next_to_fund_id=nxt, last_nudged=last_nudges(actor.id, [w.id for w in windows]),
+        held_releases=_held_releases(contract.id) if any(
+            m.status == MilestoneStatus.RELEASING for m in ms) else {})
+
+
+def _held_releases(contract_id: int) -> dict[int, HeldRelease]:
+    return {p.milestone_id: HeldRelease(p.milestone_id, p.kind, arrow.get(p.final_at),
+                                        p.amount_cents, p.bonus_cents)
+            for p in PendingRelease.select().where(
+                (PendingRelease.contract == contract_id)
+                & (PendingRelease.status == PendingReleaseStatus.PENDING))}
 
 
 # --- the timeline ------------------------------------------------------------------

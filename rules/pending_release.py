@@ -19,6 +19,8 @@ window has gone by.
 """
 from __future__ import annotations
 
+import re
+
 import arrow
 
 from models.accounts import Account
@@ -31,6 +33,8 @@ from models.vocabulary import DeadlineStatus
 from models.vocabulary import MilestoneStatus as S
 from models.vocabulary import PendingReleaseKind as Kind
 from models.vocabulary import PendingReleaseStatus as P
+from rules import access
+from rules.availability import ALLOWED, Verdict, refused
 from rules.clock import Clock
 from rules.errors import INPUT, RuleError, someone_acted_first
 from rules.journal import record
@@ -51,6 +55,59 @@ def stamp(at: arrow.Arrow, actor: Account) -> str:
     """A time in the reader's zone, as the refusals and the timeline say it."""
     zone = actor.timezone or "UTC"
     return f"{at.to(zone).format('YYYY-MM-DD HH:mm')} {'UTC' if zone == 'UTC' else zone}"
+
+
+_OFFSET_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:?\d{2})\Z",
+                          re.ASCII)
+_LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}\Z", re.ASCII)
+_CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}\Z", re.ASCII)
+
+
+def parse_release_at(text: object, timezone: str, now: arrow.Arrow) -> arrow.Arrow | None:
+    """X-29: what a person types as "Release at", read in their own zone: "2026-03-12
+    14:30", or "14:30" for the next such time; an ISO time with its offset is taken as
+    it says. Empty: None (release now). The range is schedule_release's to judge."""
+    if not isinstance(text, str):
+        raise RuleError(INPUT, "The release time must be text: YYYY-MM-DD HH:mm.")
+    value = " ".join(text.split())
+    if not value:
+        return None
+    zone = timezone or "UTC"
+    try:
+        if _OFFSET_TIME.match(value):
+            return arrow.get(value).to("UTC")
+        if _LOCAL_TIME.match(value):
+            return arrow.get(value.replace("T", " "), "YYYY-MM-DD H:mm", tzinfo=zone).to("UTC")
+        if _CLOCK_TIME.match(value):  # the next time the clock says it, in the reader's zone
+            hour, minute = map(int, value.split(":"))
+            today = now.to(zone).replace(hour=hour, minute=minute, second=0, microsecond=0)
+            return (today if today > now else today.shift(days=1)).to("UTC")
+    except (ValueError, arrow.parser.ParserError):
+        pass
+    raise RuleError(INPUT, f"“{value[:40]}” is not a date and time: use YYYY-MM-DD HH:mm "
+                           f"({zone}), or HH:mm for the next such time.")
+
+
+def take_back_verdict(detail, capacity: str, milestone_id: int | None,
+                      now: arrow.Arrow) -> Verdict:
+    """X-31 for the room (pure, from a loaded ContractDetail): may the actor take back
+    the highlighted milestone's release now? The same order of checks as
+    `take_back_release`."""
+    m = next((m for m in detail.milestones if m.id == milestone_id), None)
+    if m is None:
+        return refused(INPUT, "Choose a milestone first")
+    actor_id = {"client": detail.client.id, "freelancer": detail.freelancer.id}.get(capacity, 0)
+    try:
+        access.check("hold_release", actor_id, capacity, detail.client.id, detail.freelancer.id)
+    except RuleError as exc:
+        return refused(exc.rule_id, exc.message)
+    held = detail.held_releases.get(m.id) if m.status == S.RELEASING else None
+    if held is None:
+        return refused("X-31", f"“{m.title}” has no release to take back")
+    if now >= held.final_at:
+        return refused("X-31", f"The release of “{m.title}” is final: it can no longer "
+                               "be taken back")
+    return ALLOWED
 
 
 def review_due(milestone_id: int) -> arrow.Arrow | None:
@@ -231,4 +288,5 @@ def close_held_release(milestone_id: int, at: arrow.Arrow, outcome: str) -> None
 
 
 __all__ = ["schedule_release", "release_with_undo", "take_back_release",
-           "apply_held_release", "close_held_release", "pending_of", "UNDO_MINUTES"]
+           "apply_held_release", "close_held_release", "pending_of", "UNDO_MINUTES",
+           "parse_release_at", "take_back_verdict"]

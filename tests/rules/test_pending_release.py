@@ -317,3 +317,67 @@ def test_X29_X30_a_held_release_waits_for_nobody_so_nobody_nudges(in_review, cli
     window = Deadline.get(Deadline.kind == "release_at")
     with refused("X-27", "waits for nobody"):
         nudge(freelancer, window.id, clock=clock)
+
+
+# --- the room's verdict and the typed time -------------------------------------------
+
+
+def test_X31_the_room_s_take_back_verdict_says_what_take_back_release_does(
+        in_review, client, freelancer, agent, clock):
+    """take_back_verdict (pure, from the loaded room) names the rule the action names,
+    for each reader, before, during and after the undo window."""
+    from rules.pending_release import take_back_verdict
+    c, m = in_review
+
+    def both(who, capacity):
+        verdict = take_back_verdict(contract_detail(who, c.id), capacity, m.id, clock.now())
+        try:
+            with pending_release.database.atomic() as tx:
+                take_back_release(who, m.id, clock=clock)
+                tx.rollback()
+            acted = ""
+        except RuleError as exc:
+            acted = exc.rule_id
+        return verdict.rule_id, acted
+
+    assert both(client, "client") == ("X-31", "X-31")  # nothing held yet
+    release_with_undo(client, m.id, clock=clock)
+    detail = contract_detail(client, c.id)
+    assert detail.held_releases[m.id].final_at == T0.shift(minutes=10)
+    assert detail.held_releases[m.id].amount_cents == 250_00
+    assert both(client, "client") == ("", "")
+    assert both(freelancer, "freelancer") == ("G-07", "G-07")
+    assert both(agent, "agent") == ("G-07", "G-07")
+    clock.set(T0.shift(minutes=10))
+    assert both(client, "client") == ("X-31", "X-31")  # final now, before any sweep
+    no_pick = pending_release.take_back_verdict(detail, "client", None, clock.now())
+    assert not no_pick and no_pick.rule_id == INPUT
+
+
+@pytest.mark.parametrize("typed, zone, expected", [
+    ("", "UTC", None),
+    ("   ", "Europe/Berlin", None),
+    ("2026-03-05 14:30", "UTC", "2026-03-05T14:30:00+00:00"),
+    ("2026-03-05  14:30", "Europe/Berlin", "2026-03-05T13:30:00+00:00"),  # CET, +01:00
+    ("2026-03-05T14:30", "America/New_York", "2026-03-05T19:30:00+00:00"),
+    ("2026-03-05T14:30:00+02:00", "UTC", "2026-03-05T12:30:00+00:00"),
+    ("2026-03-05T14:30Z", "Europe/Berlin", "2026-03-05T14:30:00+00:00"),
+    ("14:30", "UTC", "2026-03-02T14:30:00+00:00"),     # later today (now is 09:00 UTC)
+    ("08:30", "UTC", "2026-03-03T08:30:00+00:00"),     # gone by today: tomorrow
+    ("09:30", "Europe/Berlin", "2026-03-03T08:30:00+00:00"),  # 10:00 there now: tomorrow
+    ("10:30", "Europe/Berlin", "2026-03-02T09:30:00+00:00"),
+])
+def test_X29_the_release_time_is_read_in_the_reader_s_zone(typed, zone, expected):
+    from rules.pending_release import parse_release_at
+    at = parse_release_at(typed, zone, T0)
+    assert (at.isoformat() if at is not None else None) == expected
+
+
+@pytest.mark.parametrize("typed", ["tomorrow", "2026-03-05", "2026-13-05 10:00",
+                                   "25:00", "2026-03-05 14:30 and more", "9" * 5000, 1430,
+                                   "١٤:٣٠", "２０２６-03-05 14:30"])
+def test_X29_a_release_time_that_is_not_one_is_refused_by_name(typed):
+    from rules.pending_release import parse_release_at
+    with pytest.raises(RuleError) as exc:
+        parse_release_at(typed, "UTC", T0)
+    assert exc.value.rule_id == INPUT and len(exc.value.message) < 160
