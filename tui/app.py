@@ -21,6 +21,7 @@ from models.accounts import Account
 from rules import timetravel
 from rules.clock import SYSTEM_CLOCK, Clock, FrozenClock
 from tui.commands import ScreenCommands, command
+from tui.config import UNDO_MINUTES
 from tui.screens.base import report_failed_worker
 from tui.styles import stylesheet_path
 from tui.screens.contract_list import ContractListScreen, FirstPage
@@ -94,7 +95,8 @@ class MilestonesApp(App[None]):
                  cursor_blink: bool = True, theme: str | None = None,
                  sweep_every: float = 0, demo: bool = False,
                  switch_user: bool = True, first_page: FirstPage | None = None,
-                 session: str | None = None, config: Config | None = None) -> None:
+                 session: str | None = None, config: Config | None = None,
+                 release_undo_minutes: int = UNDO_MINUTES) -> None:
         super().__init__()
         self.session = session  # the SSH or web login's token; None in a local shell
         self.config = config    # None in tests: no keymap, no theme saved
@@ -103,6 +105,7 @@ class MilestonesApp(App[None]):
         self.clock = clock
         self.sweep_every = sweep_every  # 0: no background sweep (tests, read-only use)
         self.demo = demo                # demo data: time travel is offered
+        self.release_undo_minutes = release_undo_minutes  # X-30, from the config
         # Acting as someone else: `main` offers it on demo data only (the app has no
         # login of its own: elsewhere --as says who is acting, and stays so).
         self.switch_user = switch_user

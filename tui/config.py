@@ -6,6 +6,7 @@ database = "postgresql://milestones@db.internal/milestones"
 theme = "textual-dark"        # saved when a theme is chosen in the palette
 timezone = "Europe/Berlin"    # the time zone `accounts add` gives a new account
 sweep_every = 30              # seconds; 0 turns the TUI's own sweep off
+release_undo_minutes = 10     # a release is final this long after it is made; 0: at once
 
 [ssh]
 host = "0.0.0.0"
@@ -30,6 +31,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# The limits of X-30, as rules/pending_release.py has them (not imported: this module is
+# read at start-up, before any model).
+UNDO_MINUTES, MAX_UNDO_MINUTES = 10, 24 * 60
 
 CONFIG_ENV = "MILESTONES_CONFIG"  # another file (tests, several setups side by side)
 
@@ -60,6 +65,7 @@ class Config:
     theme: str | None = None
     timezone: str | None = None
     sweep_every: float | None = None
+    release_undo_minutes: int | None = None
     ssh: SshSettings = field(default_factory=SshSettings)
     web: WebSettings = field(default_factory=WebSettings)
     keymap: dict[str, str] = field(default_factory=dict)
@@ -72,7 +78,8 @@ def config_path() -> Path:
     return Path(user_config_dir("milestones")) / "config.toml"
 
 
-_TYPES = {"database": str, "theme": str, "timezone": str, "sweep_every": (int, float)}
+_TYPES = {"database": str, "theme": str, "timezone": str, "sweep_every": (int, float),
+          "release_undo_minutes": int}
 _SSH_TYPES = {"host": str, "port": int, "host_key": str, "idle_timeout": (int, float),
               "max_sessions": int}
 _WEB_TYPES = {"host": str, "port": int}
@@ -102,10 +109,32 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"{path}: [ssh], [web] and [keymap] are tables.")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()):
         raise ConfigError(f"{path}: each [keymap] entry is binding_id = \"keys\".")
-    return Config(path=path, **_checked(data, _TYPES, "", path),
+    top = _checked(data, _TYPES, "", path)
+    if not 0 <= top.get("release_undo_minutes", 0) <= MAX_UNDO_MINUTES:
+        raise ConfigError(f"{path}: “release_undo_minutes” is from 0 (off) to "
+                          f"{MAX_UNDO_MINUTES}.")
+    return Config(path=path, **top,
                   ssh=SshSettings(**_checked(ssh, _SSH_TYPES, "ssh.", path)),
                   web=WebSettings(**_checked(web, _WEB_TYPES, "web.", path)),
                   keymap=dict(keymap))
+
+
+UNDO_ENV = "MILESTONES_RELEASE_UNDO_MINUTES"
+
+
+def release_undo_minutes(flag: int | None = None) -> int:
+    """How long a person's release can be taken back (X-30): flag > environment > file
+    > 10. Out of range from a flag is for rules/ to refuse (X-30), with its message."""
+    if flag is not None:
+        return flag
+    if os.environ.get(UNDO_ENV):
+        text = os.environ[UNDO_ENV].strip()
+        if not text.isascii() or not text.isdigit() or int(text) > MAX_UNDO_MINUTES:
+            raise ConfigError(f"{UNDO_ENV}: a whole number of minutes from 0 (off) to "
+                              f"{MAX_UNDO_MINUTES}.")
+        return int(text)
+    chosen = load_config().release_undo_minutes
+    return UNDO_MINUTES if chosen is None else chosen
 
 
 @functools.cache

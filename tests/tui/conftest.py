@@ -95,9 +95,13 @@ def app_clock() -> FrozenClock:
 @pytest.fixture
 def make_app(world, app_clock):
     """make_app(account) -> a MilestonesApp ready for Pilot or a snapshot. The theme
-    is pinned: left to itself the app picks one from the terminal's colours."""
-    def build(actor: Account, theme: str = "textual-dark") -> MilestonesApp:
-        app = MilestonesApp(actor, clock=app_clock, cursor_blink=False, theme=theme)
+    is pinned: left to itself the app picks one from the terminal's colours. A release
+    is final at once unless `undo_minutes` is given (X-30: the product's default is 10;
+    tests/tui/test_tui_held_release.py drives that)."""
+    def build(actor: Account, theme: str = "textual-dark", *,
+              undo_minutes: int = 0) -> MilestonesApp:
+        app = MilestonesApp(actor, clock=app_clock, cursor_blink=False, theme=theme,
+                            release_undo_minutes=undo_minutes)
         app.animation_level = "none"
         return app
     return build

@@ -53,8 +53,25 @@ def test_precedence_flag_then_environment_then_file_then_default(config_file, mo
     assert start.sweep_every(0) == 0 and new_account_timezone("UTC") == "UTC"
 
 
+def test_X30_the_undo_window_flag_then_environment_then_file_then_ten_minutes(
+        config_file, monkeypatch):
+    from tui.config import UNDO_ENV, release_undo_minutes
+    monkeypatch.delenv(UNDO_ENV, raising=False)
+    assert release_undo_minutes() == 10
+    write(config_file, "release_undo_minutes = 0\n")
+    assert release_undo_minutes() == 0
+    monkeypatch.setenv(UNDO_ENV, "25")
+    assert release_undo_minutes() == 25 and release_undo_minutes(3) == 3
+    for bad in ("-1", "ten", "1441", "١٠"):
+        monkeypatch.setenv(UNDO_ENV, bad)
+        with pytest.raises(ConfigError, match=UNDO_ENV):
+            release_undo_minutes()
+
+
 @pytest.mark.parametrize("text, says", [
     ("theme = 'nord'\ndatabase = = 3", "line 2"),
+    ("release_undo_minutes = 1441", "“release_undo_minutes” is from 0 (off) to 1440"),
+    ("release_undo_minutes = 2.5", "“release_undo_minutes” has the wrong type"),
     ("colour = 'red'", "unknown setting “colour”"),
     ("sweep_every = 'often'", "“sweep_every” has the wrong type"),
     ("[ssh]\nport = '22'", "“ssh.port” has the wrong type"),

@@ -45,3 +45,13 @@ def test_room_without_colour(snap_compare, make_app, world, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
                         run_before=room(world.website.id))
+
+
+def test_room_while_a_release_is_held(snap_compare, make_app, world, app_clock):
+    """Ada released Wireframes with the undo window on (X-30): "releasing, final at",
+    `z Take back` in the footer, and every other key on it gone (X-31)."""
+    from rules.pending_release import release_with_undo
+    wireframes = contract_detail(world.ada, world.website.id).milestones[0]
+    release_with_undo(world.ada, wireframes.id, clock=app_clock)
+    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
+                        run_before=room(world.website.id))

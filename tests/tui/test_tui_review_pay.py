@@ -64,7 +64,7 @@ def test_U18_U26_U04_fund_submit_changes_resubmit_partial_release_then_fund_the_
         assert "First draft" in shown(dialog) and "Link: https://example.com/v1" in shown(dialog)
         assert "Paid automatically 2026-03-24 12:00 (in 14 days) unless you act first " \
                "(U-06)." in shown(dialog)
-        await press(pilot, "tab", "tab")  # amount → bonus → changes wanted
+        await press(pilot, "tab", "tab", "tab")  # amount → bonus → release at → changes
         await paste(pilot, "Darker palette")
         await press(pilot, "f3")
         assert isinstance(app.screen, ContractScreen)
@@ -227,7 +227,9 @@ def test_refusals_are_shown_in_the_dialog_and_nothing_is_written(
         assert again.query_one("#amount", Input).value == "200"
         assert app.focused is again.query_one("#changes")  # where the message goes
         assert stored() == before
-        await press(pilot, "shift+tab")  # back to the amount (the bonus is disabled)
+        await press(pilot, "shift+tab")  # the release time, then the amount
+        assert app.focused is again.query_one("#release-at", Input)
+        await press(pilot, "shift+tab")  # (the bonus is disabled)
         assert app.focused is again.query_one("#amount", Input)
 
         # U-06: the review window closes while the dialog is open; paying is refused.

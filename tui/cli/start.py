@@ -47,11 +47,12 @@ def run(args: argparse.Namespace) -> int:
     clock, demo = timetravel.stored_clock(), timetravel.is_demo()
     first_page = read_first_page(actor, rows_at_start())
     from tui.app import MilestonesApp
-    from tui.config import load_config
+    from tui.config import load_config, release_undo_minutes
     config = load_config()
     app = MilestonesApp(actor, clock, sweep_every=every, demo=demo,
                         switch_user=demo and session is None, first_page=first_page,
                         session=session, config=config,
+                        release_undo_minutes=release_undo_minutes(),
                         theme=os.environ.get(THEME_ENV) or None)
     app.run()
     return app.return_code or 0

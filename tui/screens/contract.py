@@ -40,6 +40,7 @@ from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
 from tui.screens.contract_refunds import RefundActions
+from tui.screens.contract_releases import TAKE_BACK_HELP, RoomReleases
 from tui.screens.contract_windows import NUDGE_HELP, RoomWindows
 from tui.widgets.footer import KeyFooter
 from tui.widgets.header import ActingHeader
@@ -113,7 +114,12 @@ class UnavailableCommands(Provider):
                           help=verdict.reason)
 
 
-class ContractScreen(RoomActions, RefundActions, RoomWindows, ExportShown, BaseScreen):
+# Room actions judged outside rules.availability: screen action -> the method saying.
+OWN_VERDICTS = {"nudge": "nudge_verdict", "take_back": "take_back_verdict"}
+
+
+class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, ExportShown,
+                     BaseScreen):
     COMMANDS = {UnavailableCommands}
     BINDINGS = [
         command("escape", "back", "Back", "Go back to the previous screen.", show=False),
@@ -156,6 +162,7 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, ExportShown, BaseS
         command("l", "leave_feedback", "Feedback",
                 "Leave 1 to 5 stars and a comment, once, after the contract ended (G-04)."),
         command("g", "nudge", "Nudge", NUDGE_HELP),
+        command("z", "take_back", "Take back", TAKE_BACK_HELP),
         command("m", "manage_milestones", "Plan",
                 "Add, edit, delete or reorder future milestones, or propose changes "
                 "(U-07..U-16)."),
@@ -250,7 +257,7 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, ExportShown, BaseS
         the last one (most recently finished)."""
         active = next((m for m in d.milestones if m.status in
                        ("funded", "submitted", "changes_requested", "refund_requested",
-                        "disputed", "in_support")), None)
+                        "disputed", "in_support", "releasing")), None)
         if active is not None:
             return active.id
         if d.next_to_fund_id is not None:
@@ -324,8 +331,8 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, ExportShown, BaseS
 
     def verdict(self, action: str) -> Verdict | None:
         """What rules.availability says of a room action now; None while loading."""
-        if action == "nudge":
-            return self.nudge_verdict()
+        if action in OWN_VERDICTS:
+            return getattr(self, OWN_VERDICTS[action])()
         if self.availability is None or action not in ROOM_ACTIONS:
             return None
         name = ROOM_ACTIONS[action]
@@ -338,14 +345,14 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, ExportShown, BaseS
         """The room's actions `check_action` hides now, with the reason for each."""
         out = []
         for binding in bindings_of(self):
-            if binding.action in ROOM_ACTIONS or binding.action == "nudge":
+            if binding.action in ROOM_ACTIONS or binding.action in OWN_VERDICTS:
                 verdict = self.verdict(binding.action)
                 if verdict is not None and not verdict:
                     out.append((binding, verdict))
         return out
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ROOM_ACTIONS or action == "nudge":
+        if action in ROOM_ACTIONS or action in OWN_VERDICTS:
             verdict = self.verdict(action)
             return verdict is not None and verdict.allowed
         if action == "older" and self.is_mounted:

@@ -23,9 +23,11 @@ from rules.contract_view import ContractDetail, MilestoneView
 from rules.contracts import end_contract, leave_feedback
 from rules.errors import RuleError
 from rules.money import format_money
-from rules.payments import add_escrow_funds, fund_next_milestone, release
+from rules.payments import ReleaseResult, add_escrow_funds, fund_next_milestone
+from rules.pending_release import release_with_undo, schedule_release
 from rules.policy import get_policy
 from rules.work import request_changes, submit_work
+from tui.format import local_time
 from tui.safe_text import notify_plain, shown
 from tui.screens.dialogs.base import refusal_text
 from tui.screens.dialogs.confirm import ReadBackDialog
@@ -195,7 +197,8 @@ class RoomActions(RoomFlows):
             review_due_at=arrow.get(due.due_at) if due is not None else None,
             is_last=is_last_to_pay(d, m.id),
             project_funds_cents=d.totals.project_funds_cents,
-            changes=self.availability.of("request_changes", m.id))
+            changes=self.availability.of("request_changes", m.id),
+            undo_minutes=self.app.release_undo_minutes)
 
     def action_review_pay(self) -> None:
         self._review_pay(self.target)
@@ -221,22 +224,40 @@ class RoomActions(RoomFlows):
                     if end is None:
                         continue  # back to the review, as it was
                 if not await self.ask(ReadBackDialog(
-                        "Pay now?", pay_readback(review, decision, end),
-                        f"Pay {format_money(decision.amount_cents + decision.bonus_cents)}")):
+                        "Schedule the payment?" if decision.release_at else "Pay now?",
+                        pay_readback(review, decision, end),
+                        ("Schedule " if decision.release_at else "Pay ")
+                        + format_money(decision.amount_cents + decision.bonus_cents))):
                     continue
-                out = await self.call_rules(release, m.id, decision.amount_cents,
-                                            decision.bonus_cents, end_contract=end,
-                                            version=m.version)
-                done = f"Paid {format_money(decision.amount_cents)} for “{m.title}”" + (
-                    f" with a {format_money(decision.bonus_cents)} bonus"
-                    if decision.bonus_cents else "") + (
-                    "; the contract has ended." if end else ".")
+                out, done = await self._pay(m, review, decision, end)
             if out.refusal is None:
                 break
             dialog.show_error(out.refusal)  # the dialog is on top again: it stays open
         dialog.dismiss(None)
         if out.ok:
             self.succeeded(done)
+
+    async def _pay(self, m: MilestoneView, review: Review, decision, end: bool):
+        """Release now, in the undo window (X-30), or at the time typed (X-29)."""
+        money, bonus = decision.amount_cents, decision.bonus_cents
+        paid = format_money(money) + (f" with a {format_money(bonus)} bonus" if bonus else "")
+        if decision.release_at is not None:
+            out = await self.call_rules(schedule_release, m.id, decision.release_at, money,
+                                        bonus, end_contract=end, version=m.version)
+            when = out.value.final_at if out.ok else None
+            return out, (f"Scheduled {paid} for “{m.title}” at "
+                         f"{local_time(when, self.app.actor.timezone)}; z takes it back "
+                         "until then.")
+        out = await self.call_rules(release_with_undo, m.id, money, bonus,
+                                    undo_minutes=review.undo_minutes, end_contract=end,
+                                    version=m.version)
+        if out.ok and not isinstance(out.value, ReleaseResult):  # held: X-30
+            return out, (f"Released {paid} for “{m.title}”: final at "
+                         f"{local_time(out.value.final_at, self.app.actor.timezone, 'HH:mm')}"
+                         "; z takes it back until then.")
+        return out, f"Paid {format_money(money)} for “{m.title}”" + (
+            f" with a {format_money(bonus)} bonus" if bonus else "") + (
+            "; the contract has ended." if end else ".")
 
     def action_request_changes(self) -> None:
         self._request_changes(self.target)

@@ -14,6 +14,7 @@ from rules.nudges import nudge, room_nudge_verdict, room_nudges, sent_ago
 from tui.format import countdown, local_time
 from tui.safe_text import shown
 from tui.screens.contract_actions import FLOW
+from tui.screens.contract_releases import held_line
 from tui.screens.dialogs.confirm import ReadBackDialog
 
 # What each open window waits for, as a sentence about this contract.
@@ -36,6 +37,11 @@ def deadline_lines(d: ContractDetail, now, tz: str) -> list[Content]:
         # milestone_id, not .milestone: a foreign key read here would query the
         # database on the event loop.
         m = titles.get(dl.milestone_id)
+        held = d.held_releases.get(dl.milestone_id) if dl.kind == "release_at" else None
+        if held is not None:  # waits for nobody, says when it is final
+            lines.append(Content.assemble(*held_line(m or "the milestone", held, now, tz,
+                                                     client=d.capacity == "client")))
+            continue
         what = WAITING_FOR.get(dl.kind, dl.kind.replace("_", " ")).format(
             m=f"“{m}”" if m else "the milestone")
         parts = [shown(what), f" until {local_time(dl.due_at, tz)} (",

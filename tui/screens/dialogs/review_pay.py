@@ -21,6 +21,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from rules.availability import Verdict
+from rules.errors import RuleError
+from rules.pending_release import parse_release_at
 from rules.release_terms import changes_message, release_terms
 from rules.contract_view import MilestoneView
 from rules.money import format_money
@@ -30,7 +32,7 @@ from tui.format import countdown, local_time
 from tui.safe_text import shown, user_text
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.money_input import MoneyInput, amount_text
-from tui.widgets.plain_text import PlainTextArea
+from tui.widgets.plain_text import PlainInput, PlainTextArea
 from tui.widgets.status_badge import status_badge
 
 TICK = 30  # seconds between countdown refreshes
@@ -47,6 +49,7 @@ class Review:
     is_last: bool                       # U-30: no future milestone after this one
     project_funds_cents: int            # held on the contract now (U-04)
     changes: Verdict                    # may changes be requested now (U-18, F-06)
+    undo_minutes: int = 0               # X-30: how long a release made now can be taken back
 
     @property
     def held(self) -> int:
@@ -63,6 +66,7 @@ class ReviewDraft:
     amount: str
     bonus: str
     message: str
+    release_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class PayDecision:
     amount_cents: int
     bonus_cents: int
     draft: ReviewDraft
+    release_at: arrow.Arrow | None = None  # X-29: paid then by itself; None: now
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,13 @@ def difference_line(review: Review, amount: int, bonus: int) -> str:
     return text
 
 
+def release_at_note(review: Review) -> str:
+    """Beside the empty "Release at": what happens when it stays empty."""
+    if review.undo_minutes:
+        return f"empty: now; {review.undo_minutes} min to undo (X-30)"
+    return "empty: now (X-29)"
+
+
 def pay_readback(review: Review, decision: PayDecision, end_contract: bool) -> list[str]:
     """The confirmation's lines: every amount, said back before anything is paid."""
     m, held = review.milestone, review.held
@@ -109,8 +121,10 @@ def pay_readback(review: Review, decision: PayDecision, end_contract: bool) -> l
     if bonus:
         lines.append(f"Bonus: {format_money(bonus)} on top (U-28).")
     charged = max(amount - held, 0) + bonus
+    held_first = decision.release_at is not None or review.undo_minutes > 0
     if charged:
-        lines.append(f"You are charged {format_money(charged)} now"
+        lines.append(f"You are charged {format_money(charged)} "
+                     + ("when it is final" if held_first else "now")
                      + (f" ({format_money(amount - held)} above the escrow, U-27)."
                         if amount > held else "."))
     else:
@@ -122,6 +136,12 @@ def pay_readback(review: Review, decision: PayDecision, end_contract: bool) -> l
             if back else " (G-03)."))
     elif review.is_last:
         lines.append("The contract stays open: you can add and fund another milestone.")
+    if decision.release_at is not None:
+        lines.append(f"Paid by itself at {local_time(decision.release_at, review.timezone)}; "
+                     "until then z in the room takes it back (X-29).")
+    elif review.undo_minutes:
+        lines.append(f"Final {review.undo_minutes} min later: until then z in the room "
+                     "takes it back and nothing is paid (X-30).")
     return lines
 
 
@@ -185,6 +205,10 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         bonus = MoneyInput(text=self.draft.bonus, id="bonus", empty_is_zero=True)
         yield field("Bonus", Label("$", classes="unit"), bonus,
                     Label("", id="bonus-note", classes="field-note"), id="bonus-row")
+        yield field("Release at", Label("", classes="unit"),
+                    PlainInput(self.draft.release_at, id="release-at", compact=True,
+                          placeholder="YYYY-MM-DD HH:mm"),
+                    Label(release_at_note(r), classes="field-note"), id="release-at-row")
         if r.changes:
             word = "Revision wanted" if r.fiverr else "Changes wanted"
             yield field(word, Label("", classes="unit"),
@@ -270,7 +294,7 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
             self.show_error(None)
         self._show_difference()
 
-    @on(Input.Submitted, "#amount, #bonus")
+    @on(Input.Submitted, "#amount, #bonus, #release-at")
     def _enter_pays(self) -> None:
         self.action_pay()
 
@@ -280,7 +304,8 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         changes = self.query("#changes")
         return ReviewDraft(self.query_one("#amount", MoneyInput).value,
                            self.query_one("#bonus", MoneyInput).value,
-                           changes.first(TextArea).text if changes else "")
+                           changes.first(TextArea).text if changes else "",
+                           self.query_one("#release-at", Input).value)
 
     def action_pay(self) -> None:
         """Check what was typed as rules/ will (G-01, U-25, U-28); then return it."""
@@ -297,7 +322,14 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
         if not verdict:
             self.show_error(verdict.reason)
             return
-        self._decide(PayDecision(amount, bonus, self._draft()))
+        draft = self._draft()
+        try:  # the time as rules/ reads it; whether it is in range is schedule_release's
+            at = parse_release_at(draft.release_at, self.review.timezone, self._now())
+        except RuleError as exc:
+            self.show_error(f"Release at: {exc.message}")
+            self.query_one("#release-at").focus()
+            return
+        self._decide(PayDecision(amount, bonus, draft, release_at=at))
 
     def action_send_back(self) -> None:
         if not self.review.changes:
