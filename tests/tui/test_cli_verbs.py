@@ -100,10 +100,43 @@ def test_fund_submit_request_changes_release_refund(cli, contract):
     assert cli("ada", "request-changes", m, "--message", "Darker blue")[0] == 0
     assert cli("bo", "submit", m, "--message", "Second cut")[0] == 0
     refused(cli, "ada", "release", m, "--amount", "9"*30, rule="G-01")
-    code, out, _ = cli("ada", "release", m, "--json")
+    code, out, _ = cli("ada", "release", m, "--json", "--undo-minutes", "0")  # final now
     released = json.loads(out)
     assert code == 0 and released["released"] == {"cents": 300_00, "amount": "300.00"}
     assert released["contract_ended"] is False
     code, out, err = cli("ada", "refund", m, "--amount", "50", "--reason", "Unused hours")
     assert code == 0 and "request #" in out, err
     refused(cli, "ada", "refund", m, "--amount", "50", "--reason", "Again", rule="U-29")
+
+
+def test_X30_X31_release_is_held_for_the_undo_window_and_take_back_undoes_it(cli, contract):
+    from models.milestones import Milestone
+    assert cli("ada", "fund", str(contract.id))[0] == 0
+    m = str(Milestone.get(Milestone.title == "Design").id)
+    refused(cli, "ada", "take-back", m, rule="X-31")            # nothing held yet
+    refused(cli, "ada", "release", m, "--undo-minutes", "1441", rule="X-30")
+    code, out, err = cli("ada", "release", m)                   # the default: 10 minutes
+    assert code == 0, err
+    assert "final at " in out and f"`milestones take-back {m}` undoes it" in out
+    assert Milestone.get_by_id(int(m)).status == "releasing"
+    refused(cli, "bo", "take-back", m, rule="G-07")
+    refused(cli, "ada", "release", m, rule="X-31")              # nothing else now
+    code, out, _ = cli("ada", "take-back", m, "--json")
+    assert code == 0 and json.loads(out) == {
+        "milestone": int(m), "status": "funded",
+        "taken_back": {"cents": 300_00, "amount": "300.00"}}
+    assert Milestone.get_by_id(int(m)).status == "funded"
+
+
+def test_X29_release_at_a_time_in_the_reader_s_zone(cli, contract):
+    from models.milestones import Milestone
+    assert cli("ada", "fund", str(contract.id))[0] == 0
+    m = str(Milestone.get(Milestone.title == "Design").id)
+    refused(cli, "ada", "release", m, "--at", "someday", rule="input")
+    refused(cli, "ada", "release", m, "--at", "2001-01-01 10:00", rule="X-29")
+    when = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    code, out, err = cli("ada", "release", m, "--at", when, "--json")
+    facts = json.loads(out)
+    assert code == 0 and facts["kind"] == "scheduled" and facts["status"] == "releasing", err
+    assert facts["final_at"].startswith(when.replace(" ", "T"))  # Ada's zone is UTC
+    assert facts["released"] == {"cents": 300_00, "amount": "300.00"}

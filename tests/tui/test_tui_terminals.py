@@ -29,7 +29,7 @@ async def send_back_the_wireframes(pilot) -> None:
     assert isinstance(app.screen, HelpScreen)
     await press(pilot, "escape", "p")
     assert isinstance(app.screen, ReviewPayDialog)
-    await press(pilot, "tab", "tab")  # amount → bonus → changes wanted
+    await press(pilot, "tab", "tab", "tab")  # amount → bonus → release at → changes
     await paste(pilot, "Bigger headings")
     await press(pilot, "f3")
     assert isinstance(app.screen, ContractScreen)

@@ -5,6 +5,8 @@ function as the TUI, as the caller's own account (tui.cli.acting):
     milestones submit MILESTONE --message TEXT [--link URL]
     milestones request-changes MILESTONE --message TEXT
     milestones release MILESTONE [--amount 250.00] [--bonus 20] [--end-contract]
+                       [--undo-minutes N | --at "YYYY-MM-DD HH:mm"]
+    milestones take-back MILESTONE
     milestones refund MILESTONE [--amount 100] --reason TEXT
 
 A refusal is exit 2 with the rule id and message on stderr; nothing is written."""
@@ -42,7 +44,18 @@ def register(commands) -> None:
     release.add_argument("--amount", metavar="DOLLARS")
     release.add_argument("--bonus", metavar="DOLLARS")
     release.add_argument("--end-contract", action="store_true")
+    when = release.add_mutually_exclusive_group()
+    when.add_argument("--undo-minutes", metavar="N", type=int,
+                      help="final N minutes later, until then take-back undoes it (X-30; "
+                           "default: the config's release_undo_minutes, else 10; 0: now)")
+    when.add_argument("--at", metavar="WHEN",
+                      help="release at this time in your time zone, YYYY-MM-DD HH:mm or "
+                           "HH:mm (X-29)")
     release.set_defaults(func=run_release)
+    take_back = commands.add_parser("take-back", parents=shared,
+                                    help="take back a release that is not final yet (X-31)")
+    take_back.add_argument("milestone", metavar="MILESTONE", type=int)
+    take_back.set_defaults(func=run_take_back)
     refund = commands.add_parser("refund", parents=shared,
                                  help="ask for a refund of a milestone's escrow or payment")
     refund.add_argument("milestone", metavar="MILESTONE", type=int)
@@ -93,15 +106,56 @@ def run_request_changes(args: argparse.Namespace) -> int:
 
 @refusals
 def run_release(args: argparse.Namespace) -> int:
-    from rules.payments import release
+    """Final now, after the undo window (X-30), or at --at (X-29): one rules/ call each."""
+    import arrow
+
+    from rules.payments import ReleaseResult
+    from rules.pending_release import parse_release_at, release_with_undo, schedule_release
+    from tui.config import release_undo_minutes
     actor = acting(args)
-    result = release(actor, args.milestone, cents(args.amount), cents(args.bonus) or 0,
-                     end_contract=args.end_contract)
+    amount, bonus = cents(args.amount), cents(args.bonus) or 0
+    at = parse_release_at(args.at, actor.timezone, arrow.utcnow()) if args.at else None
+    if at is not None:
+        result = schedule_release(actor, args.milestone, at, amount, bonus,
+                                  end_contract=args.end_contract)
+    else:
+        result = release_with_undo(actor, args.milestone, amount, bonus,
+                                   undo_minutes=release_undo_minutes(args.undo_minutes),
+                                   end_contract=args.end_contract)
+    if not isinstance(result, ReleaseResult):
+        return held(args, actor, result)
     facts = {(k[:-len("_cents")] if k.endswith("_cents") else k):
              (money(v) if k.endswith("_cents") else v) for k, v in asdict(result).items()}
     paid = facts["released"]["amount"]
     return done(args, f"Released {paid} for milestone #{args.milestone}"
                       + (" and ended the contract." if result.contract_ended else "."), facts)
+
+
+def held(args: argparse.Namespace, actor, pending) -> int:
+    from rules.pending_release import stamp
+    final = stamp(arrow_of(pending.final_at), actor)
+    what = "Scheduled" if pending.kind == "scheduled" else "Released"
+    return done(args, f"{what} {money(pending.amount_cents)['amount']} for milestone "
+                      f"#{args.milestone}: final at {final}; until then `milestones take-back "
+                      f"{args.milestone}` undoes it.",
+                dict(milestone=args.milestone, status="releasing", kind=pending.kind,
+                     final_at=arrow_of(pending.final_at).isoformat(),
+                     released=money(pending.amount_cents), bonus=money(pending.bonus_cents)))
+
+
+def arrow_of(value):
+    import arrow
+    return arrow.get(value)
+
+
+@refusals
+def run_take_back(args: argparse.Namespace) -> int:
+    from rules.pending_release import take_back_release
+    pending = take_back_release(acting(args), args.milestone)
+    return done(args, f"Took back the release of {money(pending.amount_cents)['amount']} for "
+                      f"milestone #{args.milestone}: nothing was paid.",
+                dict(milestone=args.milestone, status=pending.previous_status,
+                     taken_back=money(pending.amount_cents)))
 
 
 @refusals
