@@ -6,7 +6,8 @@ worker) would. Each step is one of:
 - `probe_any_action`: any action (create, fund, submit, request changes, release with
   partial/over/bonus amounts, refunds of escrow or of paid money, disputes and their
   answers, support cancellations, client change requests, freelancer proposals, plan
-  batches, ending, feedback, the system's automatic actions), by any role (mostly the
+  batches, held releases (undo window, scheduled, taken back: X-29..X-31), nudges
+  (X-27, X-28), ending, feedback, the system's automatic actions), by any role (mostly the
   right one, sometimes the other party, an agent, the system or a stranger), on any
   target (mostly one in the state the action wants, sometimes any, sometimes none),
   with bad input some of the time;
@@ -17,7 +18,8 @@ worker) would. Each step is one of:
 - `jump_to_a_window_boundary`: the clock jumps to an open window's due time -1 s (the
   worker ticks: nothing applied), then to the due time or +1 s (it ticks: applied once,
   as of the due time); the due time is checked against RULES.md's lengths written out
-  here (U-06 14 days, F-05 8, F-07 10, U-24 7, U-32 7, U-33 5 business days), and what a
+  here (U-06 14 days, F-05 8, F-07 10, U-24 7, U-32 7, U-33 5 business days; a held
+  release's final_at no later than its review window, X-30), and what a
   user may still do is checked on each side of it. An off-by-one in a window fails here.
 
 For every action: refused means a `RuleError` with a message, and not one row written
@@ -62,6 +64,7 @@ from models.deadlines import Deadline
 from models.events import Event, Notification
 from models.ledger import LedgerEntry, LedgerTransfer
 from models.milestones import Milestone, Submission
+from models.pending_releases import PendingRelease
 from models.refunds import RefundRequest
 from models.vocabulary import (
     ACTIVE_STATUSES,
@@ -85,8 +88,10 @@ from rules import (
     deadlines,
     holds,
     inbox,
+    nudges,
     orders,
     payments,
+    pending_release,
     planning,
     queries,
     refunds,
@@ -186,7 +191,8 @@ WINDOW_DAYS = {
 }
 DISPUTE_BUSINESS_DAYS = 5                                                    # U-33
 RULE_OF_WINDOW = {"review": "U-06/F-05", "start_next": "F-07", "change_request": "U-24",
-                  "refund_answer": "U-32", "dispute_response": "U-33"}
+                  "refund_answer": "U-32", "dispute_response": "U-33",
+                  "release_at": "X-29/X-30"}
 
 
 def expected_due(kind: str, policy: str, opened: arrow.Arrow) -> arrow.Arrow:
@@ -208,6 +214,24 @@ def expected_due(kind: str, policy: str, opened: arrow.Arrow) -> arrow.Arrow:
     while t.weekday() >= 5:
         t = t.floor("day").shift(days=1)
     return t
+
+
+def held_release_due(d: dict) -> arrow.Arrow:
+    """X-29, X-30: a held release's window closes at its final_at, which is no later
+    than the milestone's open review window (U-06, F-05) would release it, and after
+    the moment it was made."""
+    p = PendingRelease.get((PendingRelease.milestone == d["milestone"])
+                           & (PendingRelease.status == "pending"))
+    final, made = arrow.get(p.final_at), arrow.get(p.created_at)
+    review = Deadline.get_or_none((Deadline.milestone == d["milestone"])
+                                  & (Deadline.kind == "review")
+                                  & (Deadline.status == DeadlineStatus.OPEN))
+    assert made < final, ("X-29/X-30: final before it was made", made, final)
+    assert review is None or final <= arrow.get(review.due_at), (
+        "X-30: final after the review window", final, review.due_at)
+    if p.kind == "undo":
+        assert final <= made.shift(days=1), ("X-30: an undo window over a day", made, final)
+    return final
 
 
 def note(text: str) -> None:
@@ -651,6 +675,53 @@ class MilestonesMachine(RuleBasedStateMachine):
         mid = self.choose(data, self.milestones(MilestoneStatus.SUBMITTED), self.milestones())
         self.attempt("system_release", payments.release, self.system, mid, clock=self.clock)
 
+    # --- held releases (X-29..X-31) and nudges (X-27, X-28) -------------------------
+
+    def has_held_releases(self) -> bool:
+        return PendingRelease.select().exists()
+
+    @probe(data=st.data(), role=who("client"),
+           minutes=st.sampled_from([10, 10, 10, 1, 0, 24 * 60, -1, 24 * 60 + 1, True]),
+           end=st.sampled_from([False] * 4 + [True]))
+    def release_with_undo(self, data, role, minutes, end):
+        """A manual release inside its undo window (X-30); 0 is release() at once."""
+        mid = self.choose(data, self.milestones(*RELEASABLE), self.milestones())
+        held = milestone_escrow(mid) if Milestone.get_or_none(Milestone.id == mid) else 0
+        amount, bonus = self.release_amounts(data, held)
+        self.attempt("release_with_undo", pending_release.release_with_undo,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, amount, bonus,
+                     undo_minutes=minutes, end_contract=end, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"),
+           ahead=st.sampled_from([30, 61, 3600, 86400, 86400 * 3, 86400 * 20, 86400 * 400]))
+    def schedule_release(self, data, role, ahead):
+        """A release at a later time (X-29): too soon, past the review window or more
+        than a year ahead are refused."""
+        mid = self.choose(data, self.milestones(*RELEASABLE), self.milestones())
+        held = milestone_escrow(mid) if Milestone.get_or_none(Milestone.id == mid) else 0
+        amount, bonus = self.release_amounts(data, held)
+        self.attempt("schedule_release", pending_release.schedule_release,
+                     self.actor(role, self.contract_of_milestone(mid)), mid,
+                     self.clock.now().shift(seconds=ahead), amount, bonus, clock=self.clock)
+
+    @requires("has_held_releases")
+    @probe(data=st.data(), role=who("client"))
+    def take_back_release(self, data, role):
+        mid = self.choose(data, self.milestones(MilestoneStatus.RELEASING), self.milestones())
+        self.attempt("take_back_release", pending_release.take_back_release,
+                     self.actor(role, self.contract_of_milestone(mid)), mid, clock=self.clock)
+
+    @probe(data=st.data(), role=st.sampled_from(["client", "freelancer"] * 3 + [
+        "agent", "system", "outsider_client", "outsider_freelancer"]))
+    def nudge(self, data, role):
+        """The waiting party reminds the other of an open window (X-27), once a day
+        (X-28); windows that wait for nobody (a held release) are refused."""
+        did = self.choose(data, self.ids(Deadline.select(Deadline.id).where(
+            Deadline.status == DeadlineStatus.OPEN)), self.ids(Deadline.select(Deadline.id)))
+        d = Deadline.get_or_none(Deadline.id == did)
+        contract = Contract.get_by_id(d.contract_id) if d else None
+        self.attempt("nudge", nudges.nudge, self.actor(role, contract), did, clock=self.clock)
+
     # --- refunds and disputes -----------------------------------------------------
 
     @probe(data=st.data(), role=who("client"), reason=reasons)
@@ -1056,6 +1127,19 @@ class MilestonesMachine(RuleBasedStateMachine):
                     client, m.id, *self.release_amounts(data, held, policy), clock=clock)))
                 add(("release", lambda: payments.release(
                     client, m.id, *self.release_amounts(data, held, policy), clock=clock)))
+            if m.status == MilestoneStatus.SUBMITTED:  # X-30, X-29: held, final later
+                add(("release_with_undo", lambda: pending_release.release_with_undo(
+                    client, m.id, *self.release_amounts(data, held, policy), clock=clock)))
+                add(("schedule_release", lambda: pending_release.schedule_release(
+                    client, m.id, clock.now().shift(days=1), clock=clock)))
+            review = Deadline.get_or_none((Deadline.milestone == m.id)
+                                          & (Deadline.kind == "review")
+                                          & (Deadline.status == DeadlineStatus.OPEN))
+            if review is not None:  # X-27: the freelancer waits on the client's review
+                add(("nudge", lambda: nudges.nudge(freelancer, review.id, clock=clock)))
+            if m.status == MilestoneStatus.RELEASING:  # X-31
+                add(("take_back_release", lambda: pending_release.take_back_release(
+                    client, m.id, clock=clock)))
             if m.status in RELEASABLE and policy.refunds:
                 add(("request_refund", lambda: refunds.request_refund(
                     client, m.id, None, "Not delivered", clock=clock)))
@@ -1233,7 +1317,8 @@ class MilestonesMachine(RuleBasedStateMachine):
         d = data.draw(st.sampled_from([w for w in windows if w["kind"] == kind]),
                       label="window")
         due = arrow.get(d["due_at"])
-        expected = expected_due(d["kind"], d["policy"], arrow.get(d["opened_at"]))
+        expected = (held_release_due(d) if d["kind"] == "release_at" else
+                    expected_due(d["kind"], d["policy"], arrow.get(d["opened_at"])))
         assert due == expected, (f"{RULE_OF_WINDOW[d['kind']]}: window {d['id']} opened "
                                  f"{d['opened_at']} is due {due}, not {expected}")
         self.tick_at_boundary(d, due, -1)
@@ -1285,12 +1370,23 @@ class MilestonesMachine(RuleBasedStateMachine):
         user's action that would close the window is taken up to the due time itself
         (where user and worker race), refused with the window's rule a second after."""
         c = Contract.get_by_id(d["contract"])
+        if d["kind"] == "release_at":  # X-31: taken back until final_at, not at it
+            refusal = self.dry_run(pending_release.take_back_release, c.client,
+                                   d["milestone"], clock=self.clock)
+            if offset < 0:
+                assert refusal is None, f"X-31: refused one second before final: {refusal}"
+            else:
+                assert refusal is not None and refusal.rule_id == "X-31", (offset, refusal)
+            return
         if d["kind"] == "change_request":
+            # X-22: the party who did not write the latest version answers it.
+            cr = ChangeRequest.get_by_id(d["change_request"])
+            answers = c.freelancer if cr.author_id == c.client_id else c.client
             # As the inbox offers it...
-            view = inbox.request_view(c.freelancer, d["change_request"], clock=self.clock)
+            view = inbox.request_view(answers, d["change_request"], clock=self.clock)
             assert bool(view.answers) == (offset < 0), ("U-24", offset, view.answers)
             # ...and as the rules answer it.
-            refusal = self.dry_run(change_requests.reject_milestone_change, c.freelancer,
+            refusal = self.dry_run(change_requests.reject_milestone_change, answers,
                                    d["change_request"], clock=self.clock)
             if offset < 0:
                 assert refusal is None, f"U-24: refused one second before expiry: {refusal}"
@@ -1453,6 +1549,13 @@ class MilestonesMachine(RuleBasedStateMachine):
         crs = dict(ChangeRequest.select(ChangeRequest.id, ChangeRequest.status).tuples())
         rrs = {r["id"]: r for r in RefundRequest.select().dicts()}
         windows = list(Deadline.select().where(Deadline.status == DeadlineStatus.OPEN).dicts())
+        # X-29, X-30: a releasing milestone has one held release, and what it was before.
+        pending = list(PendingRelease.select().where(PendingRelease.status == "pending").dicts())
+        held = {p["milestone"]: p["previous_status"] for p in pending}
+        final = {p["milestone"]: arrow.get(p["final_at"]) for p in pending}
+        assert len(held) == len(pending), "a milestone with two held releases"
+        assert set(held) == {m for m, r in ms.items()
+                             if r["status"] == MilestoneStatus.RELEASING}, held
         for d in windows:
             assert contracts_[d["contract"]] == ContractStatus.OPEN, (
                 f"window {d['id']} open on a {contracts_[d['contract']]} contract")
@@ -1464,14 +1567,23 @@ class MilestonesMachine(RuleBasedStateMachine):
                 waiting = rrs[d["refund_request"]]["status"] == RefundStatus.PENDING
             elif d["kind"] == "dispute_response":
                 waiting = rrs[d["refund_request"]]["status"] == RefundStatus.DISPUTED
+            elif d["kind"] == "release_at":
+                waiting = ms[d["milestone"]]["status"] == MilestoneStatus.RELEASING
             else:
                 waiting = d["kind"] == "start_next"
+            if d["kind"] == "review":  # X-30: a held release of submitted work keeps it
+                waiting = waiting or held.get(d["milestone"]) == MilestoneStatus.SUBMITTED
             assert waiting, f"open {d['kind']} window {d['id']} waits on nothing"
+            if d["kind"] == "release_at":
+                assert arrow.get(d["due_at"]) == final[d["milestone"]], d
+                continue
             expected = window_due(d["kind"], arrow.get(d["opened_at"]),
                                   get_policy(policies[d["contract"]]))
             assert arrow.get(d["due_at"]) == expected, (d["kind"], d["opened_at"], d["due_at"])
         open_windows = Counter((d["kind"], d["milestone"], d["change_request"],
                                 d["refund_request"]) for d in windows)
+        for mid in held:
+            assert open_windows[("release_at", mid, None, None)] == 1, (mid, "release_at")
         reviews = Counter(d["milestone"] for d in windows if d["kind"] == "review")
         pending_subs = Counter(m for (m,) in Submission.select(Submission.milestone).where(
             Submission.status == SubmissionStatus.PENDING).tuples())
@@ -1482,6 +1594,10 @@ class MilestonesMachine(RuleBasedStateMachine):
                 assert pending_subs[m["id"]] == 1, (
                     f"submitted milestone {m['id']} has {pending_subs[m['id']]} pending "
                     "submissions")
+            elif m["status"] == MilestoneStatus.RELEASING:  # as it was before (X-30)
+                subs = 1 if held[m["id"]] == MilestoneStatus.SUBMITTED else 0
+                assert pending_subs[m["id"]] == subs, (m["id"], held[m["id"]], "submission")
+                assert reviews[m["id"]] == subs, (m["id"], "review window while releasing")
             elif m["status"] not in (MilestoneStatus.REFUND_REQUESTED, MilestoneStatus.DISPUTED,
                                      MilestoneStatus.IN_SUPPORT):  # still under review then
                 assert pending_subs[m["id"]] == 0, (m["id"], m["status"], "pending submission")
