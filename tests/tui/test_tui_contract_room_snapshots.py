@@ -55,3 +55,16 @@ def test_room_while_a_release_is_held(snap_compare, make_app, world, app_clock):
     release_with_undo(world.ada, wireframes.id, clock=app_clock)
     assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
                         run_before=room(world.website.id))
+
+
+def test_room_after_a_nudge(snap_compare, make_app, world, app_clock):
+    """Bo nudged Ada about her review (X-27): its countdown, and "you nudged" beside it;
+    the nudge key is gone for a day (X-28)."""
+    from models.deadlines import Deadline
+    from rules.nudges import nudge
+    review = Deadline.get((Deadline.contract == world.website.id) & (Deadline.kind == "review")
+                          & (Deadline.status == "open"))
+    nudge(world.bo, review.id, clock=app_clock)
+    app_clock.advance(seconds=2 * 3600)
+    assert snap_compare(make_app(world.bo), terminal_size=(80, 24),
+                        run_before=room(world.website.id))
