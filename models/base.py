@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from peewee import DatabaseProxy, DateTimeField, Model
+from peewee import DatabaseProxy, DateTimeField, Model, TextField
 
 database = DatabaseProxy()
 
@@ -28,3 +29,17 @@ class UTCDateTimeField(DateTimeField):
         elif isinstance(value, dt.datetime) and value.tzinfo is not None:
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return super().db_value(value)
+
+
+class JSONListField(TextField):
+    """A list kept as JSON text (acceptance criteria, evidence): read back as a tuple,
+    so a row compares by value and cannot be changed in place. An empty list is NULL
+    (rows written before the column, or in bulk without it, read the same)."""
+
+    def db_value(self, value):
+        if not value:
+            return None
+        return json.dumps(list(value), ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return tuple(json.loads(value)) if value else ()

@@ -177,11 +177,22 @@ def _pending_releases(migrator: SchemaMigrator) -> None:
     migrator.database.create_tables([PendingRelease], safe=True)
 
 
+def _acceptance_criteria(migrator: SchemaMigrator) -> None:
+    """Acceptance criteria and evidence (X-32, X-33): a milestone's checklist and what a
+    submission showed for each. Existing milestones have none."""
+    from playhouse.migrate import migrate
+    db = migrator.database
+    for table, column, model in (("milestone", "criteria", Milestone),
+                                 ("submission", "evidence", Submission)):
+        if column not in {c.name for c in db.get_columns(table)}:
+            migrate(migrator.add_column(table, column, model._meta.fields[column].clone()))
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
                                     4: _schema_4, 5: _schema_5, 6: _plan_revisions,
                                     7: _counter_proposals, 8: _payout_holds, 9: _nudges,
-                                    10: _pending_releases}
-SCHEMA_VERSION = 10
+                                    10: _pending_releases, 11: _acceptance_criteria}
+SCHEMA_VERSION = 11
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

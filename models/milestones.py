@@ -5,7 +5,7 @@ from peewee import (BigIntegerField, CharField, DateField, ForeignKeyField, Inte
                     TextField)
 
 from models.accounts import Account
-from models.base import BaseModel, UTCDateTimeField, utcnow
+from models.base import BaseModel, JSONListField, UTCDateTimeField, utcnow
 from models.contracts import Contract
 from models.vocabulary import MilestoneStatus, SubmissionStatus
 
@@ -20,6 +20,7 @@ class Milestone(BaseModel):
     status = CharField(max_length=24, default=MilestoneStatus.PLANNED)
     revisions_allowed = IntegerField(null=True)  # Fiverr (F-06); None: not limited
     revisions_used = IntegerField(default=0)
+    criteria = JSONListField(null=True)  # acceptance criteria, agreed in the plan
     funded_at = UTCDateTimeField(null=True)
     finished_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
@@ -39,6 +40,9 @@ class Submission(BaseModel):
     author = ForeignKeyField(Account)
     message = TextField()
     link = CharField(max_length=500, default="")
+    # one {"criterion", "link", "note"} per criterion of the milestone, in order,
+    # the criterion's words as they were when the work was submitted.
+    evidence = JSONListField(null=True)
     status = CharField(max_length=24, default=SubmissionStatus.PENDING)
     submitted_at = UTCDateTimeField(default=utcnow, index=True)
     version = IntegerField(default=1)

@@ -28,17 +28,19 @@ class PlanRevision(BaseModel):
 # The terms a revision keeps of each milestone, in plan order. A status is not a term:
 # funding or paying a milestone changes no plan.
 TERMS = ("id", "position", "title", "amount_cents", "description", "due_date",
-         "revisions_allowed")
+         "revisions_allowed", "criteria")
 
 
 def rows_json(milestones) -> str:
     """A plan as stored in `PlanRevision.rows`: milestones (models, or anything with the
     TERMS as attributes), in plan order."""
-    return json.dumps([{t: _plain(getattr(m, t)) for t in TERMS} for m in milestones],
+    return json.dumps([{t: _plain(getattr(m, t, None)) for t in TERMS} for m in milestones],
                       ensure_ascii=False, separators=(",", ":"))
 
 
 def _plain(value):
+    if isinstance(value, tuple):
+        return list(value)
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
@@ -60,7 +62,9 @@ def backfill() -> None:
             batch.clear()
 
     current, plan = None, []
-    for m in (Milestone.select().where(Milestone.contract.not_in(have))
+    # The columns of schema 6, named: a later column (criteria, X-32) is not there yet.
+    columns = [Milestone.contract, *(Milestone._meta.fields[t] for t in TERMS[:-1])]
+    for m in (Milestone.select(*columns).where(Milestone.contract.not_in(have))
               .order_by(Milestone.contract, Milestone.position).iterator()):
         if m.contract_id != current:
             if current is not None:

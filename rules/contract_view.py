@@ -48,6 +48,7 @@ class MilestoneView:
     # What the freelancer holds of this milestone's payments now: released amounts and
     # bonuses less refunds of them (U-29: a paid amount can be asked back).
     paid_cents: int = 0
+    criteria: tuple[str, ...] = ()  # acceptance criteria, agreed in the plan
 
 
 @dataclass(frozen=True)
@@ -105,14 +106,15 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
             .group_by(LedgerEntry.milestone).tuples())}
     latest: dict[int, dict] = {}
     for s in (Submission.select(Submission.milestone, Submission.message, Submission.link,
-                                Submission.submitted_at, Submission.status)
+                                Submission.submitted_at, Submission.status,
+                                Submission.evidence)
               .join(Milestone).where(Milestone.contract == contract.id)
               .order_by(Submission.submitted_at, Submission.id).dicts()):
         latest[s["milestone"]] = s
     ms = [MilestoneView(m.id, m.position, m.title, m.description, m.due_date, m.amount_cents,
                         m.status, held.get(m.id, (0, 0))[0], m.revisions_allowed,
                         m.revisions_used, m.version, latest.get(m.id),
-                        paid_cents=held.get(m.id, (0, 0))[1])
+                        paid_cents=held.get(m.id, (0, 0))[1], criteria=m.criteria or ())
           for m in Milestone.select().where(Milestone.contract == contract.id)
           .order_by(Milestone.position)]
     nxt = next((m.id for m in ms if m.status == MilestoneStatus.PLANNED), None)

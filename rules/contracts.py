@@ -96,7 +96,8 @@ def plan_drafts(pol, milestones: list[AddMilestone], start: dt.date,
     for d in milestones:
         fields = check_milestone_fields({"title": d.title, "description": d.description,
                                          "due_date": d.due_date,
-                                         "amount_cents": d.amount_cents}, ctx)
+                                         "amount_cents": d.amount_cents,
+                                         "criteria": d.criteria}, ctx)
         drafts.append({**fields, "revisions_allowed": check_revisions(d.revisions, pol)})
     check_order_total(sum(d["amount_cents"] for d in drafts), pol)
     return drafts

@@ -135,4 +135,5 @@ def milestone_snapshot(m) -> dict:
     return dict(title=m.title, description=m.description,
                 due_date=m.due_date.isoformat() if m.due_date else None,
                 amount_cents=m.amount_cents, status=m.status, position=m.position,
-                revisions_allowed=m.revisions_allowed, revisions_used=m.revisions_used)
+                revisions_allowed=m.revisions_allowed, revisions_used=m.revisions_used,
+                **({"criteria": list(m.criteria)} if getattr(m, "criteria", ()) else {}))

@@ -172,10 +172,10 @@ def schedule_release(actor: Account, milestone_id: int, release_at: arrow.Arrow,
                      clock: Clock | None = None) -> PendingRelease:
     """X-29: release `milestone_id` at `release_at`, a later time before its review
     window closes; applied by the worker then, exactly once; cancellable until then."""
-    if not isinstance(release_at, arrow.Arrow):
-        raise RuleError(INPUT, "The release time must be a date and time.")
-
     def final_at(now: arrow.Arrow, review_end: arrow.Arrow | None) -> arrow.Arrow:
+        # Judged once the actor may act here: a stranger learns nothing but G-07.
+        if not isinstance(release_at, arrow.Arrow):
+            raise RuleError(INPUT, "The release time must be a date and time.")
         when = release_at.to("UTC")
         if when <= now.shift(minutes=1):
             raise RuleError("X-29", "A scheduled release needs a time at least a minute "
@@ -200,15 +200,16 @@ def release_with_undo(actor: Account, milestone_id: int, amount_cents: int | Non
                       clock: Clock | None = None) -> ReleaseResult | PendingRelease:
     """X-30: a manual release that becomes final `undo_minutes` later (or when the review
     window would have released it, if sooner); 0 releases at once, as `release()`."""
-    if isinstance(undo_minutes, bool) or not isinstance(undo_minutes, int) \
-            or not 0 <= undo_minutes <= MAX_UNDO_MINUTES:
-        raise RuleError("X-30", f"The undo window is a whole number of minutes from 0 (off) "
-                                f"to {MAX_UNDO_MINUTES}.")
-    if undo_minutes == 0:
+    valid = not isinstance(undo_minutes, bool) and isinstance(undo_minutes, int) \
+        and 0 <= undo_minutes <= MAX_UNDO_MINUTES
+    if valid and undo_minutes == 0:
         return release(actor, milestone_id, amount_cents, bonus_cents,
                        end_contract=end_contract, version=version, clock=clock)
 
     def final_at(now: arrow.Arrow, review_end: arrow.Arrow | None) -> arrow.Arrow:
+        if not valid:  # judged once the actor may act here: a stranger learns only G-07
+            raise RuleError("X-30", f"The undo window is a whole number of minutes from 0 "
+                                    f"(off) to {MAX_UNDO_MINUTES}.")
         when = now.to("UTC").shift(minutes=undo_minutes)
         return min(when, review_end) if review_end is not None else when
     return _hold(actor, milestone_id, kind=Kind.UNDO, final_at=final_at,

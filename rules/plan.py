@@ -13,10 +13,11 @@ from typing import Any, Union
 from rules.errors import INPUT, NOT_FOUND, RuleError
 from rules.money import format_money
 from rules.policy import Policy
-from rules.validation import (check_due_date, check_milestone_amount, check_milestone_count,
-                              check_revisions, check_text, check_title)
+from rules.validation import (check_criteria, check_due_date, check_milestone_amount,
+                              check_milestone_count, check_revisions, check_text, check_title)
 
-EDITABLE_FIELDS = ("title", "description", "due_date", "amount_cents", "revisions_allowed")
+EDITABLE_FIELDS = ("title", "description", "due_date", "amount_cents", "revisions_allowed",
+                   "criteria")
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class AddMilestone:
     due_date: dt.date | None = None
     revisions: int | None = None
     ref: str | None = None  # a name for the new row, so ReorderMilestones can place it
+    criteria: tuple[str, ...] = ()  # X-32: acceptance criteria, one per line
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class PlanRow:
     due_date: dt.date | None = None
     revisions_allowed: int | None = None
     ref: str | None = None
+    criteria: tuple[str, ...] = ()  # X-32
 
     @property
     def key(self) -> int | str:
@@ -97,17 +100,20 @@ class PlanContext:
 
 
 FIELD_LABELS = {"title": "title", "description": "description", "due_date": "due date",
-                "amount_cents": "amount", "revisions_allowed": "revisions"}
+                "amount_cents": "amount", "revisions_allowed": "revisions",
+                "criteria": "acceptance criteria"}
 
 
 def show_value(name: str, value: Any) -> str:
     """A field's value as a person reads it: amounts as money, dates as YYYY-MM-DD."""
-    if value is None or value == "":
+    if value is None or value == "" or value == ():
         return "—"
     if name == "amount_cents" and isinstance(value, int):
         return format_money(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if name == "criteria":
+        return "; ".join(value) if value else "—"
     return str(value)
 
 
@@ -141,6 +147,8 @@ def check_milestone_fields(changes: dict[str, Any], ctx: PlanContext) -> dict[st
             clean[name] = check_milestone_amount(value, ctx.policy)
         elif name == "revisions_allowed":
             clean[name] = check_revisions(value, ctx.policy)
+        elif name == "criteria":
+            clean[name] = check_criteria(value)
         else:
             raise RuleError(INPUT, f"“{name}” is not a milestone field that can be changed.")
     return clean
@@ -167,7 +175,7 @@ def apply_ops(saved: list[PlanRow], ops: list[PlanOp], ctx: PlanContext
                 raise RuleError(INPUT, f"Two new milestones are both called “{ref}”.")
             fields = check_milestone_fields(
                 {"title": op.title, "description": op.description, "due_date": op.due_date,
-                 "amount_cents": op.amount_cents}, ctx)
+                 "amount_cents": op.amount_cents, "criteria": op.criteria}, ctx)
             rows.append(PlanRow(id=None, ref=ref, position=len(rows) + 1,
                                 revisions_allowed=check_revisions(op.revisions, ctx.policy),
                                 **fields))
@@ -300,13 +308,16 @@ def cleaned_ops(ops: list[PlanOp]) -> list[PlanOp]:
     for op in ops:
         if isinstance(op, AddMilestone):
             op = replace(op, title=check_title(op.title),
-                         description=check_text(op.description, "The description"))
+                         description=check_text(op.description, "The description"),
+                         criteria=check_criteria(op.criteria))
         elif isinstance(op, EditMilestone):
             changes = dict(op.changes)
             if "title" in changes:
                 changes["title"] = check_title(changes["title"])
             if "description" in changes:
                 changes["description"] = check_text(changes["description"], "The description")
+            if "criteria" in changes:
+                changes["criteria"] = check_criteria(changes["criteria"])
             op = replace(op, changes=changes)
         out.append(op)
     return out
@@ -319,9 +330,11 @@ def ops_to_json(ops: list[PlanOp]) -> list[dict]:
             out.append({"op": "add", "title": op.title, "amount_cents": op.amount_cents,
                         "description": op.description, "ref": op.ref,
                         "due_date": op.due_date.isoformat() if op.due_date else None,
-                        "revisions": op.revisions})
+                        "revisions": op.revisions,
+                        **({"criteria": list(op.criteria)} if op.criteria else {})})
         elif isinstance(op, EditMilestone):
-            changes = {k: (v.isoformat() if isinstance(v, dt.date) else v)
+            changes = {k: (v.isoformat() if isinstance(v, dt.date) else
+                           list(v) if isinstance(v, tuple) else v)
                        for k, v in op.changes.items()}
             out.append({"op": "edit", "milestone_id": op.milestone_id, "changes": changes})
         elif isinstance(op, DeleteMilestone):
@@ -338,11 +351,14 @@ def ops_from_json(data: list[dict]) -> list[PlanOp]:
             due = dt.date.fromisoformat(d["due_date"]) if d.get("due_date") else None
             ops.append(AddMilestone(title=d["title"], amount_cents=d["amount_cents"],
                                     description=d.get("description", ""), due_date=due,
-                                    revisions=d.get("revisions"), ref=d.get("ref")))
+                                    revisions=d.get("revisions"), ref=d.get("ref"),
+                                    criteria=tuple(d.get("criteria") or ())))
         elif d["op"] == "edit":
             changes = dict(d["changes"])
             if changes.get("due_date"):
                 changes["due_date"] = dt.date.fromisoformat(changes["due_date"])
+            if "criteria" in changes:
+                changes["criteria"] = tuple(changes["criteria"] or ())
             ops.append(EditMilestone(d["milestone_id"], changes))
         elif d["op"] == "delete":
             ops.append(DeleteMilestone(d["milestone_id"]))

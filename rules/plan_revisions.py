@@ -71,7 +71,8 @@ def _rows(stored: str) -> list[PlanRow]:
     return [PlanRow(id=r["id"], position=r["position"], title=r["title"],
                     amount_cents=r["amount_cents"], description=r["description"] or "",
                     due_date=dt.date.fromisoformat(r["due_date"]) if r["due_date"] else None,
-                    revisions_allowed=r["revisions_allowed"])
+                    revisions_allowed=r["revisions_allowed"],
+                    criteria=tuple(r.get("criteria") or ()))  # none before X-32
             for r in json.loads(stored)]
 
 
@@ -131,6 +132,6 @@ def diff_rows(first: list[PlanRow], second: list[PlanRow]) -> list[PlanChange]:
                                               description=r.description,
                                               due_date=r.due_date,
                                               revisions_allowed=r.revisions_allowed,
-                                              ref=f"m{r.id}")
+                                              criteria=r.criteria, ref=f"m{r.id}")
               for r in second]
     return diff_plans(first, second)

@@ -27,7 +27,7 @@ def plan_rows(contract_id: int) -> list[PlanRow]:
     """The saved plan as plain rows, in list order."""
     return [PlanRow(id=m.id, position=m.position, title=m.title, amount_cents=m.amount_cents,
                     status=m.status, description=m.description, due_date=m.due_date,
-                    revisions_allowed=m.revisions_allowed)
+                    revisions_allowed=m.revisions_allowed, criteria=m.criteria)
             for m in Milestone.select().where(Milestone.contract == contract_id)
             .order_by(Milestone.position)]
 
@@ -64,7 +64,7 @@ def write_plan(contract: Contract, saved: list[PlanRow], rows: list[PlanRow],
     for r in rows:
         fields = dict(position=r.position, title=r.title, description=r.description,
                       due_date=r.due_date, amount_cents=r.amount_cents,
-                      revisions_allowed=r.revisions_allowed)
+                      revisions_allowed=r.revisions_allowed, criteria=r.criteria)
         if r.id is None:
             new_ids[r.ref or ""] = Milestone.create(contract=contract.id, status=S.PLANNED,
                                                     created_at=at, **fields).id

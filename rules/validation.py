@@ -114,6 +114,35 @@ def check_search(text: str | None, what: str = "The search") -> str:
     return value
 
 
+MAX_CRITERIA = 20  # X-32: a checklist, not a specification
+
+
+def check_criteria(criteria: object) -> tuple[str, ...]:
+    """X-32: a milestone's acceptance criteria: a list of at most MAX_CRITERIA lines,
+    each one line of text (T-01..T-06), not empty, at most MAX_TITLE characters, no two
+    the same. None or an empty list: no criteria."""
+    if criteria is None:
+        return ()
+    if isinstance(criteria, str) or not isinstance(criteria, (list, tuple)):
+        raise RuleError("X-32", "Acceptance criteria are a list, one criterion per line.")
+    if len(criteria) > MAX_CRITERIA:
+        raise RuleError("X-32", f"A milestone has at most {MAX_CRITERIA} acceptance "
+                                f"criteria; this one has {len(criteria)}.")
+    out: list[str] = []
+    for i, item in enumerate(criteria, 1):
+        text = clean_text(item, f"Criterion {i}")
+        if not text:
+            raise RuleError("X-32", f"Criterion {i} is empty: say what must be true, or "
+                                    "leave it out.")
+        if len(text) > MAX_TITLE:
+            raise RuleError("X-32", f"Criterion {i} is {len(text)} characters; at most "
+                                    f"{MAX_TITLE}.")
+        if text.casefold() in (o.casefold() for o in out):
+            raise RuleError("X-32", f"Criterion {i} repeats an earlier one: “{text}”.")
+        out.append(text)
+    return tuple(out)
+
+
 def check_link(link: str | None) -> str:
     """T-07: "" (no link), or one http, https or mailto address, no whitespace."""
     value = clean_text(link, "The link")

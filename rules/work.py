@@ -8,6 +8,7 @@ from models.vocabulary import SubmissionStatus
 from rules.calendar import add_days, is_overdue
 from rules.clock import Clock
 from rules.errors import RuleError
+from rules.evidence import check_evidence
 from rules.journal import record
 from rules.payments import refuse_after_review_window, refuse_state
 from rules.settlement import cancel_pending_change_requests
@@ -20,10 +21,12 @@ from rules.windows import close_windows, open_window
 
 @transactional
 def submit_work(actor: Account, milestone_id: int, message: str, link: str = "", *,
-                version: int | None = None, clock: Clock | None = None) -> Submission:
+                evidence=None, version: int | None = None,
+                clock: Clock | None = None) -> Submission:
     """U-17: the freelancer submits work for the active milestone, late or not (U-13).
     Opens the client's review window (U-06: 14 days; F-05: 8 days) and cancels a pending
-    change request on the milestone (U-23)."""
+    change request on the milestone (U-23). A milestone with acceptance criteria needs
+    `evidence`, one rules.evidence.EvidenceItem per criterion (X-33)."""
     actor = load_actor(actor)
     m, contract = load_milestone(milestone_id, actor)
     authorize("submit_work", actor, contract)
@@ -36,13 +39,14 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
         raise refuse_state(m, "submitted")
     text = check_text(message, "A message describing the work", required=True, rule="U-17")
     url = check_link(link)
+    shown = check_evidence(m.criteria or (), evidence)
     policy = policy_of(contract)
     at = now_of(clock)
     overdue = is_overdue(m.due_date, m.status, at)  # U-13: shown, never refused
     before = {"status": m.status}
     cas_update(m, "This milestone", status=S.SUBMITTED)
     sub = Submission.create(milestone=m.id, author=actor.id, message=text, link=url,
-                            submitted_at=at, status=SubmissionStatus.PENDING)
+                            evidence=shown, submitted_at=at, status=SubmissionStatus.PENDING)
     due = add_days(at, policy.review_days)
     open_window("review", contract_id=contract.id, milestone_id=m.id, opened_at=at, due_at=due)
     cancelled = cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
@@ -50,7 +54,8 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
     record(actor=actor, action="submit_work", contract_id=contract.id, milestone_id=m.id,
            summary=summary, at=at, notify=other_parties(contract, actor),
            details={"message": text, "link": url, "review_due_at": due.isoformat(),
-                    "overdue": overdue, "change_requests_cancelled": cancelled},
+                    "overdue": overdue, "change_requests_cancelled": cancelled,
+                    **({"evidence": list(shown)} if shown else {})},
            target=f"milestone:{m.id}", before=before,
            after={"status": m.status, "submission": sub.id})
     return sub

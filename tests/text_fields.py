@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Callable
 
@@ -23,6 +23,7 @@ from models.refunds import RefundRequest
 from rules.change_requests import (propose_milestone_changes, reject_milestone_change,
                                    request_milestone_change)
 from rules.contracts import create_contract, end_contract, leave_feedback
+from rules.evidence import EvidenceItem
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone
 from rules.planning import add_milestone, edit_milestone
@@ -163,6 +164,40 @@ def submission_link(w):
     def act(text):
         sub = submit_work(w.freelancer, m.id, "Done", text, clock=w.clock)
         return lambda: Submission.get_by_id(sub.id).link
+    return act
+
+
+def acceptance_criterion(w):
+    def act(text):
+        c = _contract(w, milestones=[replace(_drafts()[0], criteria=["Loads fast", text]),
+                                     _drafts()[1]])
+        return lambda: _milestones(c)[0].criteria[1]
+    return act
+
+
+def _with_criteria(w):
+    c = _contract(w, milestones=[replace(_drafts()[0], criteria=["Loads fast"]),
+                                 _drafts()[1]])
+    return fund_next_milestone(w.client, c.id, clock=w.clock)
+
+
+def evidence_note(w):
+    m = _with_criteria(w)
+
+    def act(text):
+        item = EvidenceItem(link="https://example.com/report", note=text)
+        sub = submit_work(w.freelancer, m.id, "Done", evidence=[item], clock=w.clock)
+        return lambda: Submission.get_by_id(sub.id).evidence[0]["note"]
+    return act
+
+
+def evidence_link(w):
+    m = _with_criteria(w)
+
+    def act(text):
+        item = EvidenceItem(link=text, note="See the report")
+        sub = submit_work(w.freelancer, m.id, "Done", evidence=[item], clock=w.clock)
+        return lambda: Submission.get_by_id(sub.id).evidence[0]["link"]
     return act
 
 
@@ -315,6 +350,9 @@ FIELDS = [
     TextField("milestone title (edited)", False, edited_milestone_title),
     TextField("submission message", True, submission_message),
     TextField("submission link", False, submission_link, is_link=True),
+    TextField("acceptance criterion", False, acceptance_criterion),
+    TextField("evidence note", True, evidence_note),
+    TextField("evidence link", False, evidence_link, is_link=True),
     TextField("changes requested message", True, changes_requested_message),
     TextField("change request title", False, change_request_title),
     TextField("change request message", True, change_request_message),

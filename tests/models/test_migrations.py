@@ -386,3 +386,38 @@ def test_a_file_at_schema_6_gains_counter_proposals(db, tmp_path, make_contract,
     assert ChangeRequest.get_by_id(asked.id).previous_id is None
     counter = counter_milestone_change(freelancer, asked.id, {"title": "Older"}, clock=clock)
     assert ChangeRequest.get_by_id(counter.id).previous_id == asked.id
+
+
+def test_a_file_at_schema_10_gains_acceptance_criteria_and_evidence(
+        db, tmp_path, make_contract, client, freelancer, clock, reopen):
+    """Schema 11 (X-32, X-33): milestones get `criteria`, submissions `evidence`; what a
+    schema-10 file holds reads as none, and criteria can then be set."""
+    from rules.planning import save_plan
+    from rules.plan import EditMilestone
+    from rules.work import submit_work
+    contract = make_contract("upwork", amounts=(25000, 50000))
+    active = fund_next_milestone(client, contract.id, clock=clock)
+    submit_work(freelancer, active.id, "Done", clock=clock)
+    db.close()
+    path = tmp_path / "test.db"
+    con = sqlite3.connect(path)  # as the schema-10 program wrote it
+    con.execute("ALTER TABLE milestone DROP COLUMN criteria")
+    con.execute("ALTER TABLE submission DROP COLUMN evidence")
+    con.execute("UPDATE schema_version SET version = 10")
+    con.commit()
+    con.close()
+    before = file_rows(path)
+    upgraded = reopen(path)
+    assert schema_version(upgraded) == CURRENT >= 11
+    assert "criteria" in columns(upgraded, "milestone")
+    assert "evidence" in columns(upgraded, "submission")
+    after = file_rows(path)
+    assert [r[:-1] for r in after["milestone"]] == before["milestone"]
+    assert [r[:-1] for r in after["submission"]] == before["submission"]
+    from models.milestones import Milestone, Submission
+    assert {m.criteria for m in Milestone.select()} == {()}
+    assert {s.evidence for s in Submission.select()} == {()}
+    future = Milestone.get((Milestone.contract == contract.id) & (Milestone.status == "planned"))
+    save_plan(client, contract.id, [EditMilestone(future.id, {"criteria": ["Signed off"]})],
+              clock=clock)
+    assert Milestone.get_by_id(future.id).criteria == ("Signed off",)

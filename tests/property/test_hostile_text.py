@@ -34,8 +34,8 @@ FORBIDDEN_MULTI = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u2
 TEXT_RULES = {"T-02", "T-03", "T-04", "T-05"}
 # Refusals a field may give besides the T-rules: too long or empty ("input"), a required
 # message missing (U-17, U-18, U-33, F-08, G-02), a link that is no link (T-07), a proposal
-# whose title is blank.
-FIELD_RULES = {"input", "U-17", "U-18", "U-33", "F-08", "G-02", "T-07"}
+# whose title is blank, an acceptance criterion empty or too long (X-32).
+FIELD_RULES = {"input", "U-17", "U-18", "U-33", "F-08", "G-02", "T-07", "X-32"}
 
 
 def assert_clean(value: str, multiline: bool) -> None:

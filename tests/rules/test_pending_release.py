@@ -381,3 +381,13 @@ def test_X29_a_release_time_that_is_not_one_is_refused_by_name(typed):
     with pytest.raises(RuleError) as exc:
         parse_release_at(typed, "UTC", T0)
     assert exc.value.rule_id == INPUT and len(exc.value.message) < 160
+
+
+def test_X29_X30_a_stranger_with_odd_input_still_learns_only_G07(in_review, other_client,
+                                                                 clock, refused):
+    """Found by the state machine: the undo window's range was judged before who asks."""
+    c, m = in_review
+    with refused("G-07", "not yours to see"):
+        release_with_undo(other_client, m.id, undo_minutes=-1, clock=clock)
+    with refused("G-07", "not yours to see"):
+        schedule_release(other_client, m.id, "tomorrow", clock=clock)

@@ -140,3 +140,27 @@ def test_X29_release_at_a_time_in_the_reader_s_zone(cli, contract):
     assert code == 0 and facts["kind"] == "scheduled" and facts["status"] == "releasing", err
     assert facts["final_at"].startswith(when.replace(" ", "T"))  # Ada's zone is UTC
     assert facts["released"] == {"cents": 300_00, "amount": "300.00"}
+
+
+def test_X33_X35_submit_with_evidence_then_the_evidence_bundle(cli, client, freelancer,
+                                                               other_client):
+    from rules.plan import AddMilestone
+    today = dt.date.today()
+    c = create_contract(client, freelancer=freelancer, title="Landing page", policy="upwork",
+                        milestones=[AddMilestone("Page", 400_00, due_date=today + dt.timedelta(
+                            days=7), criteria=("Loads in 2 s", "Works on phones"))])
+    code, out, _ = cli("ada", "contracts", "show", str(c.id), "--json")
+    assert json.loads(out)["milestones"][0]["criteria"] == ["Loads in 2 s", "Works on phones"]
+    m = str(json.loads(cli("ada", "fund", str(c.id), "--json")[1])["milestone"])
+    refused(cli, "bo", "submit", m, "--message", "Done", "--evidence", "https://x.test/speed",
+            rule="X-33")                                              # one of two
+    code, out, err = cli("bo", "submit", m, "--message", "Done", "--evidence",
+                         "https://x.test/speed | Lighthouse run", "--evidence",
+                         "Tried on two phones")
+    assert code == 0, err
+    code, out, err = cli("ada", "evidence", m)
+    bundle = json.loads(out)
+    assert code == 0 and [(r["link"], r["note"]) for r in bundle["criteria"]] == [
+        ("https://x.test/speed", "Lighthouse run"), ("", "Tried on two phones")]
+    assert [a["action"] for a in bundle["audit"]] == ["fund_milestone", "submit_work"]
+    refused(cli, "cy", "evidence", m, rule="G-07")

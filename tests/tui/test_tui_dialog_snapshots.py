@@ -124,3 +124,25 @@ def test_export_from_the_room(snap_compare, make_app, world, monkeypatch):
     monkeypatch.chdir("/tmp")
     assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
                         run_before=in_room(world.website.id, "E"))
+
+
+def test_submit_work_with_acceptance_criteria(snap_compare, make_app, world, clock):
+    """Bo submits for a milestone with two criteria: evidence for each (X-33)."""
+    from test_tui_evidence import landing_page
+    page = landing_page(world, clock)
+    assert snap_compare(make_app(world.bo), terminal_size=(80, 24),
+                        run_before=in_room(page.id, "w"))
+
+
+def test_review_with_acceptance_criteria(snap_compare, make_app, world, clock):
+    """Ada reviews work with evidence for one criterion of two (X-34)."""
+    from rules.evidence import EvidenceItem
+    from rules.work import submit_work
+    from test_tui_evidence import landing_page
+    page = landing_page(world, clock)
+    m = detail(world.ada, page).milestones[0]
+    submit_work(world.bo, m.id, "Ready for review", evidence=[
+        EvidenceItem("https://example.com/speed", "1.4 s"), EvidenceItem(note="Pixel 7")],
+        clock=clock)
+    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
+                        run_before=in_room(page.id, "p"))

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli import (accounts, audit, config, contracts, demo, export, importer,
+from tui.cli import (accounts, audit, config, contracts, demo, evidence, export, importer,
                      milestone_verbs, offers, serve, ssh, start, worker)
 from tui.cli.common import DB_HELP
 
-GROUPS = (contracts, milestone_verbs, offers, importer, export, demo, worker, audit, serve,
-          ssh, accounts, config)
+GROUPS = (contracts, milestone_verbs, offers, importer, export, evidence, demo, worker, audit,
+          serve, ssh, accounts, config)
 
 
 def version() -> str:

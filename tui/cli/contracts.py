@@ -89,7 +89,8 @@ def detail_json(d) -> dict:
                          amount=money(m.amount_cents), in_escrow=money(m.escrow_cents),
                          paid=money(m.paid_cents),
                          due_date=m.due_date.isoformat() if m.due_date else None,
-                         version=m.version) for m in d.milestones])
+                         criteria=list(m.criteria), version=m.version)
+                    for m in d.milestones])
 
 
 @refusals

@@ -2,7 +2,7 @@
 function as the TUI, as the caller's own account (tui.cli.acting):
 
     milestones fund CONTRACT
-    milestones submit MILESTONE --message TEXT [--link URL]
+    milestones submit MILESTONE --message TEXT [--link URL] [--evidence "URL | NOTE" ...]
     milestones request-changes MILESTONE --message TEXT
     milestones release MILESTONE [--amount 250.00] [--bonus 20] [--end-contract]
                        [--undo-minutes N | --at "YYYY-MM-DD HH:mm"]
@@ -31,6 +31,9 @@ def register(commands) -> None:
     submit.add_argument("milestone", metavar="MILESTONE", type=int)
     submit.add_argument("--message", required=True)
     submit.add_argument("--link", default="")
+    submit.add_argument("--evidence", action="append", metavar="URL | NOTE", default=[],
+                        help="evidence for the next acceptance criterion, in order: a "
+                             "link, a note, or both as \"URL | NOTE\" (X-33)")
     submit.set_defaults(func=run_submit)
     changes = commands.add_parser("request-changes", parents=shared,
                                   help="ask for changes to submitted work")
@@ -90,8 +93,10 @@ def run_fund(args: argparse.Namespace) -> int:
 
 @refusals
 def run_submit(args: argparse.Namespace) -> int:
+    from rules.evidence import evidence_from_text
     from rules.work import submit_work
-    sub = submit_work(acting(args), args.milestone, args.message, args.link)
+    sub = submit_work(acting(args), args.milestone, args.message, args.link,
+                      evidence=evidence_from_text(args.evidence))
     return done(args, f"Submitted work for milestone #{args.milestone}.",
                 dict(milestone=args.milestone, submission=sub.id, status="submitted"))
 

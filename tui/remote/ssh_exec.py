@@ -10,7 +10,7 @@ import sys
 
 # The verbs of tui/cli/contracts.py and tui/cli/milestone_verbs.py.
 REMOTE_COMMANDS = frozenset({"contracts", "fund", "submit", "request-changes", "release",
-                             "take-back", "refund", "export", "offers"})
+                             "take-back", "refund", "export", "evidence", "offers"})
 
 # Options the server decides (argparse also takes any unambiguous prefix: --d, --a),
 # and the one that would write a file on the server (a served session writes none:

@@ -22,6 +22,7 @@ from rules.calendar import is_overdue
 from rules.contract_view import ContractDetail, MilestoneView
 from rules.contracts import end_contract, leave_feedback
 from rules.errors import RuleError
+from rules.evidence import evidence_from_text
 from rules.money import format_money
 from rules.payments import ReleaseResult, add_escrow_funds, fund_next_milestone
 from rules.pending_release import release_with_undo, schedule_release
@@ -181,8 +182,10 @@ class RoomActions(RoomFlows):
         done = await self.ask_until_done(
             lambda draft, error: SubmitWorkDialog(m.title, overdue=overdue,
                                                   review_days=policy.review_days,
-                                                  draft=draft, error=error),
+                                                  criteria=m.criteria, draft=draft,
+                                                  error=error),
             lambda draft: self.call_rules(submit_work, m.id, draft.message, draft.link,
+                                          evidence=evidence_from_text(draft.evidence),
                                           version=m.version))
         if done and done[1].ok:
             self.succeeded(f"Submitted work for “{m.title}”: the client has "

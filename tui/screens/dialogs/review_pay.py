@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Static, TextArea
 
 from rules.availability import Verdict
 from rules.errors import RuleError
+from rules.evidence import criteria_table
 from rules.pending_release import parse_release_at
 from rules.release_terms import changes_message, release_terms
 from rules.contract_view import MilestoneView
@@ -31,6 +32,7 @@ from tui.commands import command
 from tui.format import countdown, local_time
 from tui.safe_text import shown, user_text
 from tui.screens.dialogs.base import RoomDialog, button, field
+from tui.widgets.criteria import criteria_text
 from tui.widgets.money_input import MoneyInput, amount_text
 from tui.widgets.plain_text import PlainInput, PlainTextArea
 from tui.widgets.status_badge import status_badge
@@ -189,6 +191,10 @@ class ReviewPayDialog(RoomDialog[PayDecision | ChangesDecision]):
             if sub.get("link"):
                 yield Static(user_text(f"Link: {sub['link']}", overflow="fold"),
                              id="submission-link")
+            if r.milestone.criteria:  # each criterion against its evidence
+                with VerticalScroll(id="criteria", can_focus=False):
+                    yield Static(criteria_text(criteria_table(r.milestone.criteria,
+                                                              sub.get("evidence"))))
         else:
             before = ("The last submission was sent back for changes" if
                       r.milestone.status == "changes_requested" else

@@ -1,5 +1,6 @@
 """The freelancer submits work for the active milestone: a message and, optionally, a
-link (U-17). Late is allowed (U-13): the dialog only says so."""
+link (U-17); for a milestone with acceptance criteria, evidence for each: a link, a note,
+or "link | note" (X-33). Late is allowed (U-13): the dialog only says so."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +8,7 @@ from typing import Iterable
 
 from rich.text import Text
 from textual import on
+from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
@@ -20,6 +22,7 @@ from tui.widgets.plain_text import PlainInput, PlainTextArea
 class WorkSubmission:
     message: str
     link: str
+    evidence: tuple[str, ...] = ()  # X-33: as typed, one per criterion
 
 
 class SubmitWorkDialog(RoomDialog[WorkSubmission]):
@@ -29,12 +32,14 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
     ]
 
     def __init__(self, title: str, *, overdue: bool = False, review_days: int = 14,
-                 draft: WorkSubmission | None = None, error=None) -> None:
+                 criteria: tuple[str, ...] = (), draft: WorkSubmission | None = None,
+                 error=None) -> None:
         super().__init__(error=error)
         self.milestone_title = shown(title)  # user text: control characters made visible
         self.overdue = overdue
         self.review_days = review_days
-        self.draft = draft or WorkSubmission("", "")
+        self.criteria = criteria
+        self.draft = draft or WorkSubmission("", "", ("",) * len(criteria))
 
     def title_text(self) -> str:
         return f"Submit work · “{self.milestone_title}”"
@@ -49,6 +54,16 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
                                         soft_wrap=True, placeholder="what you deliver"))
         yield field("Link (optional)", PlainInput(self.draft.link, id="link", compact=True,
                                              placeholder="https://…"))
+        if self.criteria:
+            yield Static(Text("Evidence for each acceptance criterion: a link, a note, or "
+                              "“link | note” (X-33)."), classes="dialog-hint")
+            typed = tuple(self.draft.evidence) + ("",) * len(self.criteria)
+            with VerticalScroll(id="evidence"):
+                for n, criterion in enumerate(self.criteria, 1):
+                    yield Static(Text(f"{n}. {shown(criterion)}"), classes="criterion")
+                    yield field("Evidence", PlainInput(typed[n - 1], id=f"evidence-{n}",
+                                                       compact=True,
+                                                       placeholder="https://… | note"))
 
     def button_row(self) -> Iterable[Button]:
         yield button("Submit", "submit", variant="primary")
@@ -59,13 +74,15 @@ class SubmitWorkDialog(RoomDialog[WorkSubmission]):
         self.query_one("#message", TextArea).focus()
 
     def action_submit(self) -> None:
+        evidence = tuple(self.query_one(f"#evidence-{n}", Input).value
+                         for n in range(1, len(self.criteria) + 1))
         self.dismiss(WorkSubmission(self.query_one("#message", TextArea).text,
-                                    self.query_one("#link", Input).value))
+                                    self.query_one("#link", Input).value, evidence))
 
     @on(Button.Pressed, "#submit")
     def _submit_pressed(self) -> None:
         self.action_submit()
 
-    @on(Input.Submitted, "#link")
+    @on(Input.Submitted)
     def _enter_submits(self) -> None:
         self.action_submit()

@@ -1,0 +1,66 @@
+"""Acceptance criteria and evidence in the room at 80x24 (X-33, X-34): the freelancer's
+submit dialog asks for evidence per criterion and refuses a missing one with nothing
+written; the client's review dialog shows each criterion against its evidence."""
+from __future__ import annotations
+
+import datetime as dt
+
+from textual.widgets import Input
+
+from models.milestones import Submission
+from rules.contracts import create_contract
+from rules.payments import fund_next_milestone
+from rules.plan import AddMilestone
+from room_helpers import milestone, open_room, paste, press, stored
+from tui.screens.dialogs.review_pay import ReviewPayDialog
+from tui.screens.dialogs.submit_work import SubmitWorkDialog
+from tui_helpers import text_of
+
+CRITERIA = ("Loads in under 2 s", "Works on phones")
+
+
+def landing_page(world, clock):
+    c = create_contract(world.ada, freelancer=world.bo, title="Landing page", policy="upwork",
+                        clock=clock, milestones=[AddMilestone(
+                            "Page", 400_00, due_date=dt.date(2026, 3, 20), criteria=CRITERIA)])
+    fund_next_milestone(world.ada, c.id, clock=clock)
+    return c
+
+
+def test_X33_X34_evidence_per_criterion_then_the_review_shows_it(make_app, world, drive,
+                                                                 clock):
+    page = landing_page(world, clock)
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_room(pilot, world.bo, page)
+        await press(pilot, "w")
+        dialog = app.screen
+        assert isinstance(dialog, SubmitWorkDialog)
+        texts = [text_of(s).strip() for s in dialog.query(".criterion")]
+        assert texts == ["1. Loads in under 2 s", "2. Works on phones"]
+        await paste(pilot, "Ready for review")
+        dialog.query_one("#evidence-1", Input).value = "https://example.com/speed | 1.4 s"
+        before = stored()
+        await press(pilot, "f2")                    # criterion 2 has none: refused
+        again = app.screen
+        assert isinstance(again, SubmitWorkDialog) and stored() == before
+        assert again.error_text.startswith("Criterion 2 (“Works on phones”) needs evidence")
+        assert again.query_one("#evidence-1", Input).value == "https://example.com/speed | 1.4 s"
+        again.query_one("#evidence-2", Input).value = "Tried on a Pixel 7"
+        await press(pilot, "f2")
+        assert milestone(page, 0).status == "submitted"
+        sub = Submission.get(Submission.milestone == milestone(page, 0).id)
+        assert [e["note"] for e in sub.evidence] == ["1.4 s", "Tried on a Pixel 7"]
+
+        await open_room(pilot, world.ada, page)
+        await press(pilot, "p")
+        review = app.screen
+        assert isinstance(review, ReviewPayDialog)
+        table = text_of(review.query_one("#criteria").query_one("Static"))
+        assert table.splitlines() == [
+            "✓ 1. Loads in under 2 s — https://example.com/speed · 1.4 s",
+            "✓ 2. Works on phones — Tried on a Pixel 7"]
+        await press(pilot, "escape")
+
+    drive(make_app(world.ada), scenario)
