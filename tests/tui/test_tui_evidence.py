@@ -64,3 +64,40 @@ def test_X33_X34_evidence_per_criterion_then_the_review_shows_it(make_app, world
         await press(pilot, "escape")
 
     drive(make_app(world.ada), scenario)
+
+
+def test_X34_a_refund_dispute_and_the_agent_s_resolution_open_with_the_criteria(
+        make_app, world, drive, clock):
+    from rules.evidence import EvidenceItem
+    from rules.refunds import dispute_refund, request_refund, respond_to_dispute
+    from rules.work import submit_work
+    from tui.screens.dialogs.message import SendMessageDialog
+    from tui.screens.dialogs.resolve_dispute import ResolveDisputeDialog
+    page = landing_page(world, clock)
+    m = milestone(page, 0)
+    submit_work(world.bo, m.id, "Ready", evidence=[EvidenceItem("https://example.com/speed"),
+                                                  EvidenceItem(note="Pixel 7")], clock=clock)
+    rr = request_refund(world.ada, m.id, reason="Slow on my laptop", clock=clock)
+    table = ["Acceptance criteria against the latest evidence (X-34):",
+             "✓ 1. Loads in under 2 s — https://example.com/speed",
+             "✓ 2. Works on phones — Pixel 7"]
+
+    async def scenario(pilot):
+        app = pilot.app
+        await open_room(pilot, world.bo, page)
+        await press(pilot, "d")
+        dialog = app.screen
+        assert isinstance(dialog, SendMessageDialog)
+        lines = text_of(dialog.query_one(".dialog-text")).splitlines()
+        assert lines[-3:] == table
+        await press(pilot, "escape")
+        dispute_refund(world.bo, rr.id, "It is fast", clock=clock)
+        respond_to_dispute(world.ada, rr.id, "Not for me", clock=clock)
+        await open_room(pilot, world.sam, page)
+        await press(pilot, "v")
+        resolve = app.screen
+        assert isinstance(resolve, ResolveDisputeDialog)
+        assert text_of(resolve.query_one("#criteria").query_one("Static")).splitlines() == table
+        await press(pilot, "escape")
+
+    drive(make_app(world.bo), scenario)

@@ -390,3 +390,28 @@ def test_U07_a_fiverr_order_keeps_its_plan_and_says_why(make_app, world, drive):
         assert not {"grab", "add", "edit", "delete", "save"} & footer_actions(screen)
 
     drive(make_app(world.ada), scenario)
+
+
+def test_X32_criteria_are_typed_in_the_form_checked_as_typed_and_saved_with_the_plan(
+        make_app, world, drive):
+    async def scenario(pilot):
+        screen = await open_manager(pilot, world.website)
+        await press(pilot, "end", "e")  # Build and launch, a future milestone
+        form = pilot.app.screen
+        assert isinstance(form, MilestoneForm)
+        problem = lambda: text_of(form.query_one("#problem-criteria", Static))  # noqa
+        await retype(pilot, "criteria", "Loads fast; loads FAST")
+        assert problem() == "Criterion 2 repeats an earlier one: “loads FAST”. (X-32)"
+        await retype(pilot, "criteria", "Loads fast;  Works on phones ;")
+        assert problem() == ""
+        await press(pilot, "enter")
+        assert isinstance(pilot.app.screen, MilestoneManagerScreen)
+        await press(pilot, "c")
+        diff = " ".join(text_of(screen.query_one("#plan-diff", Static)).split())
+        assert ("edited “Build and launch” acceptance criteria: — → Loads fast; Works on "
+                "phones") in diff
+        await press(pilot, "escape", "f2")
+        build = Milestone.get(Milestone.title == "Build and launch")
+        assert build.criteria == ("Loads fast", "Works on phones")
+
+    drive(make_app(world.ada), scenario)

@@ -57,3 +57,12 @@ def test_manager_grabbed_in_16_colours(snap_compare, make_app, world, website):
     """The ANSI theme: the carried row and the locked one say so in words too."""
     assert snap_compare(make_app(world.ada, theme="ansi-dark"), terminal_size=(80, 24),
                         run_before=manager(website, "end", "space", "up"))
+
+
+def test_the_milestone_form_with_acceptance_criteria(snap_compare, make_app, world):
+    """Editing Build and launch: every field, the criteria last, one line split by ;
+    (X-32), the problem of a repeated one under it."""
+    keys = ("end", "e", "tab", "tab", "tab", "tab", *"Loads fast; Works on phones; works on "
+            "phones")
+    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
+                        run_before=manager(world.website, *keys))

@@ -21,6 +21,7 @@ from tui.screens.dialogs.confirm import ReadBackDialog
 from tui.screens.dialogs.message import SendMessageDialog
 from tui.screens.dialogs.refund import RefundDialog
 from tui.screens.dialogs.resolve_dispute import ResolveDisputeDialog
+from tui.widgets.criteria import criteria_block
 
 
 class RefundActions(RoomFlows):
@@ -78,7 +79,7 @@ class RefundActions(RoomFlows):
                  + (f" Their reason: {rr.reason}" if rr.reason else ""),
                  f"Disputing keeps it in escrow: the client has {days} business days to "
                  "respond, or the amount goes to you; a response hands it to support "
-                 "(U-33, G-02)."]
+                 "(U-33, G-02).", *criteria_block(m)]
         await self._message_flow(
             lines, title=f"Dispute the refund · “{m.title}”", label="Why",
             send="Dispute", call=lambda text: (dispute_refund, rr.id, text),
@@ -97,7 +98,7 @@ class RefundActions(RoomFlows):
         lines = [f"{self.detail.freelancer.display_name} disputed your refund of "
                  f"{format_money(rr.amount_cents)} on “{m.title}”.",
                  f"Respond{by} and a support agent decides the split (G-02); with no "
-                 "response the amount goes to the freelancer (U-33)."]
+                 "response the amount goes to the freelancer (U-33).", *criteria_block(m)]
         await self._message_flow(
             lines, title=f"Respond to the dispute · “{m.title}”", label="Your response",
             send="Respond", call=lambda text: (respond_to_dispute, rr.id, text),
@@ -123,7 +124,7 @@ class RefundActions(RoomFlows):
         done = await self.ask_until_done(
             lambda draft, error: ResolveDisputeDialog(
                 m.title, rr.amount_cents, client=client, freelancer=freelancer,
-                claims=claims, draft=draft, error=error),
+                claims=claims, criteria=criteria_block(m), draft=draft, error=error),
             lambda draft: self.call_rules(resolve_dispute, rr.id, draft.to_freelancer_cents,
                                           draft.to_client_cents, draft.reason))
         if done and done[1].ok:

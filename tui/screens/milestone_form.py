@@ -29,10 +29,11 @@ from tui.widgets.footer import KeyFooter
 from tui.widgets.plain_text import PlainInput
 
 LABELS = {"title": "Title", "description": "Description", "due_date": "Due date",
-          "amount_cents": "Amount", "revisions_allowed": "Revisions"}
+          "amount_cents": "Amount", "revisions_allowed": "Revisions", "criteria": "Criteria"}
 PLACEHOLDERS = {"title": "what is delivered", "description": "optional",
                 "due_date": "YYYY-MM-DD, optional", "amount_cents": "like 1,250.00",
-                "revisions_allowed": "0 to 99"}
+                "revisions_allowed": "0 to 99",
+                "criteria": "optional: acceptance criteria, separated by ;"}
 
 
 def refusal_text(error: RuleError) -> str:
@@ -51,6 +52,8 @@ def field_text(name: str, value: Any) -> str:
         return format_money(value)
     if name == "due_date":
         return value.isoformat()
+    if name == "criteria":
+        return "; ".join(value)
     return str(value)
 
 
@@ -63,6 +66,8 @@ def read_field(name: str, text: str, ctx: PlanContext) -> Any:
     elif name == "revisions_allowed":
         raw = text.strip()
         value = int(raw) if raw.isdigit() else (raw or None)
+    elif name == "criteria":  # one line here, the criteria separated by ";"
+        value = [part.strip() for part in text.split(";") if part.strip()]
     else:
         value = text
     return check_milestone_fields({name: value}, ctx)[name]
@@ -162,6 +167,7 @@ class MilestoneForm(BaseModal[MilestoneDraft | None]):
         names = ["title", "description", "due_date", "amount_cents"]
         if ctx.policy.default_revisions is not None:  # F-06: Fiverr milestones
             names.append("revisions_allowed")
+        names.append("criteria")
         self.names = names
         start = {n: getattr(row, n) for n in names} if row is not None else (values or {})
         self.initial = {n: start.get(n) for n in names} if start else {}

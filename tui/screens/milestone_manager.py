@@ -63,7 +63,8 @@ def rows_of(detail: ContractDetail) -> list[PlanRow]:
     """The saved plan as `rules.plan` reads it."""
     return [PlanRow(id=m.id, position=m.position, title=m.title, amount_cents=m.amount_cents,
                     status=m.status, description=m.description, due_date=m.due_date,
-                    revisions_allowed=m.revisions_allowed) for m in detail.milestones]
+                    revisions_allowed=m.revisions_allowed, criteria=m.criteria)
+            for m in detail.milestones]
 
 
 class MilestoneManagerScreen(ReorderHandlers, PlanBatch, RevisionsKey, BaseScreen):
@@ -284,7 +285,8 @@ class MilestoneManagerScreen(ReorderHandlers, PlanBatch, RevisionsKey, BaseScree
         f = draft.fields
         op = AddMilestone(title=f["title"], amount_cents=f["amount_cents"],
                           description=f.get("description", ""), due_date=f.get("due_date"),
-                          revisions=f.get("revisions_allowed"), ref=ref)
+                          revisions=f.get("revisions_allowed"), ref=ref,
+                          criteria=f.get("criteria") or ())
         self._push(op, f"Added “{op.title}” at the end (not saved yet).", cursor=ref)
 
     def action_edit(self) -> None:

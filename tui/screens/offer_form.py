@@ -242,7 +242,8 @@ class OfferForm(BaseScreen):
     def _form(self, row: AddMilestone | None = None) -> MilestoneForm:
         values = None if row is None else {
             "title": row.title, "description": row.description, "due_date": row.due_date,
-            "amount_cents": row.amount_cents, "revisions_allowed": row.revisions}
+            "amount_cents": row.amount_cents, "revisions_allowed": row.revisions,
+            "criteria": row.criteria}
         return MilestoneForm(plan_context(self.policy, self._today()), values=values)
 
     def action_add(self) -> None:
@@ -318,4 +319,5 @@ def _milestone(fields: dict) -> AddMilestone:
     return AddMilestone(title=fields["title"], amount_cents=fields["amount_cents"],
                         description=fields.get("description") or "",
                         due_date=fields.get("due_date"),
-                        revisions=fields.get("revisions_allowed"))
+                        revisions=fields.get("revisions_allowed"),
+                        criteria=fields.get("criteria") or ())

@@ -8,7 +8,7 @@ from typing import Sequence
 
 from rich.text import Text
 
-from rules.evidence import CriterionRow
+from rules.evidence import CriterionRow, criteria_table
 from tui.safe_text import shown
 
 
@@ -24,3 +24,14 @@ def criteria_text(rows: Sequence[CriterionRow]) -> Text:
         out.append(f" — {shown(given)}" if given else " — no evidence", style="" if given
                    else "italic")
     return out
+
+
+def criteria_block(milestone) -> list[Text]:
+    """For a dialog's lines: a heading and the table, or nothing for a milestone without
+    criteria (a MilestoneView: its criteria and latest submission)."""
+    if not milestone.criteria:
+        return []
+    sub = milestone.last_submission or {}
+    rows = criteria_table(milestone.criteria, sub.get("evidence"))
+    return [Text("Acceptance criteria against the latest evidence (X-34):", style="bold"),
+            criteria_text(rows)]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
+from rich.console import Group
 from rich.text import Text
 from textual import on
+from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Static, TextArea
 
@@ -33,8 +35,10 @@ class ResolveDisputeDialog(RoomDialog[Split]):
     ]
 
     def __init__(self, title: str, disputed_cents: int, *, client: str, freelancer: str,
-                 claims: str = "", draft: Split | None = None, error=None) -> None:
+                 claims: str = "", criteria: Sequence[Text] = (), draft: Split | None = None,
+                 error=None) -> None:
         super().__init__(error=error)
+        self.criteria = list(criteria)  # the criteria against the evidence
         self.milestone_title = shown(title)  # user text: control characters made visible
         self.disputed = disputed_cents
         self.client = shown(client)
@@ -49,6 +53,9 @@ class ResolveDisputeDialog(RoomDialog[Split]):
         yield Static(Text(f"{format_money(self.disputed)} is disputed. Split it between the "
                           "parties; the split must add up, and the reason is recorded "
                           f"(G-02).{self.claims}"), classes="dialog-text")
+        if self.criteria:
+            with VerticalScroll(id="criteria", can_focus=False):
+                yield Static(Group(*self.criteria))
         text = self.draft.amount_text if self.draft else ""
         yield field(f"To {self.freelancer}", Label("$", classes="unit"),
                     MoneyInput(text=text, id="to-freelancer", allow_zero=True,
