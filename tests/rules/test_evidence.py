@@ -192,3 +192,13 @@ def test_X33_evidence_as_typed_is_a_link_a_note_or_both():
         EvidenceItem("https://x.test", "ran it"), EvidenceItem("HTTPS://y.test"),
         EvidenceItem("mailto:a@b.c"), EvidenceItem(note="On two phones"),
         EvidenceItem("not a link", "but a note")]
+
+
+def test_X32_an_offer_s_criteria_are_the_contract_s_once_accepted(client, freelancer, clock):
+    from rules.offers import accept_offer, send_offer
+    offer = send_offer(client, freelancer, "upwork", "Landing page", "", [
+        AddMilestone("Page", 400_00, due_date=DUE, criteria=["Loads fast", "Works on phones"])],
+        clock=clock)
+    accept_offer(freelancer, offer.id, clock=clock)
+    (page,) = contract_detail(client, offer.id).milestones
+    assert page.criteria == ("Loads fast", "Works on phones")
