@@ -75,3 +75,21 @@ def write_export(actor, kind: str, fmt: str, path: str, **scope) -> int:
         raise ExportFileError(f"Cannot write {target}: {exc.strerror}.") from None
     with handle:
         return WRITERS[fmt](columns, rows, handle)
+
+
+def write_evidence(actor, milestone_id: int, path: str, *, clock=None) -> tuple[bool, str]:
+    """X-35 from the room: one milestone's evidence bundle (rules.evidence, G-07) as a
+    new JSON file, ASCII only, as `milestones evidence` writes it. (True, what was
+    written) or (False, why not); a refusal of the rules is raised."""
+    from rules.evidence import evidence_bundle
+    bundle = evidence_bundle(actor, milestone_id)
+    target = Path(path).expanduser()
+    try:
+        with open(target, "x", encoding="utf-8") as handle:
+            json.dump(bundle, handle, indent=2, ensure_ascii=True)
+            handle.write("\n")
+    except FileExistsError:
+        return False, f"{target} exists already: choose another name."
+    except OSError as exc:
+        return False, f"Cannot write {target}: {exc.strerror}."
+    return True, f"The evidence of “{bundle['milestone']['title']}” was written to {target}."

@@ -101,3 +101,38 @@ def test_X34_a_refund_dispute_and_the_agent_s_resolution_open_with_the_criteria(
         await press(pilot, "escape")
 
     drive(make_app(world.bo), scenario)
+
+
+def test_X35_b_writes_the_evidence_bundle_to_a_new_file_and_never_over_one(
+        make_app, world, drive, clock, tmp_path):
+    import json
+
+    from tui.screens.milestone_form import MessageDialog
+    from room_helpers import notes
+    page = landing_page(world, clock)
+    target = tmp_path / "evidence.json"
+
+    async def scenario(pilot):
+        app = pilot.app
+        room = await open_room(pilot, world.ada, page)
+        for attempt in (1, 2):
+            await press(pilot, "b")
+            dialog = app.screen
+            assert isinstance(dialog, MessageDialog)
+            field = dialog.query_one("#message", Input)
+            assert field.value.endswith(f"milestones-evidence-m{milestone(page, 0).id}-"
+                                        "20260310-1200.json")
+            field.value = str(target)
+            await press(pilot, "enter")
+        # The second time the file is there: said, and asked again, nothing replaced.
+        assert isinstance(app.screen, MessageDialog)
+        assert any("exists already" in n for n in notes(app))
+        await press(pilot, "escape")
+        assert app.screen is room
+        bundle = json.loads(target.read_text())
+        assert [r["criterion"] for r in bundle["criteria"]] == list(CRITERIA)
+        assert any("was written to" in n for n in notes(app))
+        app.session = "served"  # a served session writes no file on the server
+        assert room.check_action("evidence", ()) is False
+
+    drive(make_app(world.ada), scenario)

@@ -39,6 +39,7 @@ from tui.format import date_text
 from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
+from tui.screens.contract_evidence import EVIDENCE_HELP, RoomEvidence
 from tui.screens.contract_refunds import RefundActions
 from tui.screens.contract_releases import TAKE_BACK_HELP, RoomReleases
 from tui.screens.contract_windows import NUDGE_HELP, RoomWindows
@@ -118,8 +119,8 @@ class UnavailableCommands(Provider):
 OWN_VERDICTS = {"nudge": "nudge_verdict", "take_back": "take_back_verdict"}
 
 
-class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, ExportShown,
-                     BaseScreen):
+class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, RoomEvidence,
+                     ExportShown, BaseScreen):
     COMMANDS = {UnavailableCommands}
     BINDINGS = [
         command("escape", "back", "Back", "Go back to the previous screen.", show=False),
@@ -174,6 +175,7 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, Expo
         command("r", "refresh", "Refresh", "Read the contract again from the database.",
                 show=False),
         command("E", "export", "Export", EXPORT_HELP, show=False),
+        command("b", "evidence", "Evidence", EVIDENCE_HELP, show=False),
     ]
 
     def __init__(self, contract_id: int) -> None:
@@ -359,6 +361,8 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, Expo
             return self.query_one(Timeline).has_more or None
         if action == "export":
             return can_export(self)
+        if action == "evidence":
+            return self.can_write_evidence()
         return True
 
     def action_export(self) -> None:

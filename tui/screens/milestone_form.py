@@ -248,16 +248,17 @@ class MessageDialog(BaseModal[str | None]):
     ]
 
     def __init__(self, title: str, prompt: str, *, action: str = "Send",
-                 placeholder: str = "optional") -> None:
+                 placeholder: str = "optional", value: str = "") -> None:
         super().__init__()
         self.title_text, self.prompt, self.action_label = title, prompt, action
-        self.placeholder = placeholder
+        self.placeholder, self.value = placeholder, value
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="message-dialog"):
             yield Label(user_content(self.title_text), classes="dialog-title")
             yield Static(user_content(self.prompt, multiline=True), classes="dialog-detail")
-            yield PlainInput(compact=True, placeholder=self.placeholder, id="message")
+            yield PlainInput(self.value, compact=True, placeholder=self.placeholder,
+                             id="message")
             yield Static(f"enter  {self.action_label}     esc  Cancel",
                          classes="dialog-hint")
         yield KeyFooter()
