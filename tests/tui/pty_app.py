@@ -157,6 +157,10 @@ class PtyApp:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        # The reader ends once the app's side of the pty is closed (EIO). Join it before
+        # closing the master: the next test's pty may get the same fd number at once,
+        # and a reader still running here would read (and lose) half of its output.
+        self._reader.join(10)
         os.close(self.master)
 
     def __enter__(self) -> PtyApp:

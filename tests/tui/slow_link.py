@@ -29,7 +29,8 @@ class SlowLink:
 
     def start(self, master: int, deliver: Callable[[bytes], None]) -> None:
         self._master, self._deliver = master, deliver
-        threading.Thread(target=self._run, daemon=True).start()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
     def from_app(self, data: bytes) -> None:
         with self._lock:
@@ -74,4 +75,7 @@ class SlowLink:
             return bool(self._out or self._in)
 
     def stop(self) -> None:
+        """Stop and wait: the pty's fd is closed next, and its number may be reused."""
         self._stop.set()
+        if getattr(self, "_thread", None) is not None:
+            self._thread.join(10)
