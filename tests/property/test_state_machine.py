@@ -101,6 +101,7 @@ from rules import (
 from rules.calendar import add_business_days, add_days
 from rules.clock import FrozenClock
 from rules.errors import RuleError
+from rules.evidence import EvidenceItem
 from rules.invariants import ledger_problems
 from rules.ledger import balance, milestone_escrow, paid_balance
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone, ReorderMilestones
@@ -162,6 +163,7 @@ good_due_dates = st.one_of(st.none(), st.integers(0, 60).map(
 due_dates = st.one_of(good_due_dates, good_due_dates, st.integers(-3, -1).map(
     lambda d: START_DATE + dt.timedelta(days=d)), st.just("2026-04-01"))
 revisions = st.one_of(st.none(), st.integers(0, 3), st.sampled_from([100, -1]))
+criteria_lists = st.sampled_from([(), (), (), ("Loads fast",), ("Loads fast", "Works on phones")])
 titles = st.one_of(st.sampled_from(["Design", "Build", "Launch", ""]),
                    st.integers(201, 201).map(lambda n: "t" * n))
 stars = st.one_of(st.integers(1, 5), st.sampled_from([0, 6, True, 4.5]))
@@ -510,10 +512,12 @@ class MilestonesMachine(RuleBasedStateMachine):
         plan = [AddMilestone(title=f"Milestone {i + 1}",
                              amount_cents=data.draw(good_amounts, label="amount"),
                              due_date=data.draw(good_due_dates, label="due"),
-                             revisions=data.draw(st.none() | st.integers(0, 3), label="revs"))
+                             revisions=data.draw(st.none() | st.integers(0, 3), label="revs"),
+                             criteria=data.draw(criteria_lists, label="criteria"))  # X-32
                 for i in range(n)]
         flaw = data.draw(st.sampled_from(["none"] * 6 + ["amount", "due", "revisions",
-                                                         "empty", "too many"]), label="flaw")
+                                                         "empty", "too many", "criteria"]),
+                         label="flaw")
         i = data.draw(st.integers(0, n - 1), label="flawed")
         if flaw == "amount":
             plan[i] = replace(plan[i], amount_cents=data.draw(bad_amounts, label="bad"))
@@ -524,6 +528,9 @@ class MilestonesMachine(RuleBasedStateMachine):
             plan[i] = replace(plan[i], revisions=data.draw(st.sampled_from([100, -1, True])))
         elif flaw == "empty":
             plan = []
+        elif flaw == "criteria":  # X-32: repeated, blank, too many
+            plan[i] = replace(plan[i], criteria=data.draw(st.sampled_from(
+                [("Same", "same"), ("",), tuple(f"c{k}" for k in range(21))]), label="bad"))
         elif flaw == "too many":  # U-02 is 200, F-02 is 5 or 6
             plan = plan + [replace(plan[0], title="More")] * (7 if "fiverr" in policy else 200)
         return plan
@@ -615,9 +622,22 @@ class MilestonesMachine(RuleBasedStateMachine):
         mid = self.choose(data, self.milestones(MilestoneStatus.FUNDED,
                                                 MilestoneStatus.CHANGES_REQUESTED),
                           self.milestones())
+        m = Milestone.get_or_none(Milestone.id == mid)
         self.attempt("submit_work", work.submit_work,
                      self.actor(role, self.contract_of_milestone(mid)), mid, message, link,
+                     evidence=self.draw_evidence(data, m.criteria if m else ()),
                      clock=self.clock)
+
+    def draw_evidence(self, data, criteria) -> list:
+        """X-33: evidence for each criterion most of the time; one short, or one empty,
+        some of the time."""
+        items = [EvidenceItem(link="https://example.com/e", note=f"for {c}") for c in criteria]
+        flaw = data.draw(st.sampled_from(["none"] * 4 + ["short", "blank"]), label="evidence")
+        if flaw == "short":
+            return items[:-1] or [EvidenceItem(note="unasked")]
+        if flaw == "blank" and items:
+            items[0] = EvidenceItem()
+        return items
 
     @probe(data=st.data(), role=who("client"), message=messages)
     def request_changes(self, data, role, message):
@@ -987,16 +1007,19 @@ class MilestonesMachine(RuleBasedStateMachine):
                     amount_cents=data.draw(good_amounts if valid else amounts, label="amount"),
                     due_date=data.draw(good_due_dates if valid else due_dates, label="due"),
                     revisions=data.draw(st.none() | st.integers(0, 3) if valid else revisions,
-                                        label="revisions"), ref=ref))
+                                        label="revisions"), ref=ref,
+                    criteria=data.draw(criteria_lists, label="criteria")))
                 future.append(ref or f"new-{sum(isinstance(o, AddMilestone) for o in ops)}")
             elif kind == "edit":
                 target = (data.draw(st.sampled_from(planned), label="edited") if valid
                           else self.choose(data, planned, everything))
                 fields = {"title": st.just("Renamed"), "description": st.just("Updated"),
-                          "due_date": good_due_dates, "amount_cents": good_amounts}
+                          "due_date": good_due_dates, "amount_cents": good_amounts,
+                          "criteria": criteria_lists}
                 if not valid:
                     fields.update(title=titles, due_date=due_dates, amount_cents=amounts,
-                                  revisions_allowed=revisions, position=st.just(1))
+                                  revisions_allowed=revisions, position=st.just(1),
+                                  criteria=st.sampled_from([("x", "X"), ("",), "one"]))
                 keys = data.draw(st.lists(st.sampled_from(sorted(fields)),
                                           min_size=1 if valid else 0, max_size=3,
                                           unique=True), label="edited fields")
@@ -1115,7 +1138,8 @@ class MilestonesMachine(RuleBasedStateMachine):
                                            & RefundRequest.status.in_(list(OPEN_REFUNDS)))
             if m.status in (MilestoneStatus.FUNDED, MilestoneStatus.CHANGES_REQUESTED):
                 add(("submit_work", lambda: work.submit_work(
-                    freelancer, m.id, "Delivered", "https://example.com/d", clock=clock)))
+                    freelancer, m.id, "Delivered", "https://example.com/d", clock=clock,
+                    evidence=[EvidenceItem(note="see the delivery") for _ in m.criteria or ()])))
             if m.status == MilestoneStatus.SUBMITTED:
                 add(("request_changes", lambda: work.request_changes(
                     client, m.id, "Please revise", clock=clock)))
@@ -1174,7 +1198,8 @@ class MilestonesMachine(RuleBasedStateMachine):
                     clock=clock)))
                 # U-23: work submitted (or paid) while the request waits cancels it.
                 add(("submit_work", lambda: work.submit_work(
-                    freelancer, m.id, "Delivered anyway", clock=clock)))
+                    freelancer, m.id, "Delivered anyway", clock=clock,
+                    evidence=[EvidenceItem(note="see it") for _ in m.criteria or ()])))
             if rr is not None:
                 moves += self.refund_moves(data, c, rr)
             if data.draw(st.integers(0, 4), label="cancel?") == 0:
