@@ -222,3 +222,54 @@ def test_X29_typed_times_word_for_word():
     assert parse_release_at("09:00", "UTC", T0) == T0.shift(days=1)
     assert parse_release_at("09:01", "", T0.shift(seconds=30)) == T0.shift(minutes=1)
     assert parse_release_at("2026-03-05 9:05", "UTC", T0) == arrow.get("2026-03-05T09:05Z")
+
+
+# --- lost races (G-09): the other writer simulated between the checks and the writes ---
+
+
+def bump(model, row_id: int) -> None:
+    model.update(version=model.version + 1).where(model.id == row_id).execute()
+
+
+def test_G09_a_hold_that_lost_the_race_names_the_milestone(in_review, client, clock,
+                                                            refused, monkeypatch):
+    c, m = in_review
+    checked = pending_release.refuse_after_review_window
+
+    def then_someone_writes(*args, **kwargs):
+        checked(*args, **kwargs)
+        bump(Milestone, m.id)
+    monkeypatch.setattr(pending_release, "refuse_after_review_window", then_someone_writes)
+    with refused("conflict") as caught:
+        release_with_undo(client, m.id, clock=clock)
+    assert caught.value.message.startswith("This milestone was changed by someone else")
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_G09_the_worker_losing_the_race_names_what_changed(in_review, client, clock, system,
+                                                           monkeypatch, fails):
+    """The milestone moved on as the worker starts, or the pending row as it finishes
+    (making it final, or recording why it could not)."""
+    c, m = in_review
+    held = release_with_undo(client, m.id, clock=clock)
+    window = Deadline.get((Deadline.milestone == m.id) & (Deadline.kind == "release_at"))
+    final = FrozenClock(T0.shift(minutes=10))
+    original_now = pending_release.now_of
+    monkeypatch.setattr(pending_release, "now_of",
+                        lambda c: (bump(Milestone, m.id), original_now(c))[1])
+    with pytest.raises(RuleError) as caught:
+        with pending_release.database.atomic():
+            apply_held_release(system, window, final)
+    assert caught.value.message.startswith("This milestone was changed by someone else")
+    # The pending row moves on once the worker has read it (bumped outside the release's
+    # own savepoint, which a refusal rolls back).
+    monkeypatch.setattr(pending_release, "now_of",
+                        lambda c: (bump(PendingRelease, held.id), original_now(c))[1])
+    if fails:
+        def refuse(*args, **kwargs):
+            raise RuleError("G-03", "The contract is closed.")
+        monkeypatch.setattr(pending_release, "release", refuse)
+    with pytest.raises(RuleError) as caught:
+        with pending_release.database.atomic():
+            apply_held_release(system, window, final)
+    assert caught.value.message.startswith("This release was changed by someone else")
