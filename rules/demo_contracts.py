@@ -9,6 +9,7 @@ from rules.change_requests import (accept_proposal, propose_milestone_changes,
                                    request_milestone_change)
 from rules.contracts import create_contract, leave_feedback
 from rules.demo_world import DemoWorld, Script, ms
+from rules.evidence import evidence_from_text
 from rules.payments import fund_next_milestone, release
 from rules.plan import AddMilestone, EditMilestone, ReorderMilestones
 from rules.planning import add_milestone, save_plan
@@ -63,7 +64,7 @@ def _docs_site(d: DemoWorld) -> Script:
         ms("Information architecture", 1200, d.due(-25), "Sitemap, navigation and page "
             "templates for the reference and the tutorials."),
         ms("Content migration", 2000, d.due(-5), "Move the 140 wiki pages into the new "
-            "structure, with code samples checked.")])
+            "structure, with code samples checked.", criteria=MIGRATION_CRITERIA)])
     fund_next_milestone(ada, c.id, clock=d.clock)
     yield d.ago(27, 15, 30)
     submit_work(mia, d.milestone(c, 1).id, "Sitemap and templates are in the repo; the "
@@ -77,7 +78,9 @@ def _docs_site(d: DemoWorld) -> Script:
     fund_next_milestone(ada, c.id, clock=d.clock)
     yield d.ago(12, 16, 45)
     submit_work(mia, d.milestone(c, 2).id, "All 140 pages migrated; broken links report "
-                "attached.", "https://docs-preview.example.com/reference", clock=d.clock)
+                "attached.", "https://docs-preview.example.com/reference", clock=d.clock,
+                evidence=evidence_from_text(["https://docs-preview.example.com/pages | 140 "
+                                             "of 140", "Ran every sample", "Report: 0 broken"]))
     yield d.ago(10, 11, 20)
     request_changes(ada, d.milestone(c, 2).id, "The code samples in chapter 3 lost their "
                     "syntax highlighting, and the Bernoulli example is cut off.",
@@ -85,7 +88,15 @@ def _docs_site(d: DemoWorld) -> Script:
     yield d.ago(3, 14, 5)
     submit_work(mia, d.milestone(c, 2).id, "Fixed the highlighting and restored the full "
                 "Bernoulli example; checked every chapter again.",
-                "https://docs-preview.example.com/reference/chapter-3", clock=d.clock)
+                "https://docs-preview.example.com/reference/chapter-3", clock=d.clock,
+                evidence=evidence_from_text([
+                    "https://docs-preview.example.com/pages | 140 of 140",
+                    "https://docs-preview.example.com/reference/chapter-3 | highlighted",
+                    "https://docs-preview.example.com/links-report"]))
+
+
+MIGRATION_CRITERIA = ("Every wiki page has a home", "Code samples run as shown",
+                      "No broken links")  # what the demo's docs migration must meet
 
 
 def _compliance_audit(d: DemoWorld) -> Script:

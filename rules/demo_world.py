@@ -47,6 +47,7 @@ class DemoWorld:
                 .order_by(RefundRequest.id.desc()).get())
 
 
-def ms(title: str, dollars: int, due: dt.date, description: str = "") -> AddMilestone:
+def ms(title: str, dollars: int, due: dt.date, description: str = "",
+       criteria: tuple[str, ...] = ()) -> AddMilestone:
     return AddMilestone(title=title, amount_cents=dollars * 100, due_date=due,
-                        description=description)
+                        description=description, criteria=criteria)
