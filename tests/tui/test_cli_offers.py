@@ -64,3 +64,14 @@ def test_O_refusals_write_nothing(cli, client, freelancer):
     assert code == 0 and json.loads(out)["status"] == "withdrawn"
     refused(cli, "bo", "offers", "accept", str(offer), rule="O-02")
     assert Contract.get_by_id(offer).status == "withdrawn"
+
+
+def test_X32_an_offer_s_milestone_carries_its_criteria_after_a_bar(cli, client, freelancer):
+    code, out, err = cli("ada", "offers", "send", "--to", "bo", "--policy", "upwork",
+                         "--title", "Landing page", "--milestone",
+                         f"Page:400.00:{DUE} | Loads fast;  Works on phones ;", "--json")
+    assert code == 0, err
+    page = Milestone.get(Milestone.contract == json.loads(out)["contract"])
+    assert page.criteria == ("Loads fast", "Works on phones")
+    refused(cli, "ada", "offers", "send", "--to", "bo", "--policy", "upwork", "--title",
+            "Twice", "--milestone", f"Page:400.00:{DUE} | Fast; fast", rule="X-32")

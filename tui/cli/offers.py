@@ -3,6 +3,7 @@ account (tui.cli.acting):
 
     milestones offers send --to LOGIN --policy upwork --title TEXT
                            --milestone "Design:250.00:2026-04-01" [--milestone ...]
+                           (criteria: "Design:250.00:2026-04-01 | Fast; On phones")
                            [--description TEXT] [--expires YYYY-MM-DD|Nd]
     milestones offers accept|decline CONTRACT [--message TEXT]
     milestones offers withdraw CONTRACT
@@ -42,7 +43,8 @@ def register(commands) -> None:
                            "(default 14d, at most 90d)")
     send.add_argument("--milestone", action="append", required=True, metavar="T:A:D",
                       help="TITLE:AMOUNT:DUE, e.g. \"Design:250.00:2026-04-01\" (repeat "
-                           "it for each milestone, in order; the title may hold colons)")
+                           "it for each milestone, in order; the title may hold colons); "
+                           "acceptance criteria after \" | \", split by \";\" (X-32)")
     send.set_defaults(func=run_send)
     for name, helptext, func in (("accept", "accept an offer sent to you", run_accept),
                                  ("decline", "decline an offer sent to you", run_decline)):
@@ -57,10 +59,13 @@ def register(commands) -> None:
     listing.set_defaults(func=run_list)
 
 
-def milestone_spec(text: str) -> tuple[str, int, dt.date | None]:
-    """"Design:250.00:2026-04-01" -> ("Design", 25000, date). The amount through the
-    rules' own parser (integer cents, never a float); an empty due date is none."""
+def milestone_spec(text: str):
+    """"Design:250.00:2026-04-01 | Fast; On phones" -> AddMilestone("Design", 25000,
+    date, criteria=("Fast", "On phones")). The amount through the rules' own parser
+    (integer cents, never a float); an empty due date is none; criteria are optional."""
     from rules.money import parse_money
+    from rules.plan import AddMilestone
+    text, _, criteria = text.partition(" | ")
     parts = text.rsplit(":", 2)
     if len(parts) != 3:
         raise CommandLineError(f"--milestone “{text}”: write TITLE:AMOUNT:DUE, e.g. "
@@ -71,7 +76,8 @@ def milestone_spec(text: str) -> tuple[str, int, dt.date | None]:
     except ValueError:
         raise CommandLineError(f"--milestone “{text}”: “{due}” is not a date "
                                "(YYYY-MM-DD).") from None
-    return title, parse_money(amount), day
+    return AddMilestone(title=title, amount_cents=parse_money(amount), due_date=day,
+                        criteria=tuple(c.strip() for c in criteria.split(";") if c.strip()))
 
 
 def expires_spec(text: str) -> dt.date | dt.timedelta:
@@ -105,7 +111,7 @@ def run_send(args: argparse.Namespace) -> int:
     plan = [milestone_spec(m) for m in args.milestone]
     c = send_offer(acting(args), args.to, args.policy, args.title, args.description, plan,
                    args.expires)
-    total = sum(amount for _, amount, _ in plan)
+    total = sum(m.amount_cents for m in plan)
     expiry = expiries([c.id]).get(c.id)
     return done(args, f"Offer #{c.id} “{c.title}” sent to {args.to}: {len(plan)} "
                       f"milestone{'s' if len(plan) != 1 else ''}, {format_money(total)}; "
