@@ -13,7 +13,6 @@ as rules/calendar.py does, so this module stays free of the models package.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Mapping
 
@@ -23,6 +22,7 @@ from rules import access
 from rules.errors import CONFLICT, INPUT, RuleError
 from rules.money import format_money
 from rules.policy import get_policy
+from rules.verdicts import ALLOWED, Verdict, refused  # re-exported: the room's verdicts
 
 if TYPE_CHECKING:  # only for the annotations: importing it would bring in peewee
     from rules.contract_view import ContractDetail, MilestoneView
@@ -54,30 +54,6 @@ ACCESS = {
     "dispute_refund": "answer_refund", "respond_to_dispute": "respond_to_dispute",
     "resolve_dispute": "resolve_dispute", "cancel_milestone": "cancel",
 }
-
-_CATALOGUE_ID = re.compile(r"^[UFGX]-\d+$")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """May the actor take the action now? If not, why, naming the rule."""
-    allowed: bool
-    rule_id: str = ""
-    reason: str = ""  # plain words ending with the rule id: "... (U-03)"
-
-    def __bool__(self) -> bool:
-        return self.allowed
-
-
-ALLOWED = Verdict(True)
-
-
-def refused(rule_id: str, text: str) -> Verdict:
-    text = text.rstrip(". ")
-    if _CATALOGUE_ID.match(rule_id):
-        return Verdict(False, rule_id, f"{text} ({rule_id}).")
-    return Verdict(False, rule_id, f"{text}.")
-
 
 class _Refused(Exception):
     """A check failed; carries its verdict to `_judge`."""

@@ -22,7 +22,7 @@ from models.deadlines import Deadline
 from models.milestones import Milestone
 from models.nudges import Nudge
 from models.vocabulary import DeadlineKind as K, DeadlineStatus
-from rules.availability import Verdict, refused
+from rules.verdicts import Verdict, refused
 from rules.calendar import human_delta
 from rules.clock import Clock
 from rules.errors import RuleError

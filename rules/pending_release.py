@@ -34,7 +34,7 @@ from models.vocabulary import MilestoneStatus as S
 from models.vocabulary import PendingReleaseKind as Kind
 from models.vocabulary import PendingReleaseStatus as P
 from rules import access
-from rules.availability import ALLOWED, Verdict, refused
+from rules.verdicts import ALLOWED, Verdict, refused
 from rules.clock import Clock
 from rules.errors import INPUT, RuleError, someone_acted_first
 from rules.journal import record

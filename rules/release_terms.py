@@ -3,7 +3,7 @@ once: `rules.payments.release` and `rules.work.request_changes` call these, and 
 review dialog calls them as the user types (no database is read)."""
 from __future__ import annotations
 
-from rules.availability import ALLOWED, Verdict, refused
+from rules.verdicts import ALLOWED, Verdict, refused
 from rules.errors import RuleError
 from rules.money import check_cents, format_money
 from rules.policy import Policy, get_policy
