@@ -136,3 +136,21 @@ def test_X35_b_writes_the_evidence_bundle_to_a_new_file_and_never_over_one(
         assert room.check_action("evidence", ()) is False
 
     drive(make_app(world.ada), scenario)
+
+
+def test_X32_an_offer_received_shows_the_criteria_it_would_agree_to(make_app, world, drive,
+                                                                    clock):
+    from rules.offers import send_offer
+    from room_helpers import settle
+    from tui.screens.offer_view import OfferScreen
+    offer = send_offer(world.ada, world.bo, "upwork", "Landing page", "", [AddMilestone(
+        "Page", 400_00, due_date=dt.date(2026, 3, 20), criteria=CRITERIA)], clock=clock)
+
+    async def scenario(pilot):
+        await pilot.app.push_screen(OfferScreen(offer.id))
+        await settle(pilot)
+        shown = text_of(pilot.app.screen.query_one("#offer-criteria")).splitlines()
+        assert shown == ["Acceptance criteria",
+                         "“Page”: Loads in under 2 s; Works on phones"]
+
+    drive(make_app(world.bo), scenario)

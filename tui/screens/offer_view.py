@@ -84,6 +84,7 @@ class OfferScreen(BaseScreen):
             yield Static("", id="offer-description")
             yield Label("Milestones", classes="section")
             yield MilestoneTable(id="milestones")
+            yield Static("", id="offer-criteria")
             yield Static("", id="offer-deadlines")
             yield Static("", id="offer-status")
         yield KeyFooter()
@@ -126,6 +127,10 @@ class OfferScreen(BaseScreen):
         description.display = bool(terms.description)
         self.query_one(MilestoneTable).show(d.milestones, self.app.clock.now(),
                                             platform=get_policy(d.policy).platform)
+        agreed = [f"“{m.title}”: " + "; ".join(m.criteria) for m in d.milestones if m.criteria]
+        criteria = self.query_one("#offer-criteria", Static)  # accepted with the plan
+        criteria.update(user_text("Acceptance criteria\n" + "\n".join(agreed), multiline=True))
+        criteria.display = bool(agreed)
         now = self.app.clock.now()
         zone = self.app.actor.timezone
         lines = [offer_expiry_text(x.due_at, now, zone) if x.kind == "offer_expiry"
