@@ -97,6 +97,13 @@ def availability(detail: ContractDetail, capacity: str, now: arrow.Arrow, *,
                     for m in detail.milestones})
 
 
+def actor_id_of(detail: ContractDetail, capacity: str) -> int:
+    """The account acting in `capacity` on the contract: its client or freelancer; 0 for
+    support, who is neither (access.check judges them by role)."""
+    return {access.CLIENT: detail.client.id,
+            access.FREELANCER: detail.freelancer.id}.get(capacity, 0)
+
+
 def open_refund(detail: ContractDetail, milestone_id: int):
     """The refund request still open on a milestone (pending, disputed, in support)."""
     return next((r for r in detail.refund_requests
@@ -125,8 +132,7 @@ class _Context:
 
     def __post_init__(self) -> None:
         self.policy = get_policy(self.detail.policy)
-        self.actor_id = {access.CLIENT: self.detail.client.id,
-                         access.FREELANCER: self.detail.freelancer.id}.get(self.capacity, 0)
+        self.actor_id = actor_id_of(self.detail, self.capacity)
 
     def judge(self, action: str, m: MilestoneView | None) -> Verdict:
         try:

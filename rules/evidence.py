@@ -71,8 +71,7 @@ def check_evidence(criteria: Sequence[str], items: object) -> tuple[dict, ...]:
     """X-33: one EvidenceItem per criterion, in order, each with a valid link (T-07) or
     a note; none for a milestone without criteria. Returns what is stored: each item
     with its criterion's words as they are now."""
-    if items is None or items == () or items == []:
-        items = ()
+    items = () if items is None else items
     if not isinstance(items, (list, tuple)) or not all(
             isinstance(i, EvidenceItem) for i in items):
         raise RuleError("X-33", "Evidence is one link or note per acceptance criterion.")

@@ -22,7 +22,7 @@ from models.deadlines import Deadline
 from models.milestones import Milestone
 from models.nudges import Nudge
 from models.vocabulary import DeadlineKind as K, DeadlineStatus
-from rules.verdicts import Verdict, refused
+from rules.verdicts import ALLOWED, Verdict, refused
 from rules.calendar import human_delta
 from rules.clock import Clock
 from rules.errors import RuleError
@@ -159,7 +159,7 @@ def room_nudge_verdict(actor: Account, detail, now: arrow.Arrow) -> Verdict:
     party and may be nudged; else the reason of the soonest one (X-27, X-28)."""
     options = room_nudges(actor, detail, now)
     if any(o.allowed for o in options):
-        return Verdict(True)
+        return ALLOWED
     if options:
         return refused(options[0].rule_id, options[0].reason)
     return refused("X-27", "No open window waits for the other party.")

@@ -34,6 +34,7 @@ from models.vocabulary import MilestoneStatus as S
 from models.vocabulary import PendingReleaseKind as Kind
 from models.vocabulary import PendingReleaseStatus as P
 from rules import access
+from rules.availability import actor_id_of
 from rules.verdicts import ALLOWED, Verdict, refused
 from rules.clock import Clock
 from rules.errors import INPUT, RuleError, someone_acted_first
@@ -42,13 +43,11 @@ from rules.ledger import milestone_escrow
 from rules.money import format_money
 from rules.payments import (ReleaseResult, check_releasable, plan_release,
                             refuse_after_review_window, release)
+from rules.release_terms import MAX_SCHEDULE_DAYS, MAX_UNDO_MINUTES, UNDO_MINUTES
 from rules.store import (authorize, cas_update, check_expected_version, load_actor,
                          load_milestone, now_of, transactional)
 from rules.windows import close_windows, open_window
 
-UNDO_MINUTES = 10              # the default undo window
-MAX_UNDO_MINUTES = 24 * 60     # an undo window is for second thoughts, not a plan
-MAX_SCHEDULE_DAYS = 365        # a scheduled release without a review window
 
 
 def stamp(at: arrow.Arrow, actor: Account) -> str:
@@ -96,9 +95,8 @@ def take_back_verdict(detail, capacity: str, milestone_id: int | None,
     m = next((m for m in detail.milestones if m.id == milestone_id), None)
     if m is None:
         return refused(INPUT, "Choose a milestone first")
-    actor_id = {"client": detail.client.id, "freelancer": detail.freelancer.id}.get(capacity, 0)
     try:
-        access.check("hold_release", actor_id, capacity, detail.client.id, detail.freelancer.id)
+        access.check("hold_release", actor_id_of(detail, capacity), capacity, detail.client.id, detail.freelancer.id)
     except RuleError as exc:
         return refused(exc.rule_id, exc.message)
     held = detail.held_releases.get(m.id) if m.status == S.RELEASING else None

@@ -113,7 +113,7 @@ def show_value(name: str, value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if name == "criteria":
-        return "; ".join(value) if value else "—"
+        return "; ".join(value)
     return str(value)
 
 

@@ -9,6 +9,10 @@ from rules.money import check_cents, format_money
 from rules.policy import Policy, get_policy
 from rules.validation import check_text
 
+UNDO_MINUTES = 10              # the default undo window
+MAX_UNDO_MINUTES = 24 * 60     # an undo window is for second thoughts, not a plan
+MAX_SCHEDULE_DAYS = 365        # a scheduled release without a review window
+
 
 def check_release_terms(policy: Policy | str, held_cents: int, amount_cents: int | None,
                         bonus_cents: int = 0) -> tuple[int, int]:

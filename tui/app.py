@@ -21,7 +21,7 @@ from models.accounts import Account
 from rules import timetravel
 from rules.clock import SYSTEM_CLOCK, Clock, FrozenClock
 from tui.commands import ScreenCommands, command
-from tui.config import UNDO_MINUTES
+from rules.release_terms import UNDO_MINUTES
 from tui.screens.base import report_failed_worker
 from tui.styles import stylesheet_path
 from tui.screens.contract_list import ContractListScreen, FirstPage

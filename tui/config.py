@@ -32,9 +32,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The limits of X-30, as rules/pending_release.py has them (not imported: this module is
-# read at start-up, before any model).
-UNDO_MINUTES, MAX_UNDO_MINUTES = 10, 24 * 60
+from rules.release_terms import MAX_UNDO_MINUTES, UNDO_MINUTES  # X-30's limits (no models)
 
 CONFIG_ENV = "MILESTONES_CONFIG"  # another file (tests, several setups side by side)
 

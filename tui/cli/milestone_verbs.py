@@ -137,20 +137,18 @@ def run_release(args: argparse.Namespace) -> int:
 
 
 def held(args: argparse.Namespace, actor, pending) -> int:
+    import arrow
+
     from rules.pending_release import stamp
-    final = stamp(arrow_of(pending.final_at), actor)
+    final_at = arrow.get(pending.final_at)
+    final = stamp(final_at, actor)
     what = "Scheduled" if pending.kind == "scheduled" else "Released"
     return done(args, f"{what} {money(pending.amount_cents)['amount']} for milestone "
                       f"#{args.milestone}: final at {final}; until then `milestones take-back "
                       f"{args.milestone}` undoes it.",
                 dict(milestone=args.milestone, status="releasing", kind=pending.kind,
-                     final_at=arrow_of(pending.final_at).isoformat(),
+                     final_at=final_at.isoformat(),
                      released=money(pending.amount_cents), bonus=money(pending.bonus_cents)))
-
-
-def arrow_of(value):
-    import arrow
-    return arrow.get(value)
 
 
 @refusals

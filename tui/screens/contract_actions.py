@@ -243,7 +243,8 @@ class RoomActions(RoomFlows):
     async def _pay(self, m: MilestoneView, review: Review, decision, end: bool):
         """Release now, in the undo window (X-30), or at the time typed (X-29)."""
         money, bonus = decision.amount_cents, decision.bonus_cents
-        paid = format_money(money) + (f" with a {format_money(bonus)} bonus" if bonus else "")
+        with_bonus = f" with a {format_money(bonus)} bonus" if bonus else ""
+        paid = format_money(money) + with_bonus
         if decision.release_at is not None:
             out = await self.call_rules(schedule_release, m.id, decision.release_at, money,
                                         bonus, end_contract=end, version=m.version)
@@ -258,9 +259,8 @@ class RoomActions(RoomFlows):
             return out, (f"Released {paid} for “{m.title}”: final at "
                          f"{local_time(out.value.final_at, self.app.actor.timezone, 'HH:mm')}"
                          "; z takes it back until then.")
-        return out, f"Paid {format_money(money)} for “{m.title}”" + (
-            f" with a {format_money(bonus)} bonus" if bonus else "") + (
-            "; the contract has ended." if end else ".")
+        return out, (f"Paid {format_money(money)} for “{m.title}”{with_bonus}"
+                     + ("; the contract has ended." if end else "."))
 
     def action_request_changes(self) -> None:
         self._request_changes(self.target)
