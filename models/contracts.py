@@ -1,8 +1,8 @@
 """Contracts (Fiverr: orders) and the feedback left on them."""
 from __future__ import annotations
 
-from peewee import (BigIntegerField, CharField, DateField, ForeignKeyField, IntegerField,
-                    TextField)
+from peewee import (SQL, BigIntegerField, CharField, DateField, ForeignKeyField,
+                    IntegerField, TextField)
 
 from models.accounts import Account
 from models.base import BaseModel, UTCDateTimeField, utcnow
@@ -18,6 +18,10 @@ class Contract(BaseModel):
     starts_on = DateField()
     end_date = DateField(null=True)  # compliance contracts bound due dates by it (U-12)
     initiation_fee_cents = BigIntegerField(default=0)  # the policy's fee, fixed at creation
+    # X-36: how many milestones may be in escrow at once: 1 one at a time (U-03), N up to
+    # N at a time, 0 all up front. Schema 12.
+    # The SQL default keeps raw inserts (bench generators, older importers) one at a time.
+    funding_limit = IntegerField(default=1, constraints=[SQL("DEFAULT 1")])
     created_at = UTCDateTimeField(default=utcnow)
     ended_at = UTCDateTimeField(null=True)
     version = IntegerField(default=1)

@@ -188,11 +188,20 @@ def _acceptance_criteria(migrator: SchemaMigrator) -> None:
             migrate(migrator.add_column(table, column, model._meta.fields[column].clone()))
 
 
+def _funding_policy(migrator: SchemaMigrator) -> None:
+    """Funding policy per contract (X-36): existing contracts fund one at a time (U-03)."""
+    from playhouse.migrate import migrate
+    if "funding_limit" not in {c.name for c in migrator.database.get_columns("contract")}:
+        migrate(migrator.add_column("contract", "funding_limit",
+                                    Contract._meta.fields["funding_limit"].clone()))
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
                                     4: _schema_4, 5: _schema_5, 6: _plan_revisions,
                                     7: _counter_proposals, 8: _payout_holds, 9: _nudges,
-                                    10: _pending_releases, 11: _acceptance_criteria}
-SCHEMA_VERSION = 11
+                                    10: _pending_releases, 11: _acceptance_criteria,
+                                    12: _funding_policy}
+SCHEMA_VERSION = 12
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45

@@ -51,6 +51,7 @@ FINAL_STATUSES = frozenset({
 class ChangeRequestKind(StrEnum):
     CLIENT_ACTIVE = "client_active"              # U-20: client edits the active milestone
     FREELANCER_PROPOSAL = "freelancer_proposal"  # U-14: freelancer edits future milestones
+    FUNDING = "funding"                          # either party, the funding policy
 
 
 class ChangeRequestStatus(StrEnum):

@@ -20,6 +20,7 @@ import arrow
 
 from rules import access
 from rules.errors import CONFLICT, INPUT, RuleError
+from rules.funding import funding_refusal
 from rules.money import format_money
 from rules.policy import get_policy
 from rules.verdicts import ALLOWED, Verdict, refused  # re-exported: the room's verdicts
@@ -117,8 +118,10 @@ def review_deadline(detail: ContractDetail, milestone_id: int):
 
 
 def is_last_to_pay(detail: ContractDetail, milestone_id: int) -> bool:
-    """U-30: no future milestone would be left once this one is paid."""
-    return not any(m.status == PLANNED and m.id != milestone_id for m in detail.milestones)
+    """U-30: no future milestone, and none other in escrow (X-36), would be left once
+    this one is paid."""
+    return not any((m.status == PLANNED or m.status in ACTIVE) and m.id != milestone_id
+                   for m in detail.milestones)
 
 
 # --- the checks, in the order each action makes them ---------------------------------
@@ -194,18 +197,18 @@ class _Context:
             return _no(CONFLICT, f"“{m.title}” was already {status}")
         return _no("U-17", f"“{m.title}” is {status}; it cannot be {verb} now")
 
-    def _active(self) -> MilestoneView | None:
-        return next((m for m in self.detail.milestones if m.status in ACTIVE), None)
+    def _actives(self) -> list[MilestoneView]:
+        return [m for m in self.detail.milestones if m.status in ACTIVE]
 
     # the contract
 
     def _fund_next(self) -> None:
         self._access(ACCESS["fund_next"])
         self._open()
-        current = self._active()
-        if current is not None:
-            raise _no("U-03", f"Only one milestone is funded at a time: “{current.title}” "
-                              "must be released or refunded first")
+        refusal = funding_refusal(self.detail.funding_limit,
+                                  [m.title for m in self._actives()])
+        if refusal is not None:  # U-03 one at a time, X-36 past the policy's limit
+            raise _no(*refusal)
         if not any(m.status == PLANNED for m in self.detail.milestones):
             raise _no("U-09", "There is no future milestone to fund: add one first")
         if self._window_passed("start_next"):
@@ -230,11 +233,11 @@ class _Context:
     def _end_contract(self) -> None:
         self._access(ACCESS["end_contract"])
         self._open()
-        current = self._active()
-        if current is not None and current.escrow_cents > 0:
-            raise _no("G-03", f"“{current.title}” still holds "
-                              f"{format_money(current.escrow_cents)} in escrow: release or "
-                              "refund it before ending the contract")
+        for current in self._actives():
+            if current.escrow_cents > 0:
+                raise _no("G-03", f"“{current.title}” still holds "
+                                  f"{format_money(current.escrow_cents)} in escrow: release "
+                                  "or refund it before ending the contract")
         if any(r.status in OPEN_REFUND for r in self.detail.refund_requests):
             raise _no("G-03", "A refund request is still open: settle it before ending "
                               "the contract")

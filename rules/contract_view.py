@@ -84,6 +84,7 @@ class ContractDetail:
     extra: dict = field(default_factory=dict)
     last_nudged: dict = field(default_factory=dict)  # deadline id -> the actor's last
     held_releases: dict = field(default_factory=dict)  # milestone id -> HeldRelease
+    funding_limit: int = 1  # milestones in escrow at once, 0 all up front
 
 
 def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
@@ -134,7 +135,7 @@ def contract_detail(actor: Account, contract_id: int) -> ContractDetail:
                              .order_by(RefundRequest.id.desc())),
         deadlines=windows,
         feedback=list(Feedback.select().where(Feedback.contract == contract.id)),
-        next_to_fund_id=nxt, last_nudged=last_nudges(actor.id, [w.id for w in windows]),
+        next_to_fund_id=nxt, funding_limit=contract.funding_limit, last_nudged=last_nudges(actor.id, [w.id for w in windows]),
         held_releases=_held_releases(contract.id) if any(
             m.status == MilestoneStatus.RELEASING for m in ms) else {})
 

@@ -9,18 +9,19 @@ from models.accounts import Account
 from models.contracts import Contract, Feedback
 from models.milestones import Milestone
 from models.refunds import RefundRequest
-from models.vocabulary import ACTIVE_STATUSES, ContractStatus, RefundStatus, Role
+from models.vocabulary import ContractStatus, RefundStatus, Role
 from models.vocabulary import MilestoneStatus as S
 from rules import access
 from rules.clock import Clock
 from rules.errors import INPUT, NOT_FOUND, RuleError
+from rules.funding import check_funding
 from rules.journal import milestone_snapshot, record
 from rules.ledger import milestone_escrow
 from rules.money import format_money
 from rules.plan import AddMilestone, PlanContext, check_milestone_fields
 from rules.plan_revisions import record_revision
 from rules.policy import get_policy
-from rules.settlement import close_contract_money, fund_milestone_money
+from rules.settlement import active_milestones, close_contract_money, fund_milestone_money
 from rules.store import (authorize, cas_update, is_id, load_actor, load_contract, now_of,
                          other_parties, require_open, transactional)
 from rules.validation import (check_milestone_count, check_order_total, check_revisions,
@@ -49,8 +50,9 @@ def _find_freelancer(ref: Account | int | str) -> Account:
 def create_contract(actor: Account, *, freelancer: Account | int | str, title: str,
                     policy: str, milestones: list[AddMilestone], starts_on: dt.date | None = None,
                     end_date: dt.date | None = None, subscription: bool = False,
-                    clock: Clock | None = None) -> Contract:
-    """Create a contract (a Fiverr order) with its planned milestones.
+                    funding: int | str = 1, clock: Clock | None = None) -> Contract:
+    """Create a contract (a Fiverr order) with its planned milestones, funded one at a
+    time unless `funding` says otherwise (X-36).
 
     Fiverr orders charge the first milestone when the order is placed (F-04)."""
     actor = load_actor(actor)
@@ -58,6 +60,7 @@ def create_contract(actor: Account, *, freelancer: Account | int | str, title: s
     pol = get_policy(policy)
     other = _find_freelancer(freelancer)
     name = check_title(title, "The contract title")
+    limit = check_funding(funding)
     if subscription:
         raise RuleError("F-03", "An order uses either milestones or a subscription, never "
                                 "both: choose one.")
@@ -70,7 +73,8 @@ def create_contract(actor: Account, *, freelancer: Account | int | str, title: s
     drafts = plan_drafts(pol, milestones, start, end_date)
     contract = Contract.create(title=name, client=actor.id, freelancer=other.id, policy=pol.name,
                                status=ContractStatus.OPEN, starts_on=start, end_date=end_date,
-                               initiation_fee_cents=pol.initiation_fee_cents, created_at=at)
+                               initiation_fee_cents=pol.initiation_fee_cents,
+                               funding_limit=limit, created_at=at)
     rows = [Milestone.create(contract=contract.id, position=i + 1, status=S.PLANNED,
                              created_at=at, **d) for i, d in enumerate(drafts)]
     record_revision(contract.id, actor, "created", at)  # X-20: revision 1
@@ -79,7 +83,8 @@ def create_contract(actor: Account, *, freelancer: Account | int | str, title: s
            summary=f"Contract “{name}” created ({pol.label}) with {len(rows)} milestone"
                    f"{'s' if len(rows) != 1 else ''}, {format_money(total)} in all",
            at=at, notify=[other.id], target=f"contract:{contract.id}",
-           details={"policy": pol.name, "milestones": [milestone_snapshot(m) for m in rows]},
+           details={"policy": pol.name, "funding_limit": limit,
+                    "milestones": [milestone_snapshot(m) for m in rows]},
            after={"title": name, "policy": pol.name, "freelancer": other.login,
                   "milestones": len(rows), "budget_cents": total})
     if pol.charge_first_on_create:
@@ -119,13 +124,11 @@ def charge_first(contract: Contract, first: Milestone, actor: Account, at: arrow
 def end_contract_in_transaction(actor: Account, contract: Contract, at: arrow.Arrow,
                                 status: str = ContractStatus.ENDED, reason: str = "") -> dict:
     """G-03: end a contract with nothing in escrow; leftover project funds go back."""
-    active = (Milestone.select().where((Milestone.contract == contract.id)
-                                       & (Milestone.status.in_(list(ACTIVE_STATUSES))))
-              .order_by(Milestone.position).first())
-    if active is not None and milestone_escrow(active.id) > 0:
-        raise RuleError("G-03", f"“{active.title}” still holds "
-                                f"{format_money(milestone_escrow(active.id))} in escrow: "
-                                "release or refund it before ending the contract.")
+    for active in active_milestones(contract.id):  # several with X-36
+        held = milestone_escrow(active.id)
+        if held > 0:
+            raise RuleError("G-03", f"“{active.title}” still holds {format_money(held)} in "
+                                    "escrow: release or refund it before ending the contract.")
     if RefundRequest.select().where((RefundRequest.contract == contract.id)
                                     & (RefundRequest.status.in_(OPEN_REFUNDS))).exists():
         raise RuleError("G-03", "A refund request is still open on this contract: settle it "

@@ -45,6 +45,7 @@ from models.vocabulary import DeadlineKind as K
 from models.vocabulary import DeadlineStatus, HoldStatus
 from rules.bulk import OwnCheckpoints
 from rules.change_requests import expire_milestone_change
+from rules.funding_change import expire_funding_change
 from rules.clock import Clock, FrozenClock
 from rules.errors import RuleError
 from rules.holds import make_available
@@ -97,8 +98,11 @@ def _apply_review(system: Account, d: Deadline, clock: Clock) -> str:
     if policy.review_expiry == "release":  # U-06
         r = release(system, d.milestone_id, clock=clock)
         return review_release_summary(_milestone_title(d), r.released_cents)
-    money = complete_order(system, d.contract_id, clock=clock,  # F-05
+    money = complete_order(system, d.contract_id, clock=clock,  # F-05, X-37
+                           milestone_id=d.milestone_id,
                            reason=f"No answer to the delivery within {policy.review_days} days")
+    if not money["completed"]:
+        return review_release_summary(_milestone_title(d), money["paid_cents"])
     return (f"“{d.contract.title}” marked completed: {format_money(money['paid_cents'])} "
             "paid for the delivery")
 
@@ -111,6 +115,9 @@ def _apply_start_next(system: Account, d: Deadline, clock: Clock) -> str:
 
 
 def _apply_change_request(system: Account, d: Deadline, clock: Clock) -> str:
+    if d.milestone_id is None:  # only a funding request is on the contract as a whole
+        expire_funding_change(system, d.change_request_id, clock=clock)
+        return f"The funding request on “{d.contract.title}” expired"
     expire_milestone_change(system, d.change_request_id, clock=clock)  # U-24
     return f"The change request on “{_milestone_title(d)}” expired"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 import arrow
 from peewee import JOIN, fn
@@ -18,7 +17,6 @@ from peewee import JOIN, fn
 from models.accounts import Account
 from models.change_requests import ChangeRequest
 from models.contracts import Contract
-from models.events import Event
 from models.ledger import LedgerEntry
 from models.milestones import Milestone
 from models.vocabulary import ChangeRequestKind as K
@@ -30,9 +28,10 @@ from rules.calendar import human_delta
 from rules.change_requests import answer_capability, author_capability
 from rules.clock import Clock
 from rules.errors import NOT_FOUND, RuleError
+from rules.funding_change import funding_answers, funding_of, funding_title
 from rules.ledger import A
-from rules.plan import show_value
 from rules.request_diff import FieldDiff, MilestoneDiff, request_changes
+from rules.request_outcome import answer_events, request_outcome
 from rules.store import is_id, load_actor, missing, now_of
 
 __all__ = ["FieldDiff", "MilestoneDiff", "RequestView"]  # the diffs live in request_diff
@@ -42,18 +41,6 @@ BOXES = ("incoming", "outgoing", "history")
 TOP_UP_STATUSES = (S.FUNDED, S.SUBMITTED, S.CHANGES_REQUESTED)
 
 Author = Account.alias("request_author")
-
-# What cancelled a request automatically (U-23), by the kind of the event that did it.
-CANCELLED_BY = {
-    "submit_work": "the freelancer submitted work",
-    "release": "payment was released",
-    "request_refund": "the client asked for a refund",
-    "cancel_milestone": "support cancelled the milestone",
-    "cancel_order": "support cancelled the order",
-    "end_contract": "the contract ended",
-    "complete_order": "the order was completed",
-}
-
 
 @dataclass(frozen=True)
 class RequestView:
@@ -88,7 +75,13 @@ class RequestView:
         return self.kind == K.FREELANCER_PROPOSAL
 
     @property
+    def is_funding(self) -> bool:
+        return self.kind == K.FUNDING
+
+    @property
     def title(self) -> str:
+        if self.is_funding:  # X-38
+            return funding_title(*funding_of({"payload": self.extra.get("payload")}))
         if self.is_proposal:
             n = len(self.changes)
             return f"Proposal: {n} milestone change{'s' if n != 1 else ''}"
@@ -238,7 +231,7 @@ def _views(actor: Account, rows: list[dict], now: arrow.Arrow) -> list[RequestVi
         return []
     escrow = _escrows([r["milestone"] for r in rows
                        if r["kind"] == K.CLIENT_ACTIVE and r["status"] == CS.APPROVED])
-    events = _answer_events(rows)
+    events = answer_events(rows)
     return [_view(actor, r, now, escrow, events) for r in rows]
 
 
@@ -251,90 +244,8 @@ def _escrows(milestone_ids: list[int]) -> dict[int, int]:
         .group_by(LedgerEntry.milestone).tuples())}
 
 
-def _answer_events(rows: list[dict]) -> dict[tuple[int, Any], list[tuple]]:
-    """The events written when each request was answered or cancelled: one query for the
-    page. An action records its event at the same instant it closes the request."""
-    answered = [r for r in rows if r["answered_at"] is not None]
-    if not answered:
-        return {}
-    out: dict[tuple[int, Any], list[tuple]] = {}
-    for c, m, kind, details, at in (
-            Event.select(Event.contract, Event.milestone, Event.kind, Event.details,
-                         Event.occurred_at)
-            .where(Event.contract.in_({r["contract"] for r in answered})
-                   & Event.occurred_at.in_({r["answered_at"] for r in answered}))
-            .order_by(Event.id).tuples()):
-        out.setdefault((c, at), []).append((m, kind, details))
-    return out
-
-
 def _when(value) -> arrow.Arrow | None:
     return arrow.get(value) if value is not None else None
-
-
-def _answer_event(row: dict, events: dict) -> tuple[str, dict] | None:
-    """(kind, details) of the event that answered or cancelled this request. Other
-    events may share its instant (a funding, the request itself): only the kinds that
-    can end a request count, the latest of them."""
-    wanted = {CS.APPROVED: ("approve_milestone_change", "accept_proposal"),
-              CS.REJECTED: ("reject_milestone_change", "decline_proposal"),
-              CS.WITHDRAWN: ("withdraw_milestone_change",),
-              CS.EXPIRED: ("expire_milestone_change",),
-              CS.CANCELLED: tuple(CANCELLED_BY)}.get(row["status"], ())
-    found = None
-    for m, kind, details in events.get((row["contract"], row["answered_at"]), []):
-        if kind not in wanted:
-            continue
-        if row["milestone"] is not None and m is not None and m != row["milestone"]:
-            continue
-        found = (kind, details)
-    if found is None:
-        return None
-    try:
-        return found[0], json.loads(found[1] or "{}")
-    except ValueError:
-        return found[0], {}
-
-
-def _outcome(row: dict, now: arrow.Arrow, events: dict, funds_needed: int) -> tuple[str, str]:
-    """(sentence, reason given with the answer)."""
-    status, proposal = row["status"], row["kind"] == K.FREELANCER_PROPOSAL
-    other = "the client" if proposal else "the freelancer"
-    if status == CS.PENDING:
-        if row["expires_at"] is not None and now >= arrow.get(row["expires_at"]):
-            return ("Expired unanswered after 7 days (U-24); it can no longer be answered.",
-                    "")
-        verbs = "accept or decline" if proposal else "approve or reject"
-        return f"Waiting for {other} to {verbs} it.", ""
-    found = _answer_event(row, events)
-    details = found[1] if found else {}
-    # Stored on the request since schema 4; older answers have it only in their event.
-    reason = str(row.get("answer_message") or details.get("message") or "")
-    if status == CS.APPROVED:
-        if proposal:
-            return "Accepted by the client: every change was applied at once (U-15).", ""
-        text = "Approved by the freelancer: the change was applied (U-22)."
-        moved = int(details.get("to_project_funds_cents") or 0)
-        if moved:
-            text += f" {show_value('amount_cents', moved)} moved to project funds."
-        if funds_needed:
-            text += (f" The new amount needs {show_value('amount_cents', funds_needed)} more "
-                     "in escrow: the client adds funds.")
-        return text, ""
-    if status == CS.REJECTED:
-        who = "Declined by the client" if proposal else "Rejected by the freelancer"
-        return f"{who}: nothing changed.", reason
-    if status == CS.WITHDRAWN:
-        return "Withdrawn by the client before an answer.", ""
-    if status == CS.EXPIRED:
-        return "Expired unanswered after 7 days (U-24): nothing changed.", ""
-    if status == CS.CANCELLED:
-        if found is not None:
-            why = CANCELLED_BY.get(found[0])
-            if why:
-                return f"Cancelled automatically: {why} while it was pending (U-23).", ""
-        return "Cancelled automatically while it was pending (U-23).", ""
-    return status.replace("_", " ").capitalize() + ".", reason
 
 
 def _answers(actor: Account, row: dict, now: arrow.Arrow, funds_needed: int) -> tuple[str, ...]:
@@ -353,6 +264,8 @@ def _answers(actor: Account, row: dict, now: arrow.Arrow, funds_needed: int) -> 
     # X-22: a version waits for the party who did not write it.
     by_client = row["author"] == row["client_id"]
     mine = row["author"] == actor.id
+    if row["kind"] == K.FUNDING:  # X-38: either party, the other answers
+        return funding_answers(mine) if may("change_funding") else ()
     answers = not mine and may(answer_capability(row["kind"], by_client))
     if row["kind"] == K.FREELANCER_PROPOSAL:
         return ("accept", "decline", "counter") if answers else ()
@@ -374,7 +287,7 @@ def _view(actor: Account, row: dict, now: arrow.Arrow, escrow: dict[int, int],
             and row["contract_status"] == ContractStatus.OPEN):
         funds_needed = max(int(row["milestone_amount"] or 0)
                            - escrow.get(row["milestone"], 0), 0)
-    outcome, reason = _outcome(row, now, events, funds_needed)
+    outcome, reason = request_outcome(row, now, events, funds_needed)
     return RequestView(
         id=row["id"], contract_id=row["contract"], contract_title=row["contract_title"],
         kind=row["kind"], status=row["status"], author_id=row["author"],
@@ -384,4 +297,5 @@ def _view(actor: Account, row: dict, now: arrow.Arrow, escrow: dict[int, int],
         milestone_id=row["milestone"], milestone_title=row.get("milestone_title"),
         version=row["version"], changes=request_changes(row, payload), outcome=outcome,
         answers=_answers(actor, row, now, funds_needed), funds_needed_cents=funds_needed,
-        answer_message=reason)
+        answer_message=reason,
+        extra={"payload": row["payload"]} if row["kind"] == K.FUNDING else {})

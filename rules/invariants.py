@@ -75,9 +75,13 @@ def milestone_problems() -> list[str]:
               .scalar())
         if pf:
             problems.append(f"contract {c.id} is closed but keeps {pf} in project funds")
-    actives = (Milestone.select(Milestone.contract, fn.COUNT(Milestone.id))
-               .where(Milestone.status.in_(list(ACTIVE_STATUSES)))
-               .group_by(Milestone.contract).having(fn.COUNT(Milestone.id) > 1).tuples())
-    for c, n in actives:
-        problems.append(f"contract {c} has {n} active milestones (U-03)")
+    actives = (Milestone.select(Milestone.contract, Contract.funding_limit,
+                                fn.COUNT(Milestone.id))
+               .join(Contract).where(Milestone.status.in_(list(ACTIVE_STATUSES)))
+               .group_by(Milestone.contract, Contract.funding_limit)
+               .having(fn.COUNT(Milestone.id) > 1).tuples())
+    for c, limit, n in actives:  # U-03 one at a time; X-36 up to the limit, 0 none
+        if limit and n > limit:
+            problems.append(f"contract {c} has {n} active milestones, its funding allows "
+                            f"{limit} (U-03, X-36)")
     return problems

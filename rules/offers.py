@@ -24,6 +24,7 @@ from models.vocabulary import ContractStatus, DeadlineKind, Role
 from rules.clock import Clock
 from rules.contracts import charge_first, plan_drafts
 from rules.errors import INPUT, NOT_FOUND, RuleError
+from rules.funding import check_funding
 from rules.journal import milestone_snapshot, record
 from rules.money import format_money
 from rules.plan import AddMilestone
@@ -109,13 +110,16 @@ def _counterpart(ref: Account | int | str, role: str) -> Account:
 def send_offer(actor: Account, counterpart: Account | int | str, policy: str, title: str,
                description: str,
                milestones: list[AddMilestone | tuple[str, int, dt.date | None]],
-               expires_at=None, *, clock: Clock | None = None) -> Contract:
+               expires_at=None, *, funding: int | str = 1,
+               clock: Clock | None = None) -> Contract:
     """O-01: write an offer: the contract in `offered` state, its milestones planned
     with the milestone manager's checks (U-/F- limits, F-01/F-02 included). O-06: it
     expires at `expires_at` (see expiry_of; default OFFER_DAYS after sending).
-    `milestones` are (title, cents, due) tuples or AddMilestone rows (the importer's)."""
+    `milestones` are (title, cents, due) tuples or AddMilestone rows (the importer's).
+    `funding`: the funding policy the contract will have (X-36), one at a time by default."""
     actor = load_actor(actor)
     pol = get_policy(policy)
+    limit = check_funding(funding)
     role = sender_role(pol.name)
     if actor.role != role:
         raise RuleError("O-01", f"On {pol.label} the {role} writes the offer.")
@@ -135,7 +139,7 @@ def send_offer(actor: Account, counterpart: Account | int | str, policy: str, ti
     contract = Contract.create(title=name, client=client.id, freelancer=freelancer.id,
                                policy=pol.name, status=ContractStatus.OFFERED,
                                starts_on=start, initiation_fee_cents=pol.initiation_fee_cents,
-                               created_at=at)
+                               funding_limit=limit, created_at=at)
     rows = [Milestone.create(contract=contract.id, position=i + 1, status="planned",
                              created_at=at, **d) for i, d in enumerate(drafts)]
     record_revision(contract.id, actor, "created", at)
@@ -146,10 +150,10 @@ def send_offer(actor: Account, counterpart: Account | int | str, policy: str, ti
                    f"{len(rows)} milestone{'s' if len(rows) != 1 else ''}, "
                    f"{format_money(total)} in all",
            at=at, notify=[other.id], target=f"contract:{contract.id}",
-           details={"policy": pol.name, "description": text,
+           details={"policy": pol.name, "description": text, "funding_limit": limit,
                     "milestones": [milestone_snapshot(m) for m in rows],
                     "expires_at": due.isoformat()},
-           after={"status": ContractStatus.OFFERED, "to": other.login,
+           after={"status": ContractStatus.OFFERED, "to": other.login, "funding_limit": limit,
                   "budget_cents": total, "expires_at": due.isoformat()})
     return contract
 

@@ -14,12 +14,13 @@ from rules.release_terms import check_release_terms
 from rules.calendar import add_days
 from rules.clock import Clock
 from rules.errors import CONFLICT, RuleError
+from rules.funding import ALL_UP_FRONT, refuse_past_limit
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, project_funds, transfer
 from rules.money import format_money
 from rules.settlement import (
     TransferSpec,
-    active_milestone,
+    active_milestones,
     cancel_pending_change_requests,
     close_submissions,
     fund_milestone_money,
@@ -108,15 +109,13 @@ def refuse_after_review_window(actor: Account, m: Milestone, contract, at: arrow
 @transactional
 def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int | None = None,
                         clock: Clock | None = None) -> Milestone:
-    """Fund (Fiverr: start) the next future milestone in list order (U-03, U-09, U-04, U-05)."""
+    """Fund (Fiverr: start) the next future milestone in list order (U-03, U-09, U-04, U-05),
+    while the contract's funding policy has room for one more in escrow (X-36)."""
     actor = load_actor(actor)
     contract = load_contract(contract_id, actor)
     authorize("fund_milestone", actor, contract)
     require_open(contract)
-    current = active_milestone(contract.id)
-    if current is not None:
-        raise RuleError("U-03", f"Only one milestone is funded at a time: “{current.title}” "
-                                "must be released or refunded first.")
+    refuse_past_limit(contract.funding_limit, active_milestones(contract.id))
     m = next_planned(contract.id)
     if m is None:
         raise RuleError("U-09", "There is no future milestone to fund: add one first.")
@@ -124,10 +123,45 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
         raise RuleError("U-09", f"Milestones are activated in list order: the next to fund "
                                 f"is “{m.title}”.")
     at = now_of(clock)
+    _refuse_after_start_window(actor, contract, at)
+    _fund(actor, contract, m, at)
+    return m
+
+
+@transactional
+def fund_ahead(actor: Account, contract_id: int, *, clock: Clock | None = None
+               ) -> list[Milestone]:
+    """X-37: fund, in one transaction and in list order (U-09), every future milestone
+    the funding policy has room for: up to its limit, or all of them up front."""
+    actor = load_actor(actor)
+    contract = load_contract(contract_id, actor)
+    authorize("fund_milestone", actor, contract)
+    require_open(contract)
+    active = active_milestones(contract.id)
+    refuse_past_limit(contract.funding_limit, active)
+    planned = list(Milestone.select().where((Milestone.contract == contract.id)
+                                            & (Milestone.status == S.PLANNED))
+                   .order_by(Milestone.position))
+    if not planned:
+        raise RuleError("U-09", "There is no future milestone to fund: add one first.")
+    room = (len(planned) if contract.funding_limit == ALL_UP_FRONT
+            else contract.funding_limit - len(active))
+    at = now_of(clock)
+    _refuse_after_start_window(actor, contract, at)
+    for m in planned[:room]:
+        _fund(actor, contract, m, at)
+    return planned[:room]
+
+
+def _refuse_after_start_window(actor: Account, contract, at: arrow.Arrow) -> None:
     policy = policy_of(contract)
     refuse_if_window_passed(actor, at, kind="start_next", rule="F-07", contract_id=contract.id,
                             message=f"The {policy.start_next_days} days to start the next "
                                     "milestone are over: the order is being marked completed.")
+
+
+def _fund(actor: Account, contract, m: Milestone, at: arrow.Arrow) -> None:
+    """Move one planned milestone into escrow, with its event (the checks are done)."""
     before = {"status": m.status}
     cas_update(m, "This milestone", status=S.FUNDED, funded_at=at)
     money = fund_milestone_money(contract, m, actor, at)
@@ -139,7 +173,6 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
     record(actor=actor, action="fund_milestone", contract_id=contract.id, milestone_id=m.id,
            summary=text, at=at, notify=other_parties(contract, actor), details=money,
            target=f"milestone:{m.id}", before=before, after={"status": m.status, **money})
-    return m
 
 
 @transactional
@@ -264,7 +297,8 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
     cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
     upcoming = next_planned(contract.id)
-    if upcoming is not None and policy.start_next_days:
+    others = [a for a in active_milestones(contract.id) if a.id != m.id]
+    if upcoming is not None and not others and policy.start_next_days:  # F-07, X-37
         open_window("start_next", contract_id=contract.id, opened_at=at,
                     due_at=add_days(at, policy.start_next_days))
     record(**plan.record)
@@ -274,4 +308,4 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
         end_contract_in_transaction(actor, contract, at)
         ended = True
     return ReleaseResult(m.id, plan.amount, plan.bonus, plan.leftover, plan.extra,
-                         upcoming is None, ended)
+                         upcoming is None and not others, ended)

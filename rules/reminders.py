@@ -6,6 +6,7 @@ import arrow
 
 from models.accounts import Account
 from models.base import database
+from models.change_requests import ChangeRequest
 from models.contracts import Contract
 from models.db import is_postgres, take_write_lock
 from models.deadlines import Deadline
@@ -86,6 +87,12 @@ def _remind(d: Deadline, now: arrow.Arrow, system: Account) -> int:
     who, text = _REMIND[d.kind]
     if who == "receiver":  # O-06: an offer waits for its receiver
         party = receiver_of(d.contract)
+    elif d.kind == K.CHANGE_REQUEST:  # waits for whoever did not write it
+        author = ChangeRequest.get_by_id(d.change_request_id).author_id
+        party = (d.contract.client_id if author == d.contract.freelancer_id
+                 else d.contract.freelancer_id)
+        if d.milestone_id is None:
+            text = "Answer the funding request on “{contract}” {left}, or it expires"
     else:
         party = d.contract.client_id if who == "client" else d.contract.freelancer_id
     outcome = ("the escrow is released automatically" if policy.review_expiry == "release"

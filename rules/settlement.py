@@ -161,7 +161,9 @@ def next_planned(contract_id: int) -> Milestone | None:
             .order_by(Milestone.position).first())
 
 
-def active_milestone(contract_id: int) -> Milestone | None:
-    return (Milestone.select().where((Milestone.contract == contract_id)
-                                     & (Milestone.status.in_(list(ACTIVE_STATUSES))))
-            .order_by(Milestone.position).first())
+def active_milestones(contract_id: int) -> list[Milestone]:
+    """The milestones in escrow (funded to settled), in list order: one at most on a
+    contract funded one at a time (U-03), up to its limit otherwise (X-36)."""
+    return list(Milestone.select().where((Milestone.contract == contract_id)
+                                         & (Milestone.status.in_(list(ACTIVE_STATUSES))))
+                .order_by(Milestone.position))

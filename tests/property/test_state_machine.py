@@ -86,6 +86,7 @@ from rules import (
     counters,
     contracts,
     deadlines,
+    funding_change,
     holds,
     inbox,
     nudges,
@@ -102,11 +103,12 @@ from rules.calendar import add_business_days, add_days
 from rules.clock import FrozenClock
 from rules.errors import RuleError
 from rules.evidence import EvidenceItem
+from rules.funding import has_room
 from rules.invariants import ledger_problems
 from rules.ledger import balance, milestone_escrow, paid_balance
 from rules.plan import AddMilestone, DeleteMilestone, EditMilestone, ReorderMilestones
 from rules.policy import get_policy
-from rules.settlement import active_milestone, next_planned
+from rules.settlement import active_milestones, next_planned
 
 
 def _load_db_state():
@@ -155,6 +157,8 @@ amounts = st.one_of(good_amounts, good_amounts, good_amounts, bad_amounts)
 too_long = st.integers(5001, 5001).map(lambda n: "x" * n)  # a short repr in reports
 messages = st.one_of(st.sampled_from(["Done, see the link.", "Please change the colours.",
                                       "", "   "]), too_long)
+# X-36: mostly one at a time (the platforms' way), often more.
+fundings = st.sampled_from([1, 1, 1, 2, 3, "all"])
 reasons = st.sampled_from(["Both parties agreed after review.", "", "  "])
 links = st.one_of(st.sampled_from(["", "https://example.com/delivery", "two words"]),
                   st.integers(501, 501).map(lambda n: "h" * n))
@@ -488,8 +492,10 @@ class MilestonesMachine(RuleBasedStateMachine):
                 result.extra_charged_cents + result.bonus_cents), (label, result)
             if not result.contract_ended:
                 assert delta(LedgerAccount.PROJECT_FUNDS) == result.to_project_funds_cents
-                # U-30: "the last milestone" means nothing is left to fund.
-                assert result.is_last == (next_planned(c) is None), (label, result)
+                # U-30: "the last milestone" means nothing is left to fund, nor in
+                # escrow (X-37).
+                assert result.is_last == (next_planned(c) is None
+                                          and not active_milestones(c)), (label, result)
         elif label == "fund_next":
             funds = sum(v for k, v in before.items()
                         if k[0] == c and k[2] == LedgerAccount.PROJECT_FUNDS)
@@ -536,23 +542,24 @@ class MilestonesMachine(RuleBasedStateMachine):
         return plan
 
     @initialize(policy=policy_names, amounts_=st.lists(
-        st.integers(500, 80_000), min_size=1, max_size=5))
-    def first_contract(self, policy, amounts_):
+        st.integers(500, 80_000), min_size=1, max_size=5), funding=fundings)
+    def first_contract(self, policy, amounts_, funding):
         """Start every example with one valid contract, so steps reach deep states."""
         if "fiverr" in policy and sum(amounts_) <= 100_00:
             amounts_ = amounts_[:-1] + [amounts_[-1] + 100_00]  # F-01: over $100
         drafts = [AddMilestone(f"Milestone {i + 1}", a) for i, a in enumerate(amounts_)]
         contract = self.attempt("create_contract", contracts.create_contract, self.ada,
                                 freelancer=self.bo, title="Website redesign", policy=policy,
-                                milestones=drafts, clock=self.clock)
+                                milestones=drafts, funding=funding, clock=self.clock)
         assert contract is not None, "a valid contract was refused"
 
     @probe(data=st.data(), policy=st.sampled_from(POLICIES),
           creator=st.sampled_from(["client"] * 5 + ["outsider_client"] * 3
                                   + ["freelancer", "agent", "system"]),
           end_in=st.one_of(st.none(), st.integers(60, 120), st.integers(-1, 45)),
-          subscription=st.sampled_from([False] * 9 + [True]))
-    def create_contract(self, data, policy, creator, end_in, subscription):
+          subscription=st.sampled_from([False] * 9 + [True]),
+          funding=st.one_of(fundings, st.sampled_from([21, -1, "two", True])))
+    def create_contract(self, data, policy, creator, end_in, subscription, funding):
         actor = self.actor(creator, None)
         freelancer = data.draw(st.sampled_from(
             [self.bo] * 4 + [self.di, "bo", self.di.id, self.ada, "nobody"]), label="freelancer")
@@ -561,7 +568,7 @@ class MilestonesMachine(RuleBasedStateMachine):
         self.attempt("create_contract", contracts.create_contract, actor,
                      freelancer=freelancer, title="Website redesign", policy=policy,
                      milestones=drafts, end_date=end_date, subscription=subscription,
-                     clock=self.clock)
+                     funding=funding, clock=self.clock)
 
     @probe(data=st.data(), how=st.sampled_from(["end", "end", "cancel", "complete"]),
           reason=reasons)
@@ -598,8 +605,9 @@ class MilestonesMachine(RuleBasedStateMachine):
     @probe(data=st.data(), role=who("client"), explicit=st.sampled_from([False] * 4 + [True]))
     def fund_next(self, data, role, explicit):
         ready = [c.id for c in Contract.select().where(Contract.status == ContractStatus.OPEN)
-                 if not Milestone.select().where((Milestone.contract == c.id) & (
-                     Milestone.status.in_(list(ACTIVE_STATUSES)))).exists()]
+                 if has_room(c.funding_limit, Milestone.select().where(
+                     (Milestone.contract == c.id)
+                     & (Milestone.status.in_(list(ACTIVE_STATUSES)))).count())]
         cid = self.choose(data, ready, self.ids(Contract.select()))
         contract = Contract.get_or_none(Contract.id == cid)
         milestone_id = None
@@ -608,6 +616,40 @@ class MilestonesMachine(RuleBasedStateMachine):
                                        self.milestones())
         self.attempt("fund_next", payments.fund_next_milestone, self.actor(role, contract),
                      cid, milestone_id=milestone_id, clock=self.clock)
+
+    @probe(data=st.data(), role=who("client"))
+    def fund_ahead(self, data, role):
+        """X-37: fill the room a contract's funding policy leaves, in one go."""
+        open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
+        cid = self.choose(data, open_, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        self.attempt("fund_ahead", payments.fund_ahead, self.actor(role, contract), cid,
+                     clock=self.clock)
+
+    @probe(data=st.data(), role=st.sampled_from(["client", "freelancer", "agent",
+                                                "outsider_client"]),
+           funding=st.one_of(fundings, st.sampled_from([0, 3, 99, "lots"])),
+           answer=st.sampled_from(["accept", "accept", "decline", "withdraw", "none"]),
+           answerer=st.sampled_from(["other", "other", "author", "agent"]))
+    def change_funding(self, data, role, funding, answer, answerer):
+        """X-38: one party asks for another funding policy; an answer may follow."""
+        open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
+        cid = self.choose(data, open_, self.ids(Contract.select()))
+        contract = Contract.get_or_none(Contract.id == cid)
+        actor = self.actor(role, contract)
+        cr = self.attempt("request_funding_change", funding_change.request_funding_change,
+                          actor, cid, funding, "", clock=self.clock)
+        if cr is None or answer == "none":
+            return
+        other = "freelancer" if role == "client" else "client"
+        who_answers = {"other": other, "author": role, "agent": "agent"}[answerer]
+        if answer == "withdraw":
+            who_answers = role if answerer != "agent" else "agent"
+        fn = {"accept": funding_change.accept_funding_change,
+              "decline": funding_change.decline_funding_change,
+              "withdraw": funding_change.withdraw_funding_change}[answer]
+        self.attempt(f"{answer}_funding_change", fn, self.actor(who_answers, contract), cr.id,
+                     clock=self.clock)
 
     @probe(data=st.data(), role=who("client"))
     def add_escrow_funds(self, data, role):
@@ -1128,7 +1170,8 @@ class MilestonesMachine(RuleBasedStateMachine):
         clock = self.clock
         moves: list[tuple[str, object]] = []
         add = moves.append
-        m = active_milestone(c.id)
+        actives = active_milestones(c.id)  # several where the funding policy allows (X-36)
+        m = data.draw(st.sampled_from(actives), label="active") if actives else None
         if m is not None:
             held = milestone_escrow(m.id)
             pending_cr = ChangeRequest.get_or_none(
@@ -1214,6 +1257,18 @@ class MilestonesMachine(RuleBasedStateMachine):
             if data.draw(st.integers(0, 3), label="end?") == 0:
                 add(("end_contract", lambda: contracts.end_contract(
                     data.draw(st.sampled_from([client, freelancer])), c.id, clock=clock)))
+        if actives and has_room(c.funding_limit, len(actives)) and next_planned(c.id):
+            add(("fund_next", lambda: payments.fund_next_milestone(client, c.id, clock=clock)))
+            add(("fund_ahead", lambda: payments.fund_ahead(client, c.id, clock=clock)))
+        if data.draw(st.integers(0, 12), label="funding?") == 0:  # X-38, then its answer
+            limit = data.draw(fundings, label="new funding")
+            asker, other = data.draw(st.sampled_from([(client, freelancer),
+                                                      (freelancer, client)]), label="asker")
+
+            def ask_and_answer():
+                cr = funding_change.request_funding_change(asker, c.id, limit, clock=clock)
+                return funding_change.accept_funding_change(other, cr.id, clock=clock)
+            add(("change_funding", ask_and_answer))
         if data.draw(st.integers(0, 9), label="cancel order?") == 0:
             add(("cancel_order", lambda: support.cancel_order(
                 self.sam, c.id, "Both parties asked support to stop", clock=clock)))
@@ -1291,7 +1346,8 @@ class MilestonesMachine(RuleBasedStateMachine):
         open_ = self.ids(Contract.select().where(Contract.status == ContractStatus.OPEN))
         if not open_:
             policy = data.draw(policy_names, label="policy")
-            self.first_contract(policy, [20_000, 30_000, 40_000])
+            self.first_contract(policy, [20_000, 30_000, 40_000],
+                                data.draw(fundings, label="funding"))
             return
         c = Contract.get_by_id(data.draw(st.sampled_from(open_), label="contract"))
         moves = self.moves(data, c)
@@ -1594,8 +1650,10 @@ class MilestonesMachine(RuleBasedStateMachine):
                 waiting = rrs[d["refund_request"]]["status"] == RefundStatus.DISPUTED
             elif d["kind"] == "release_at":
                 waiting = ms[d["milestone"]]["status"] == MilestoneStatus.RELEASING
-            else:
-                waiting = d["kind"] == "start_next"
+            else:  # F-07 waits while nothing is in escrow and a milestone is to start (X-37)
+                left = [r["status"] for r in ms.values() if r["contract"] == d["contract"]]
+                waiting = (d["kind"] == "start_next" and MilestoneStatus.PLANNED in left
+                           and not any(s in ACTIVE_STATUSES for s in left))
             if d["kind"] == "review":  # X-30: a held release of submitted work keeps it
                 waiting = waiting or held.get(d["milestone"]) == MilestoneStatus.SUBMITTED
             assert waiting, f"open {d['kind']} window {d['id']} waits on nothing"
@@ -1653,6 +1711,14 @@ class MilestonesMachine(RuleBasedStateMachine):
         proposals = Counter(cr["contract"] for cr in pending
                             if cr["kind"] == ChangeRequestKind.FREELANCER_PROPOSAL)
         assert all(n == 1 for n in proposals.values()), proposals
+        fundings_ = Counter(cr["contract"] for cr in pending
+                            if cr["kind"] == ChangeRequestKind.FUNDING)
+        assert all(n == 1 for n in fundings_.values()), fundings_  # X-38: one at a time
+        windows = {d["change_request"] for d in Deadline.select().where(
+            (Deadline.status == DeadlineStatus.OPEN) & (Deadline.kind == "change_request")
+            & Deadline.milestone.is_null()).dicts()}
+        assert windows == {cr["id"] for cr in pending
+                           if cr["kind"] == ChangeRequestKind.FUNDING}, windows
         for cr in pending:
             assert contracts_[cr["contract"]] == ContractStatus.OPEN, cr
             if cr["kind"] == ChangeRequestKind.CLIENT_ACTIVE:
@@ -1694,6 +1760,9 @@ class MilestonesMachine(RuleBasedStateMachine):
                     c["id"], c["status"], [m["status"] for m in ms])
                 assert c["id"] not in refund_open, f"closed contract {c['id']} has open refunds"
             assert fees.get(c["id"], 0) <= 1, f"contract {c['id']}: initiation fee charged twice"
+            in_escrow = sum(1 for m in ms if m["status"] in ACTIVE_STATUSES)
+            assert not c["funding_limit"] or in_escrow <= c["funding_limit"], (  # X-36
+                c["id"], c["funding_limit"], in_escrow)
         per_party = Counter(Feedback.select(Feedback.contract, Feedback.author).tuples())
         assert all(n == 1 for n in per_party.values()), per_party
         parties = {c["id"]: (c["client"], c["freelancer"]) for c in Contract.select().dicts()}

@@ -36,6 +36,7 @@ EXPECTED: dict[str, set[str]] = {
     "expire_change_request": {SYS},        # U-24
     "propose_changes": {F},                # U-14
     "answer_proposal": {C},                # U-15
+    "change_funding": {C, F},              # one asks, the other answers
     "end_contract": {C, F},                # G-03
     "complete_order": {SYS},               # F-05, F-07
     "leave_feedback": {C, F},              # G-04

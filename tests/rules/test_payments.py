@@ -288,7 +288,7 @@ def test_G09_the_ledger_backstop_stops_a_second_release_even_if_a_check_is_wrong
 def test_G09_the_ledger_backstop_stops_a_second_funding_even_if_a_check_is_wrong(
         funded, client, clock, refused, monkeypatch, invariants):
     contract, m = funded
-    monkeypatch.setattr(payments, "active_milestone", lambda contract_id: None)
+    monkeypatch.setattr(payments, "active_milestones", lambda contract_id: [])
     monkeypatch.setattr(payments, "next_planned", lambda contract_id: Milestone.get_by_id(m.id))
     with refused("conflict", match="already"):
         fund_next_milestone(client, contract.id, clock=clock)

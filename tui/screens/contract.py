@@ -32,6 +32,7 @@ from rules.contract_view import (
     contract_detail,
     timeline_page,
 )
+from rules.funding import short_funding_words as funding_words
 from rules.policy import get_policy
 from tui.commands import bindings_of, command
 from tui.export_action import EXPORT_HELP, ExportShown, can_export
@@ -40,6 +41,7 @@ from tui.safe_text import shown
 from tui.screens.base import BaseScreen
 from tui.screens.contract_actions import RoomActions
 from tui.screens.contract_evidence import EVIDENCE_HELP, RoomEvidence
+from tui.screens.contract_funding import FUNDING_KEYS, RoomFunding
 from tui.screens.contract_refunds import RefundActions
 from tui.screens.contract_releases import TAKE_BACK_HELP, RoomReleases
 from tui.screens.contract_windows import NUDGE_HELP, RoomWindows
@@ -116,17 +118,19 @@ class UnavailableCommands(Provider):
 
 
 # Room actions judged outside rules.availability: screen action -> the method saying.
-OWN_VERDICTS = {"nudge": "nudge_verdict", "take_back": "take_back_verdict"}
+OWN_VERDICTS = {"nudge": "nudge_verdict", "take_back": "take_back_verdict",
+                "fund_ahead": "fund_ahead_verdict", "change_funding": "change_funding_verdict"}
 
 
 class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, RoomEvidence,
-                     ExportShown, BaseScreen):
+                     RoomFunding, ExportShown, BaseScreen):
     COMMANDS = {UnavailableCommands}
     BINDINGS = [
         command("escape", "back", "Back", "Go back to the previous screen.", show=False),
         command("f", "fund_next", "Fund next",
                 "Fund (on Fiverr: start) the next milestone in list order; project funds "
                 "are used first (U-03, U-04, U-09)."),
+        FUNDING_KEYS[0],  # F, after f
         command("w", "submit_work", "Submit",
                 "Submit work for the highlighted milestone: a message and an optional link "
                 "(U-17)."),
@@ -176,6 +180,7 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, Room
                 show=False),
         command("E", "export", "Export", EXPORT_HELP, show=False),
         command("b", "evidence", "Evidence", EVIDENCE_HELP, show=False),
+        FUNDING_KEYS[1],  # ctrl+f
     ]
 
     def __init__(self, contract_id: int) -> None:
@@ -235,7 +240,8 @@ class ContractScreen(RoomActions, RefundActions, RoomWindows, RoomReleases, Room
         self.availability = availability(d, d.capacity, now)
         self.query_one("#contract-heading", Static).update(Content.assemble(
             (f"#{d.id} {shown(d.title)}", "bold"), " · ",
-            Content.from_rich_text(status_badge(d.status)), " · ", d.policy_label))
+            Content.from_rich_text(status_badge(d.status)), " · ", d.policy_label,
+            *(() if d.funding_limit == 1 else (" · ", funding_words(d.funding_limit)))))
         until = f" to {date_text(d.end_date)}" if d.end_date else ""
         you = {"client": ("", " (you)", ""), "freelancer": ("", "", " (you)")}.get(
             d.capacity, (" · you: support", "", ""))

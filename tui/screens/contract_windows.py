@@ -44,6 +44,8 @@ def deadline_lines(d: ContractDetail, now, tz: str) -> list[Content]:
             continue
         what = WAITING_FOR.get(dl.kind, dl.kind.replace("_", " ")).format(
             m=f"“{m}”" if m else "the milestone")
+        if dl.kind == "change_request" and dl.milestone_id is None:
+            what = "Pending funding request: the other party's answer"
         parts = [shown(what), f" until {local_time(dl.due_at, tz)} (",
                  (countdown(dl.due_at, now), "bold"), ")"]
         if dl.id in d.last_nudged:

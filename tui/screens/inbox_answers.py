@@ -20,6 +20,9 @@ from rules.change_requests import (accept_proposal, approve_milestone_change, de
                                    reject_milestone_change, withdraw_milestone_change)
 from rules.contract_view import contract_detail
 from rules.errors import RuleError
+from rules.funding import describe_funding
+from rules.funding_change import (accept_funding_change, decline_funding_change,
+                                  withdraw_funding_change)
 from rules.inbox import RequestView
 from rules.payments import add_escrow_funds
 from tui.commands import command
@@ -50,6 +53,19 @@ ANSWER_KEYS = [
 ANSWER_ACTIONS = {"approve": ("approve", "accept"), "reject": ("reject", "decline"),
                   "edit_request": ("edit",), "withdraw": ("withdraw",),
                   "add_funds": ("add_funds",), "counter": ("counter",)}
+
+
+def run_funding_answer(actor: Account, answer: str, request_id: int, note: str,
+                       clock) -> str:
+    """Accept, decline or withdraw a funding request (X-38); what it did, in words."""
+    if answer == "accept":
+        limit = accept_funding_change(actor, request_id, clock=clock)
+        return f"Accepted: the contract funds {describe_funding(limit)} now."
+    if answer == "decline":
+        decline_funding_change(actor, request_id, note, clock=clock)
+        return "Declined: the funding stays as it was."
+    withdraw_funding_change(actor, request_id, clock=clock)
+    return "Withdrawn."
 
 
 @dataclass
@@ -102,6 +118,11 @@ class AnswerActions:
 
     def action_approve(self) -> None:
         view = self.selected
+        if view.is_funding:  # X-38
+            self.app.push_screen(ConfirmDialog(
+                "Accept this change of funding?", view.title + "\nIt applies at once.",
+                yes="Accept"), lambda yes: yes and self._answer("accept", view))
+            return
         if view.is_proposal:
             self._accept(view)
             return
@@ -112,7 +133,7 @@ class AnswerActions:
 
     def action_reject(self) -> None:
         view = self.selected
-        if view.is_proposal:
+        if view.is_proposal or view.is_funding:
             self._decline(view)
             return
         self.app.push_screen(MessageDialog(
@@ -128,14 +149,17 @@ class AnswerActions:
             yes="Accept"), lambda yes: yes and self._answer("accept", view))
 
     def _decline(self, view: RequestView) -> None:
+        what = "funding request" if view.is_funding else "proposal"
         self.app.push_screen(MessageDialog(
-            "Decline the proposal", "Nothing changes. Why (optional):", action="Decline"),
+            f"Decline the {what}", "Nothing changes. Why (optional):", action="Decline"),
             lambda note: note is not None and self._answer("decline", view, note=note))
 
     def action_withdraw(self) -> None:
         view = self.selected
         self.app.push_screen(ConfirmDialog(
+            "Withdraw the funding request?" if view.is_funding else
             f"Withdraw the change request on “{view.milestone_title}”?",
+            "The funding stays as it is." if view.is_funding else
             "The milestone stays as it is.", yes="Withdraw"),
             lambda yes: yes and self._answer("withdraw", view))
 
@@ -182,7 +206,9 @@ class AnswerActions:
     def _run_answer(self, actor: Account, answer: str, view: RequestView, note: str) -> None:
         clock = self.app.clock
         try:
-            if answer == "approve":
+            if view.is_funding:  # X-38
+                text = run_funding_answer(actor, answer, view.id, note, clock)
+            elif answer == "approve":
                 result = approve_milestone_change(actor, view.id, clock=clock)
                 text = "Approved: the change applies now."
                 if result["to_project_funds_cents"]:
