@@ -24,6 +24,7 @@ from rules.change_requests import (propose_milestone_changes, reject_milestone_c
                                    request_milestone_change)
 from rules.contracts import create_contract, end_contract, leave_feedback
 from rules.evidence import EvidenceItem
+from rules.funding_change import decline_funding_change, request_funding_change
 from rules.payments import fund_next_milestone
 from rules.plan import AddMilestone
 from rules.planning import add_milestone, edit_milestone
@@ -239,6 +240,25 @@ def change_rejection_message(w):
     return act
 
 
+def funding_request_message(w):
+    c = _contract(w)
+
+    def act(text):
+        cr = request_funding_change(w.freelancer, c.id, "all", text, clock=w.clock)
+        return lambda: ChangeRequest.get_by_id(cr.id).message
+    return act
+
+
+def funding_decline_message(w):
+    c = _contract(w)
+    cr = request_funding_change(w.freelancer, c.id, "all", clock=w.clock)
+
+    def act(text):
+        decline_funding_change(w.client, cr.id, text, clock=w.clock)
+        return lambda: ChangeRequest.get_by_id(cr.id).answer_message
+    return act
+
+
 def proposal_title(w):
     c = _contract(w)
 
@@ -357,6 +377,8 @@ FIELDS = [
     TextField("change request title", False, change_request_title),
     TextField("change request message", True, change_request_message),
     TextField("change rejection message", True, change_rejection_message),
+    TextField("funding request message", True, funding_request_message),
+    TextField("funding decline message", True, funding_decline_message),
     TextField("proposal milestone title", False, proposal_title),
     TextField("refund reason", True, refund_reason),
     TextField("dispute message", True, dispute_message),

@@ -1467,8 +1467,10 @@ class MilestonesMachine(RuleBasedStateMachine):
             view = inbox.request_view(answers, d["change_request"], clock=self.clock)
             assert bool(view.answers) == (offset < 0), ("U-24", offset, view.answers)
             # ...and as the rules answer it.
-            refusal = self.dry_run(change_requests.reject_milestone_change, answers,
-                                   d["change_request"], clock=self.clock)
+            decline = (funding_change.decline_funding_change
+                       if cr.kind == ChangeRequestKind.FUNDING
+                       else change_requests.reject_milestone_change)
+            refusal = self.dry_run(decline, answers, d["change_request"], clock=self.clock)
             if offset < 0:
                 assert refusal is None, f"U-24: refused one second before expiry: {refusal}"
             else:

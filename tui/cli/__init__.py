@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 
-from tui.cli import (accounts, audit, config, contracts, demo, evidence, export, importer,
-                     milestone_verbs, offers, serve, ssh, start, worker)
+from tui.cli import (accounts, audit, config, contracts, demo, evidence, export, funding,
+                     importer, milestone_verbs, offers, serve, ssh, start, worker)
 from tui.cli.common import DB_HELP
 
-GROUPS = (contracts, milestone_verbs, offers, importer, export, evidence, demo, worker, audit,
+GROUPS = (contracts, milestone_verbs, funding, offers, importer, export, evidence, demo, worker, audit,
           serve, ssh, accounts, config)
 
 

@@ -84,7 +84,7 @@ def detail_json(d) -> dict:
         budget=money(d.totals.budget_cents), in_escrow=money(d.totals.in_escrow_cents),
         released=money(d.totals.released_cents),
         project_funds=money(d.totals.project_funds_cents),
-        next_to_fund=d.next_to_fund_id,
+        next_to_fund=d.next_to_fund_id, funding_limit=d.funding_limit,
         milestones=[dict(id=m.id, position=m.position, title=m.title, status=m.status,
                          amount=money(m.amount_cents), in_escrow=money(m.escrow_cents),
                          paid=money(m.paid_cents),
@@ -102,7 +102,9 @@ def run_show(args: argparse.Namespace) -> int:
         json.dump(detail_json(detail), sys.stdout, indent=2)
         print()
         return 0
-    print(f"#{detail.id} {detail.title} ({detail.policy_label}, {detail.status})")
+    from rules.funding import describe_funding
+    print(f"#{detail.id} {detail.title} ({detail.policy_label}, {detail.status}; funds "
+          f"{describe_funding(detail.funding_limit)})")
     print(f"client {detail.client.display_name}, freelancer {detail.freelancer.display_name}; "
           f"in escrow {format_money(detail.totals.in_escrow_cents)}, released "
           f"{format_money(detail.totals.released_cents)}")

@@ -1,7 +1,7 @@
 """The actions on milestones, one command a verb, each calling the same rules/
 function as the TUI, as the caller's own account (tui.cli.acting):
 
-    milestones fund CONTRACT
+    milestones fund CONTRACT [--ahead]
     milestones submit MILESTONE --message TEXT [--link URL] [--evidence "URL | NOTE" ...]
     milestones request-changes MILESTONE --message TEXT
     milestones release MILESTONE [--amount 250.00] [--bonus 20] [--end-contract]
@@ -26,6 +26,9 @@ def register(commands) -> None:
     fund = commands.add_parser("fund", parents=shared,
                                help="fund the contract's next milestone into escrow")
     fund.add_argument("contract", metavar="CONTRACT", type=int)
+    fund.add_argument("--ahead", action="store_true",
+                      help="fund every future milestone the contract's funding policy has "
+                           "room for, in list order (X-37)")
     fund.set_defaults(func=run_fund)
     submit = commands.add_parser("submit", parents=shared, help="submit work for review")
     submit.add_argument("milestone", metavar="MILESTONE", type=int)
@@ -84,7 +87,14 @@ def cents(text: str | None) -> int | None:
 @refusals
 def run_fund(args: argparse.Namespace) -> int:
     from rules.money import format_money
-    from rules.payments import fund_next_milestone
+    from rules.payments import fund_ahead, fund_next_milestone
+    if args.ahead:
+        funded = fund_ahead(acting(args), args.contract)
+        total = sum(m.amount_cents for m in funded)
+        return done(args, f"Funded {len(funded)} milestone{'s' if len(funded) != 1 else ''} "
+                          f"({', '.join(f'#{m.id}' for m in funded)}): "
+                          f"{format_money(total)} in escrow.",
+                    dict(milestones=[m.id for m in funded], amount=money(total)))
     m = fund_next_milestone(acting(args), args.contract)
     return done(args, f"Funded “{m.title}” (#{m.id}): {format_money(m.amount_cents)} in "
                       "escrow.",

@@ -41,6 +41,9 @@ def register(commands) -> None:
                       help="when the offer expires unanswered: a date YYYY-MM-DD (open "
                            "through that day, UTC) or a number of days, e.g. 7d "
                            "(default 14d, at most 90d)")
+    send.add_argument("--funding", default="one", metavar="one|N|all",
+                      help="how the contract is funded: one milestone at a time (default), "
+                           "N (2 to 20) at a time, or all up front (X-36)")
     send.add_argument("--milestone", action="append", required=True, metavar="T:A:D",
                       help="TITLE:AMOUNT:DUE, e.g. \"Design:250.00:2026-04-01\" (repeat "
                            "it for each milestone, in order; the title may hold colons); "
@@ -101,7 +104,8 @@ def iso_utc(at) -> str | None:
 
 
 def facts(c) -> dict:
-    return {"contract": c.id, "title": c.title, "policy": c.policy, "status": c.status}
+    return {"contract": c.id, "title": c.title, "policy": c.policy, "status": c.status,
+            "funding_limit": c.funding_limit}
 
 
 @refusals
@@ -110,7 +114,7 @@ def run_send(args: argparse.Namespace) -> int:
     from rules.offers import expiries, send_offer
     plan = [milestone_spec(m) for m in args.milestone]
     c = send_offer(acting(args), args.to, args.policy, args.title, args.description, plan,
-                   args.expires)
+                   args.expires, funding=args.funding)
     total = sum(m.amount_cents for m in plan)
     expiry = expiries([c.id]).get(c.id)
     return done(args, f"Offer #{c.id} “{c.title}” sent to {args.to}: {len(plan)} "

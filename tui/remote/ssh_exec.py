@@ -8,9 +8,11 @@ import asyncio
 import shlex
 import sys
 
-# The verbs of tui/cli/contracts.py and tui/cli/milestone_verbs.py.
+# The verbs of tui/cli/contracts.py, milestone_verbs.py, funding.py, offers.py, export.py
+# and evidence.py.
 REMOTE_COMMANDS = frozenset({"contracts", "fund", "submit", "request-changes", "release",
-                             "take-back", "refund", "export", "evidence", "offers"})
+                             "take-back", "refund", "export", "evidence", "offers",
+                             "funding"})
 
 # Options the server decides (argparse also takes any unambiguous prefix: --d, --a),
 # and the one that would write a file on the server (a served session writes none:

@@ -107,6 +107,10 @@ class OfferForm(BaseScreen):
                 yield Label("Policy", classes="field-label")
                 yield Select(self._policies, value=self._policies[0][1], allow_blank=False,
                              compact=True, id="offer-policy")
+            with Horizontal(classes="field-row"):  # changed later only by both
+                yield Label("Funding", classes="field-label")
+                yield Select(FUNDING_CHOICES, value="one", allow_blank=False, compact=True,
+                             id="offer-funding")
             with Horizontal(classes="field-row"):
                 yield Label("Title", classes="field-label")
                 yield PlainInput(placeholder="what the contract is for", compact=True,
@@ -292,14 +296,15 @@ class OfferForm(BaseScreen):
         title = self.query_one("#offer-title", Input).value
         text = self.query_one("#offer-description", Input).value
         expires = parse_expiry(self.query_one("#offer-expires", Input).value)
-        self._send(self.receiver, self.policy, title, text, list(self.plan), expires)
+        funding = self.query_one("#offer-funding", Select).value
+        self._send(self.receiver, self.policy, title, text, list(self.plan), expires, funding)
 
     @db_work("offer-send")
     def _send(self, receiver: str, policy: str, title: str, text: str,
-              plan: list[AddMilestone], expires) -> None:
+              plan: list[AddMilestone], expires, funding: str) -> None:
         try:
             contract = send_offer(self.app.actor, receiver, policy, title, text, plan,
-                                  expires, clock=self.app.clock)
+                                  expires, funding=funding, clock=self.app.clock)
         except RuleError as exc:
             self.app.call_from_thread(self._refused, refusal_text(exc))
             return
@@ -313,6 +318,11 @@ class OfferForm(BaseScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+# The funding policies an offer offers; the CLI takes any N from 2 to 20.
+FUNDING_CHOICES = [("One milestone at a time", "one"), ("2 at a time", "2"),
+                   ("3 at a time", "3"), ("5 at a time", "5"), ("All up front", "all")]
 
 
 def _milestone(fields: dict) -> AddMilestone:

@@ -22,6 +22,7 @@ from rules.errors import RuleError
 from rules.money import format_money
 from rules.offer_form import OfferTerms, offer_terms
 from rules.offers import accept_offer, decline_offer, sender_role, withdraw_offer
+from rules.funding import describe_funding
 from rules.policy import get_policy
 from tui.commands import command
 from tui.format import countdown, deadline_text, local_time, offer_expiry_text
@@ -121,7 +122,8 @@ class OfferScreen(BaseScreen):
         count = f"{len(d.milestones)} milestone{'s' if len(d.milestones) != 1 else ''}"
         self.query_one("#offer-parties", Static).update(Content(
             f"From {shown(name(sender))} to {shown(name(receiver))}{sent}\n"
-            f"{count}, {format_money(total)} in all"))
+            f"{count}, {format_money(total)} in all, funded "
+            f"{describe_funding(d.funding_limit)}"))  # part of what is agreed
         description = self.query_one("#offer-description", Static)
         description.update(user_text(terms.description, multiline=True))
         description.display = bool(terms.description)
