@@ -184,9 +184,8 @@ class _Context:
         """rules.payments.refuse_state, in short."""
         status = m.status.replace("_", " ")
         if m.status == PLANNED:
-            return _no("U-03", f"“{m.title}” is not funded yet: only one milestone is "
-                               f"funded at a time, in list order; it must be funded before "
-                               f"it can be {verb}")
+            return _no("U-03", f"“{m.title}” is not funded yet: milestones are funded in "
+                               f"list order; it must be funded before it can be {verb}")
         if m.status == RELEASING:
             return _no("X-31", f"“{m.title}” is being released: it cannot be {verb} until "
                                "the release is final or taken back")

@@ -68,3 +68,13 @@ def test_room_after_a_nudge(snap_compare, make_app, world, app_clock):
     app_clock.advance(seconds=2 * 3600)
     assert snap_compare(make_app(world.bo), terminal_size=(80, 24),
                         run_before=room(world.website.id))
+
+
+def test_room_funded_all_up_front(snap_compare, make_app, world, app_clock):
+    """Bo asked to fund the website all up front and Ada agreed (X-38): the heading says
+    "all up front", and `F Fund ahead` funds the two milestones left in one go (X-37)."""
+    from rules.funding_change import accept_funding_change, request_funding_change
+    cr = request_funding_change(world.bo, world.website.id, "all", clock=app_clock)
+    accept_funding_change(world.ada, cr.id, clock=app_clock)
+    assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
+                        run_before=room(world.website.id))
