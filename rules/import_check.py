@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from rules.errors import NOT_FOUND, RuleError
-from rules.import_rows import CONTRACT_COLUMNS, Problem, Row
+from rules.funding import ONE_AT_A_TIME, check_funding
+from rules.import_rows import CONTRACT_COLUMNS, OPTIONAL_CONTRACT_COLUMNS, Problem, Row
 from rules.money import parse_money
 from rules.plan import AddMilestone, PlanContext, check_milestone_fields
 from rules.policy import POLICIES, Policy, get_policy
@@ -34,6 +35,7 @@ class ImportedContract:
     counterpart_id: int
     end_date: dt.date | None
     milestones: tuple[AddMilestone, ...]
+    funding: int = ONE_AT_A_TIME
 
     @property
     def total_cents(self) -> int:
@@ -87,7 +89,9 @@ def _contract_checks(counterparts: Mapping[str, int], role: str) -> dict[str, Ca
     return {"title": lambda v: check_title(v, "The contract title"),
             "policy": lambda v: get_policy(v.strip().lower()).name,
             "counterpart": counterpart,
-            "end_date": parse_date}
+            "end_date": parse_date,
+            # empty is the default, one at a time.
+            "funding": lambda v: check_funding(v) if v.strip() else ONE_AT_A_TIME}
 
 
 def _check_contract(key: str, group: list[Row], cells: _Cells,
@@ -101,7 +105,7 @@ def _check_contract(key: str, group: list[Row], cells: _Cells,
     checks = _contract_checks(counterparts, role)
     for column in CONTRACT_COLUMNS[1:]:
         ok, value = cells.check(first, column, checks[column])
-        if ok and value in ("", None) and column != "end_date":
+        if ok and value in ("", None) and column not in OPTIONAL_CONTRACT_COLUMNS:
             cells.problems.append(first.problem(column, f"required on the first row of "
                                                         f"contract “{key}”"))
             ok = False
@@ -130,7 +134,8 @@ def _check_contract(key: str, group: list[Row], cells: _Cells,
     return ImportedContract(key=key, line=first.line, title=head["title"],
                             policy=policy.name, counterpart=head["counterpart"],
                             counterpart_id=counterparts[head["counterpart"]],
-                            end_date=head["end_date"], milestones=milestones)
+                            end_date=head["end_date"], milestones=milestones,
+                            funding=head["funding"])
 
 
 def _check_milestone(row: Row, cells: _Cells, ctx: PlanContext,
@@ -155,12 +160,15 @@ def _check_milestone(row: Row, cells: _Cells, ctx: PlanContext,
                cells.check(row, "amount", amount),
                cells.check(row, "due", due),
                cells.check(row, "milestone_description", lambda v: field("description", v)),
-               cells.check(row, "revisions", revisions)]
+               cells.check(row, "revisions", revisions),
+               # split by ";" as the milestone form and the CLI split them.
+               cells.check(row, "criteria", lambda v: field(
+                   "criteria", [part.strip() for part in v.split(";") if part.strip()]))]
     if not all(ok for ok, _ in results):
         return None
-    (_, title), (_, cents), (_, due_date), (_, description), (_, revs) = results
+    (_, title), (_, cents), (_, due_date), (_, description), (_, revs), (_, crit) = results
     return AddMilestone(title=title, amount_cents=cents, description=description,
-                        due_date=due_date, revisions=revs)
+                        due_date=due_date, revisions=revs, criteria=tuple(crit or ()))
 
 
 def _contract_limits(key: str, group: list[Row], drafts: list[AddMilestone | None],

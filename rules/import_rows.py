@@ -20,9 +20,10 @@ MAX_FIELD = 100_000  # characters in one CSV field (csv's own default limit is 1
 
 # Contract-level columns repeat on every row of a contract (a later row may leave them
 # empty); the others describe the row's milestone.
-CONTRACT_COLUMNS = ("contract", "title", "policy", "counterpart", "end_date")
+CONTRACT_COLUMNS = ("contract", "title", "policy", "counterpart", "end_date", "funding")
 MILESTONE_COLUMNS = ("milestone_title", "amount", "due", "milestone_description",
-                     "revisions")
+                     "revisions", "criteria")
+OPTIONAL_CONTRACT_COLUMNS = ("end_date", "funding")  # funding: one at a time when empty
 COLUMNS = CONTRACT_COLUMNS + MILESTONE_COLUMNS
 REQUIRED = ("contract", "title", "policy", "counterpart", "milestone_title", "amount")
 

@@ -53,7 +53,7 @@ class Creator:
 def _open_contract(actor: Account, c: ImportedContract, clock: Clock | None):
     return create_contract(actor, freelancer=c.counterpart_id, title=c.title,
                            policy=c.policy, milestones=list(c.milestones),
-                           end_date=c.end_date, clock=clock)
+                           end_date=c.end_date, funding=c.funding, clock=clock)
 
 
 OPEN_CONTRACTS = Creator("create_contract", _open_contract)
@@ -63,7 +63,7 @@ def _send_offer(actor: Account, c: ImportedContract, clock: Clock | None):
     if c.end_date is not None:  # an offer has none: refuse rather than drop it silently
         raise RuleError(INPUT, "An offer has no end date: leave end_date empty.")
     return send_offer(actor, c.counterpart_id, c.policy, c.title, "", list(c.milestones),
-                      clock=clock)
+                      funding=c.funding, clock=clock)
 
 
 # Clients and Fiverr sellers both send offers: send_offer's O-01 decides for each row.

@@ -88,6 +88,32 @@ def test_every_problem_comes_at_once(client, freelancer, clock):
     assert len(result.problems) >= 3
 
 
+def test_X36_X32_a_funding_column_and_a_criteria_column_are_read(client, freelancer, clock):
+    text = ("contract,title,policy,counterpart,funding,milestone_title,amount,due,criteria\n"
+            "shop,Shop,upwork,bo,all,Design,300.00,2026-04-01,Mobile first; Two themes\n"
+            "shop,Shop,upwork,bo,,Build,900.00,2026-05-01,\n")
+    result = run(client, text, clock)
+    assert result.ok, [p.render("f.csv") for p in result.problems]
+    shop = Contract.get(Contract.title == "Shop")
+    assert shop.funding_limit == 0
+    assert [list(m.criteria or ()) for m in Milestone.select().where(
+        Milestone.contract == shop.id).order_by(Milestone.position)] == [
+        ["Mobile first", "Two themes"], []]
+
+
+@pytest.mark.parametrize("funding, criteria, column, rule", [
+    ("lots", "", "funding", "X-36"), ("one", "Same; same", "criteria", "X-32")])
+def test_X36_X32_a_bad_funding_or_criteria_cell_is_reported_and_nothing_written(
+        client, freelancer, clock, funding, criteria, column, rule):
+    before = db_state()
+    text = ("contract,title,policy,counterpart,funding,milestone_title,amount,due,criteria\n"
+            f"shop,Shop,upwork,bo,{funding},Design,300.00,2026-04-01,{criteria}\n")
+    result = run(client, text, clock)
+    assert not result.ok
+    assert [(p.line, p.column, p.rule) for p in result.problems] == [(2, column, rule)]
+    assert db_state() == before
+
+
 # --- --as-offers: rows sent as offers through rules.offers.send_offer (O-01..O-06) -------
 
 def test_O06_rows_become_offers_sent_by_the_caller_through_send_offer(
