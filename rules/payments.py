@@ -20,12 +20,11 @@ from rules.ledger import A, milestone_escrow, project_funds, transfer
 from rules.money import format_money
 from rules.settlement import (
     TransferSpec,
-    active_milestones,
     cancel_pending_change_requests,
     close_submissions,
     fund_milestone_money,
-    next_planned,
     settlement_legs,
+    unsettled,
 )
 from rules.store import (
     authorize,
@@ -115,8 +114,9 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
     contract = load_contract(contract_id, actor)
     authorize("fund_milestone", actor, contract)
     require_open(contract)
-    refuse_past_limit(contract.funding_limit, active_milestones(contract.id))
-    m = next_planned(contract.id)
+    planned, active = unsettled(contract.id)
+    refuse_past_limit(contract.funding_limit, active)
+    m = planned[0] if planned else None
     if m is None:
         raise RuleError("U-09", "There is no future milestone to fund: add one first.")
     if milestone_id is not None and milestone_id != m.id:
@@ -137,11 +137,8 @@ def fund_ahead(actor: Account, contract_id: int, *, clock: Clock | None = None
     contract = load_contract(contract_id, actor)
     authorize("fund_milestone", actor, contract)
     require_open(contract)
-    active = active_milestones(contract.id)
+    planned, active = unsettled(contract.id)
     refuse_past_limit(contract.funding_limit, active)
-    planned = list(Milestone.select().where((Milestone.contract == contract.id)
-                                            & (Milestone.status == S.PLANNED))
-                   .order_by(Milestone.position))
     if not planned:
         raise RuleError("U-09", "There is no future milestone to fund: add one first.")
     room = (len(planned) if contract.funding_limit == ALL_UP_FRONT
@@ -296,8 +293,8 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     close_submissions(m.id, SubmissionStatus.APPROVED)
     close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
     cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
-    upcoming = next_planned(contract.id)
-    others = [a for a in active_milestones(contract.id) if a.id != m.id]
+    planned, others = unsettled(contract.id)  # `m` is released: not among the others
+    upcoming = planned[0] if planned else None
     if upcoming is not None and not others and policy.start_next_days:  # F-07, X-37
         open_window("start_next", contract_id=contract.id, opened_at=at,
                     due_at=add_days(at, policy.start_next_days))

@@ -34,9 +34,10 @@ def fund_milestone_money(contract: Contract, milestone: Milestone, actor: Accoun
     transfer(kind="fund", source=A.CLIENT_PAYMENT, target=A.ESCROW, amount_cents=charged,
              once_key=key, **common)
     fee = 0
-    fee_paid = (LedgerTransfer.select().where((LedgerTransfer.contract == contract.id)
-                & (LedgerTransfer.kind == "initiation_fee")).exists())
-    if contract.initiation_fee_cents and not fee_paid:
+    # A policy without the fee (Fiverr) asks nothing more.
+    if contract.initiation_fee_cents and not LedgerTransfer.select().where(
+            (LedgerTransfer.contract == contract.id)
+            & (LedgerTransfer.kind == "initiation_fee")).exists():
         fee = contract.initiation_fee_cents
         transfer(kind="initiation_fee", source=A.CLIENT_PAYMENT, target=A.PLATFORM_FEES,
                  amount_cents=fee, once_key=f"c:{contract.id}:initiation_fee",
@@ -159,6 +160,17 @@ def next_planned(contract_id: int) -> Milestone | None:
     return (Milestone.select().where((Milestone.contract == contract_id)
                                      & (Milestone.status == MilestoneStatus.PLANNED))
             .order_by(Milestone.position).first())
+
+
+def unsettled(contract_id: int) -> tuple[list[Milestone], list[Milestone]]:
+    """(the planned milestones, the active ones), each in list order, in one query: what
+    is left to fund (U-09) and what is in escrow (X-36), for an action that needs both."""
+    rows = list(Milestone.select().where(
+        (Milestone.contract == contract_id)
+        & Milestone.status.in_([MilestoneStatus.PLANNED, *ACTIVE_STATUSES]))
+        .order_by(Milestone.position))
+    return ([m for m in rows if m.status == MilestoneStatus.PLANNED],
+            [m for m in rows if m.status in ACTIVE_STATUSES])
 
 
 def active_milestones(contract_id: int) -> list[Milestone]:

@@ -288,8 +288,8 @@ def test_G09_the_ledger_backstop_stops_a_second_release_even_if_a_check_is_wrong
 def test_G09_the_ledger_backstop_stops_a_second_funding_even_if_a_check_is_wrong(
         funded, client, clock, refused, monkeypatch, invariants):
     contract, m = funded
-    monkeypatch.setattr(payments, "active_milestones", lambda contract_id: [])
-    monkeypatch.setattr(payments, "next_planned", lambda contract_id: Milestone.get_by_id(m.id))
+    monkeypatch.setattr(payments, "unsettled",
+                        lambda contract_id: ([Milestone.get_by_id(m.id)], []))
     with refused("conflict", match="already"):
         fund_next_milestone(client, contract.id, clock=clock)
     assert milestone_escrow(m.id) == 25000
