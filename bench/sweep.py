@@ -38,8 +38,9 @@ from models.base import database
 from models.db import SCHEMA_VERSION, SQLITE_PRAGMAS, open_database, sqlite_url
 from rules.clock import FrozenClock
 from rules.money import format_money
+from rules.policy import get_policy
 
-BUILDER_VERSION = 3          # bump when the generated data changes
+BUILDER_VERSION = 4          # bump when the generated data changes
 NOW = arrow.get("2026-06-01T12:00:00+00:00")
 NOW_N = NOW.naive
 MILESTONES_PER_CONTRACT = 10
@@ -50,6 +51,7 @@ WORK = Path("/tmp/milestones-bench")
 SYSTEM_ID = 1                # created with the schema by open_database
 POLICY = "upwork"            # review windows release the escrow on expiry (U-06)
 FEE_CENTS = 495
+HOLD = dt.timedelta(days=get_policy(POLICY).hold_days)  # X-26: paid money pending
 
 # Non-due contracts, by what they are doing now (weights). Due contracts are extra.
 STATES = (("not_started", 10), ("pending_review", 25), ("funded", 35),
@@ -70,9 +72,12 @@ COLUMNS = {
     "notification": "id event_id recipient_id read created_at",
     "audit_record": "id actor_id actor_role action contract_id target before after reason "
                     "occurred_at prev_hash hash",
+    "payout_hold": "id contract_id milestone_id transfer_id amount_cents released_at "
+                   "available_at status version",
 }
 COLUMNS = {t: c.split() for t, c in COLUMNS.items()}
-NEW_ROW_TABLES = ("ledger_transfer", "ledger_entry", "event", "notification", "audit_record")
+NEW_ROW_TABLES = ("ledger_transfer", "ledger_entry", "event", "notification",
+                  "audit_record", "payout_hold")
 
 
 def log(msg: str) -> None:
@@ -96,6 +101,11 @@ def audit_hash(prev_hash: str, *, actor_id: int, role: str, action: str, contrac
                   target=target, before=before, after=after, reason="",
                   occurred_at=at.isoformat())
     return hashlib.sha256((prev_hash + jdump(fields)).encode()).hexdigest()
+
+
+def available_summary(cents: int, title: str) -> str:
+    """The event of rules.holds._batch, when a hold ends."""
+    return f"{format_money(cents)} paid for “{title}” is available: the hold has ended"
 
 
 # --- building the database -----------------------------------------------------------
@@ -145,7 +155,8 @@ class Writer:
 class ContractBuilder:
     """Writes contracts as the actions would have left them: the rows of create_contract,
     fund_next_milestone, submit_work, release (by the client) and request_changes, with
-    their ledger transfers, events, notifications and a valid audit chain."""
+    their ledger transfers, payout holds (X-26), events, notifications and a valid audit
+    chain."""
 
     def __init__(self, w: Writer, rng: random.Random, clients: list[int],
                  freelancers: list[int], logins: dict[int, str]):
@@ -169,10 +180,31 @@ class ContractBuilder:
         self.prev_hash = h
 
     def transfer(self, cid: int, mid: int | None, kind: str, once_key: str, at: dt.datetime,
-                 actor: int, source: str, target: str, amount: int) -> None:
+                 actor: int, source: str, target: str, amount: int) -> int:
         t = self.w.add("ledger_transfer", cid, mid, kind, once_key, ts(at), actor)
         self.w.add("ledger_entry", t, cid, mid, source, -amount)
         self.w.add("ledger_entry", t, cid, mid, target, amount)
+        return t
+
+    def hold(self, cid: int, mid: int, mtitle: str, freelancer: int, tid: int, amount: int,
+             at: dt.datetime) -> None:
+        """X-26: the hold of a payment to the freelancer (rules.ledger._hold). One that has
+        ended by now was made available, as a running worker's sweep leaves it
+        (rules.holds._batch: the row claimed, the transfer, the record, all at its end):
+        the measured sweep's only ended holds are those of its own releases."""
+        ends = at + HOLD
+        done = ends <= NOW_N
+        hid = self.w.add("payout_hold", cid, mid, tid, amount, ts(at), ts(ends),
+                         "available" if done else "pending", 2 if done else 1)
+        if not done:
+            return
+        self.transfer(cid, mid, "available", f"hold:{hid}", ends, SYSTEM_ID,
+                      "freelancer_earnings", "freelancer_available", amount)
+        self.act(actor=SYSTEM_ID, role="system", action="payout_available", cid=cid,
+                 mid=mid, summary=available_summary(amount, mtitle), details={}, at=ends,
+                 notify=freelancer, target=f"milestone:{mid}",
+                 before={"status": "pending", "released_at": at.isoformat()},
+                 after={"status": "available", "amount_cents": amount})
 
     def timeline(self, state: str, released: int) -> tuple[dt.datetime, list, dict]:
         """Times, built backwards from now: (created, [(fund, submit, release)], active)."""
@@ -289,8 +321,8 @@ class ContractBuilder:
                      after={"status": "submitted", "submission": sid})
             if "release" in times:
                 at = times["release"]
-                self.transfer(cid, mid, "release", f"m:{mid}:escrow", at, client, "escrow",
-                              "freelancer_earnings", amount)
+                t = self.transfer(cid, mid, "release", f"m:{mid}:escrow", at, client,
+                                  "escrow", "freelancer_earnings", amount)
                 money = {"released_cents": amount, "bonus_cents": 0,
                          "to_project_funds_cents": 0, "extra_charged_cents": 0}
                 self.act(actor=client, role="client", action="release", cid=cid, mid=mid,
@@ -298,6 +330,7 @@ class ContractBuilder:
                          details=money, at=at, notify=freelancer, target=f"milestone:{mid}",
                          before={"status": "submitted", "escrow_cents": amount},
                          after={"status": "released", **money})
+                self.hold(cid, mid, mtitle, freelancer, t, amount, at)
             elif "changes" in times:
                 self.act(actor=client, role="client", action="request_changes", cid=cid,
                          mid=mid, summary=f"Requested changes on “{mtitle}”",
@@ -444,19 +477,46 @@ SELECT d.id, d.version, d.kind, d.due_at, d.contract_id, d.milestone_id, m.title
 
 def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str, float]]:
     """The same selection and writes as the project's sweep of due review windows, as raw
-    SQL with executemany in one transaction. Row for row what release() writes."""
+    SQL with executemany in one transaction. Row for row what release() writes, then
+    what the sweep's hold step (rules.holds.make_available) writes for those of its holds
+    that have already ended (the generator leaves no other ended hold pending)."""
     con = connect_raw(path)
     phases: dict[str, float] = {}
     c0, t0 = time.process_time(), time.perf_counter()
     con.execute("BEGIN IMMEDIATE")
     due = con.execute(DUE_SQL, (ts(NOW_N),)).fetchall()
     ids = {t: con.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{t}"').fetchone()[0]
-           for t in ("ledger_transfer", "ledger_entry", "event", "notification",
-                     "audit_record")}
+           for t in NEW_ROW_TABLES}
     last = con.execute("SELECT hash FROM audit_record ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash = last[0] if last else ""
     claims, milestones, subs, transfers, entries = [], [], [], [], []
-    events, notes, audits = [], [], []
+    events, notes, audits, holds, ended = [], [], [], [], []
+
+    def add_transfer(cid, mid, kind, once_key, at, source, target, cents):
+        ids["ledger_transfer"] += 1
+        tid = ids["ledger_transfer"]
+        transfers.append((tid, cid, mid, kind, once_key, at, SYSTEM_ID))
+        for account, amount in ((source, -cents), (target, cents)):
+            ids["ledger_entry"] += 1
+            entries.append((ids["ledger_entry"], tid, cid, mid, account, amount))
+        return tid
+
+    def add_record(cid, mid, action, summary, details, at, recipients, before, after):
+        nonlocal prev_hash
+        ids["event"] += 1
+        events.append((ids["event"], cid, mid, SYSTEM_ID, action, summary, jdump(details),
+                       ts(at)))
+        for r in recipients:
+            ids["notification"] += 1
+            notes.append((ids["notification"], ids["event"], r, 0, ts(at)))
+        before, after, target = jdump(before), jdump(after), f"milestone:{mid}"
+        h = audit_hash(prev_hash, actor_id=SYSTEM_ID, role="system", action=action,
+                       contract_id=cid, target=target, before=before, after=after, at=at)
+        ids["audit_record"] += 1
+        audits.append((ids["audit_record"], SYSTEM_ID, "system", action, cid, target,
+                       before, after, "", ts(at), prev_hash, h))
+        prev_hash = h
+
     for (did, dver, kind, due_at, cid, mid, title, mver, mstatus, client, freelancer,
          policy, held) in due:
         assert kind == "review" and policy == POLICY and mstatus == "submitted" and held > 0
@@ -466,30 +526,30 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
                        did, dver))
         milestones.append((due_at, mid, mver))
         subs.append((mid,))
-        ids["ledger_transfer"] += 1
-        tid = ids["ledger_transfer"]
-        transfers.append((tid, cid, mid, "release", f"m:{mid}:escrow", due_at, SYSTEM_ID))
-        for account, amount in (("escrow", -held), ("freelancer_earnings", held)):
-            ids["ledger_entry"] += 1
-            entries.append((ids["ledger_entry"], tid, cid, mid, account, amount))
+        tid = add_transfer(cid, mid, "release", f"m:{mid}:escrow", due_at, "escrow",
+                           "freelancer_earnings", held)
         result = {"released_cents": held, "bonus_cents": 0, "to_project_funds_cents": 0,
                   "extra_charged_cents": 0}
-        ids["event"] += 1
-        eid = ids["event"]
-        events.append((eid, cid, mid, SYSTEM_ID, "release",
-                       f"Released {money} for “{title}”", jdump(result), due_at))
-        for r in sorted({client, freelancer}):
-            ids["notification"] += 1
-            notes.append((ids["notification"], eid, r, 0, due_at))
-        before = jdump({"status": "submitted", "escrow_cents": held})
-        after = jdump({"status": "released", **result})
-        target = f"milestone:{mid}"
-        h = audit_hash(prev_hash, actor_id=SYSTEM_ID, role="system", action="release",
-                       contract_id=cid, target=target, before=before, after=after, at=at)
-        ids["audit_record"] += 1
-        audits.append((ids["audit_record"], SYSTEM_ID, "system", "release", cid, target,
-                       before, after, "", due_at, prev_hash, h))
-        prev_hash = h
+        add_record(cid, mid, "release", f"Released {money} for “{title}”", result, at,
+                   sorted({client, freelancer}),
+                   {"status": "submitted", "escrow_cents": held},
+                   {"status": "released", **result})
+        # X-26: the payment's hold. One that has ended by now (a window due more than
+        # hold_days ago) is written as the hold step leaves it: claimed, version 2.
+        ids["payout_hold"] += 1
+        ends = at + HOLD
+        done = ends <= NOW_N
+        holds.append((ids["payout_hold"], cid, mid, tid, held, due_at, ts(ends),
+                      "available" if done else "pending", 2 if done else 1))
+        if done:
+            ended.append((ends, ids["payout_hold"], cid, mid, title, freelancer, held, at))
+    # The hold step runs after every release, in the order of its query (available_at, id).
+    for ends, hid, cid, mid, title, freelancer, held, at in sorted(ended):
+        add_transfer(cid, mid, "available", f"hold:{hid}", ts(ends), "freelancer_earnings",
+                     "freelancer_available", held)
+        add_record(cid, mid, "payout_available", available_summary(held, title), {}, ends,
+                   [freelancer], {"status": "pending", "released_at": at.isoformat()},
+                   {"status": "available", "amount_cents": held})
     n = len(due)
     phases["select + prepare"] = time.perf_counter() - t0
     writes = [
@@ -514,6 +574,9 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
         ("audit_record", ("INSERT INTO audit_record (id, actor_id, actor_role, action, "
          "contract_id, target, before, after, reason, occurred_at, prev_hash, hash) "
          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), audits),
+        ("payout_hold", ("INSERT INTO payout_hold (id, contract_id, milestone_id, "
+         "transfer_id, amount_cents, released_at, available_at, status, version) "
+         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"), holds),
     ]
     changed = {}
     for table, sql, params in writes:
@@ -551,6 +614,9 @@ def touched_rows(path: Path, before: dict[str, int], deadline_ids: list[int],
     out["_counts"] = [(t, con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])
                       for (t,) in con.execute("SELECT name FROM sqlite_master WHERE "
                                               "type='table' ORDER BY name").fetchall()]
+    # Holds by status too: an older hold the project made available changes no count.
+    out["_counts"] += con.execute("SELECT 'payout_hold ' || status, COUNT(*) FROM "
+                                  "payout_hold GROUP BY status ORDER BY status").fetchall()
     con.close()
     return out
 
