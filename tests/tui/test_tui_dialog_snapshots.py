@@ -146,3 +146,10 @@ def test_review_with_acceptance_criteria(snap_compare, make_app, world, clock):
         clock=clock)
     assert snap_compare(make_app(world.ada), terminal_size=(80, 24),
                         run_before=in_room(page.id, "p"))
+
+
+def test_funding_request_at_80x24(snap_compare, make_app, world):
+    """Bo asks Ada to fund the website another way (ctrl+f, X-38): the policy in force,
+    the field, the message."""
+    assert snap_compare(make_app(world.bo), terminal_size=(80, 24),
+                        run_before=in_room(world.website.id, "ctrl+f"))

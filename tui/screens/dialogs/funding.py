@@ -10,7 +10,7 @@ from textual import on
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static, TextArea
 
-from rules.funding import MAX_AT_A_TIME, describe_funding, short_funding
+from rules.funding import MAX_AT_A_TIME, describe_funding
 from tui.commands import command
 from tui.screens.dialogs.base import RoomDialog, button, field
 from tui.widgets.plain_text import PlainInput, PlainTextArea
@@ -40,12 +40,13 @@ class FundingDialog(RoomDialog[FundingAsked]):
         return "Change how this contract is funded"
 
     def body(self) -> Iterable[Widget]:
-        yield Static(Text(f"Now: {describe_funding(self.current)} "
-                          f"({short_funding(self.current)}). {self.other} accepts or "
-                          "declines within 7 days; milestones in escrow stay."),
+        yield Static(Text(f"Now: {describe_funding(self.current)}. Type one, a number "
+                          f"from 2 to {MAX_AT_A_TIME} at a time, or all (up front). "
+                          f"{self.other} accepts or declines within 7 days; milestones "
+                          "in escrow stay."),
                      classes="dialog-text")
         yield field("Funding", PlainInput(self.draft.funding, id="funding", compact=True,
-                                          placeholder=f"one, 2 to {MAX_AT_A_TIME}, or all"))
+                                          placeholder=f"one, 2-{MAX_AT_A_TIME}, all"))
         yield field("Message", PlainTextArea(self.draft.message, id="message", compact=True,
                                              soft_wrap=True, placeholder="optional"))
 
