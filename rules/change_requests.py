@@ -145,7 +145,7 @@ def request_milestone_change(actor: Account, milestone_id: int, changes: dict,
                               payload=json.dumps({"changes": {k: plain_value(v) for k, v in clean.items()},
                                                   "before": before}),
                               created_at=at, expires_at=expires)
-    open_window("change_request", contract_id=contract.id, milestone_id=m.id,
+    open_window("change_request", contract=contract, milestone_id=m.id,
                 change_request_id=cr.id, opened_at=at, due_at=expires)
     record(actor=actor, action="request_milestone_change", contract_id=contract.id,
            milestone_id=m.id, summary=f"Requested a change to “{m.title}”: "

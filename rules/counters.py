@@ -69,7 +69,7 @@ def counter_milestone_change(actor: Account, request_id: int, changes: dict,
                                kind=K.CLIENT_ACTIVE, status=CS.PENDING, message=text,
                                payload=json.dumps({"changes": wanted, "before": before}),
                                created_at=at, expires_at=expires, previous=cr.id)
-    open_window("change_request", contract_id=contract.id, milestone_id=m.id,
+    open_window("change_request", contract=contract, milestone_id=m.id,
                 change_request_id=new.id, opened_at=at, due_at=expires)
     record(actor=actor, action="counter_milestone_change", contract_id=contract.id,
            milestone_id=m.id, summary=f"Answered the change to “{m.title}” with another: "

@@ -81,7 +81,7 @@ def request_funding_change(actor: Account, contract_id: int, funding: int | str,
                               status=CS.PENDING, message=text, created_at=at,
                               expires_at=expires,
                               payload=json.dumps({"funding_limit": limit, "before": before}))
-    open_window("change_request", contract_id=contract.id, change_request_id=cr.id,
+    open_window("change_request", contract=contract, change_request_id=cr.id,
                 opened_at=at, due_at=expires)
     record(actor=actor, action="request_funding_change", contract_id=contract.id,
            summary=f"Asked to fund {describe_funding(limit)} (was "

@@ -143,7 +143,7 @@ def send_offer(actor: Account, counterpart: Account | int | str, policy: str, ti
     rows = [Milestone.create(contract=contract.id, position=i + 1, status="planned",
                              created_at=at, **d) for i, d in enumerate(drafts)]
     record_revision(contract.id, actor, "created", at)
-    open_window(DeadlineKind.OFFER_EXPIRY, contract_id=contract.id, due_at=due, opened_at=at)
+    open_window(DeadlineKind.OFFER_EXPIRY, contract=contract, due_at=due, opened_at=at)
     total = sum(d["amount_cents"] for d in drafts)
     record(actor=actor, action="send_offer", contract_id=contract.id,
            summary=f"Offer “{name}” sent to {other.display_name} ({pol.label}): "

@@ -296,7 +296,7 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     planned, others = unsettled(contract.id)  # `m` is released: not among the others
     upcoming = planned[0] if planned else None
     if upcoming is not None and not others and policy.start_next_days:  # F-07, X-37
-        open_window("start_next", contract_id=contract.id, opened_at=at,
+        open_window("start_next", contract=contract, opened_at=at,
                     due_at=add_days(at, policy.start_next_days))
     record(**plan.record)
     ended = False

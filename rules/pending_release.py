@@ -144,7 +144,7 @@ def _hold(actor: Account, milestone_id: int, *, kind: str, final_at, amount_cent
                                  end_contract=end_contract, previous_status=before,
                                  created_at=at, final_at=final, status=P.PENDING)
     # No reminders: a held release waits for nobody (G-06 reminders are for parties).
-    open_window(K.RELEASE_AT, contract_id=contract.id, milestone_id=m.id, opened_at=at,
+    open_window(K.RELEASE_AT, contract=contract, milestone_id=m.id, opened_at=at,
                 due_at=final, remind=False)
     money = format_money(plan.amount) + (f" with a {format_money(plan.bonus)} bonus"
                                          if plan.bonus else "")

@@ -94,7 +94,7 @@ def request_refund(actor: Account, milestone_id: int, amount_cents: int | None =
                               amount_cents=amount, reason=text, status=RefundStatus.PENDING,
                               created_at=at, requested_by=actor.id)
     if source == RefundSource.ESCROW:  # U-32: unanswered for 7 days, it is granted
-        open_window("refund_answer", contract_id=contract.id, milestone_id=m.id,
+        open_window("refund_answer", contract=contract, milestone_id=m.id,
                     refund_request_id=rr.id, opened_at=at,
                     due_at=add_days(at, policy.refund_answer_days))
     what = "the escrow" if source == RefundSource.ESCROW else "a paid amount"
@@ -183,7 +183,7 @@ def dispute_refund(actor: Account, refund_id: int, message: str, *,
     close_windows(at=at, contract_id=contract.id, refund_request_id=rr.id)
     days = policy_of(contract).dispute_response_business_days
     due = add_business_days(at, days)
-    open_window("dispute_response", contract_id=contract.id, milestone_id=m.id,
+    open_window("dispute_response", contract=contract, milestone_id=m.id,
                 refund_request_id=rr.id, opened_at=at, due_at=due)
     record(actor=actor, action="dispute_refund", contract_id=contract.id, milestone_id=m.id,
            summary=f"Disputed the refund of {format_money(rr.amount_cents)} on “{m.title}”; "

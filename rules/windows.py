@@ -25,16 +25,17 @@ def next_reminder(d: Deadline) -> arrow.Arrow | None:
     return times[d.reminders_sent] if d.reminders_sent < len(times) else None
 
 
-def open_window(kind: str, *, contract_id: int, due_at: arrow.Arrow, opened_at: arrow.Arrow,
+def open_window(kind: str, *, contract: Contract, due_at: arrow.Arrow, opened_at: arrow.Arrow,
                 milestone_id: int | None = None, change_request_id: int | None = None,
                 refund_request_id: int | None = None, remind: bool = True) -> Deadline:
+    """Open a window on `contract` (the row its action loaded: its policy says when the
+    reminders are, with no read of its own)."""
     # G-06 reminders are for a party the window waits on; `remind=False` for none.
     reminders = []
     if remind:
-        policy = get_policy(Contract.select(Contract.policy).where(Contract.id == contract_id)
-                            .get().policy)
+        policy = get_policy(contract.policy)
         reminders = reminder_times(opened_at, due_at, policy.reminder_hours_before)
-    return Deadline.create(kind=kind, contract=contract_id, milestone=milestone_id,
+    return Deadline.create(kind=kind, contract=contract.id, milestone=milestone_id,
                            change_request=change_request_id,
                            refund_request=refund_request_id, opened_at=opened_at,
                            due_at=due_at, status=DeadlineStatus.OPEN,

@@ -48,7 +48,7 @@ def submit_work(actor: Account, milestone_id: int, message: str, link: str = "",
     sub = Submission.create(milestone=m.id, author=actor.id, message=text, link=url,
                             evidence=shown, submitted_at=at, status=SubmissionStatus.PENDING)
     due = add_days(at, policy.review_days)
-    open_window("review", contract_id=contract.id, milestone_id=m.id, opened_at=at, due_at=due)
+    open_window("review", contract=contract, milestone_id=m.id, opened_at=at, due_at=due)
     cancelled = cancel_pending_change_requests(contract.id, at, milestone_id=m.id)
     summary = f"Submitted work for “{m.title}”" + (" (after its due date)" if overdue else "")
     record(actor=actor, action="submit_work", contract_id=contract.id, milestone_id=m.id,

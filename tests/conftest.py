@@ -82,6 +82,8 @@ BOTH_DATABASES = {
     "tests/rules/test_deadlines.py",
     "tests/rules/test_export.py",
     "tests/rules/test_funding.py",
+    "tests/rules/test_funding_change.py",
+    "tests/rules/test_funding_policy.py",
     "tests/rules/test_inbox.py",
     "tests/rules/test_offers.py",
     "tests/rules/test_payments.py",
