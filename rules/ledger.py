@@ -25,8 +25,9 @@ __all__ = ["transfer", "transfer_many", "balance", "paid_balance", "milestone_es
 
 def transfer(*, contract_id: int, milestone_id: int | None, kind: str, source: str,
              target: str, amount_cents: int, actor_id: int | None, at,
-             once_key: str | None = None) -> LedgerTransfer | None:
-    """Move `amount_cents` from `source` to `target`. A zero amount writes nothing."""
+             once_key: str | None = None, policy: str | None = None) -> LedgerTransfer | None:
+    """Move `amount_cents` from `source` to `target`. A zero amount writes nothing.
+    `policy`: the contract's, when the caller has it: a payment's hold needs it (X-26)."""
     if amount_cents == 0:
         return None
     if amount_cents < 0:
@@ -40,7 +41,8 @@ def transfer(*, contract_id: int, milestone_id: int | None, kind: str, source: s
              amount_cents=amount_cents),
     ]).execute()
     if target == A.FREELANCER:
-        _hold([(t.id, contract_id, milestone_id, amount_cents, at)])
+        _hold([(t.id, contract_id, milestone_id, amount_cents, at)],
+              {contract_id: policy} if policy else None)
     return t
 
 
@@ -65,13 +67,15 @@ def transfer_many(transfers: list[dict]) -> None:
            for head, t in zip(heads, moving) if t["target"] == A.FREELANCER])
 
 
-def _hold(paid: list[tuple]) -> None:
+def _hold(paid: list[tuple], policies: dict[int, str] | None = None) -> None:
     """X-26: a pending hold per payment (transfer id, contract, milestone, cents, at),
-    ending `hold_days` of the contract's policy after the payment."""
+    ending `hold_days` of the contract's policy after the payment. `policies`: contract
+    id -> policy name, read here unless given."""
     if not paid:
         return
-    policies = dict(Contract.select(Contract.id, Contract.policy)
-                    .where(Contract.id.in_({p[1] for p in paid})).tuples())
+    if policies is None:
+        policies = dict(Contract.select(Contract.id, Contract.policy)
+                        .where(Contract.id.in_({p[1] for p in paid})).tuples())
     rows = []
     for hold_id, (tid, contract_id, milestone_id, cents, at) in zip(
             reserve_ids(PayoutHold, len(paid)), paid):

@@ -152,6 +152,8 @@ def fund_ahead(actor: Account, contract_id: int, *, clock: Clock | None = None
 
 def _refuse_after_start_window(actor: Account, contract, at: arrow.Arrow) -> None:
     policy = policy_of(contract)
+    if not policy.start_next_days:  # no F-07 window on this policy: nothing to look for
+        return
     refuse_if_window_passed(actor, at, kind="start_next", rule="F-07", contract_id=contract.id,
                             message=f"The {policy.start_next_days} days to start the next "
                                     "milestone are over: the order is being marked completed.")
@@ -162,7 +164,8 @@ def _fund(actor: Account, contract, m: Milestone, at: arrow.Arrow) -> None:
     before = {"status": m.status}
     cas_update(m, "This milestone", status=S.FUNDED, funded_at=at)
     money = fund_milestone_money(contract, m, actor, at)
-    close_windows(at=at, contract_id=contract.id, kind="start_next")
+    if policy_of(contract).start_next_days:  # F-07: only Fiverr has such a window
+        close_windows(at=at, contract_id=contract.id, kind="start_next")
     verb = "Started" if policy_of(contract).platform == "fiverr" else "Funded"
     text = f"{verb} “{m.title}”: {format_money(m.amount_cents)} in escrow"
     if money["from_project_funds_cents"]:
@@ -289,7 +292,7 @@ def release(actor: Account, milestone_id: int, amount_cents: int | None = None,
     # tests/rules/test_sweep_batch.py compares every table after both: change them together.
     cas_update(m, "This milestone", status=S.RELEASED, finished_at=at)
     for t in plan.transfers:
-        transfer(**t)
+        transfer(**t, policy=contract.policy)
     close_submissions(m.id, SubmissionStatus.APPROVED)
     close_windows(at=at, contract_id=contract.id, milestone_id=m.id, kind="review")
     cancel_pending_change_requests(contract.id, at, milestone_id=m.id)

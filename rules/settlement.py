@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import arrow
+from peewee import fn
 
 from models.accounts import Account
 from models.change_requests import ChangeRequest
@@ -23,7 +24,15 @@ def fund_milestone_money(contract: Contract, milestone: Milestone, actor: Accoun
     """Move the milestone's amount into escrow: project funds first (U-04), the client is
     charged the rest; the contract initiation fee with the first funding only (U-05)."""
     amount = milestone.amount_cents
-    from_funds = min(project_funds(contract.id), amount)
+    # Project funds and whether the fee was paid, in one read (U-04, U-05).
+    funds, fee_paid = (LedgerEntry.select(
+        fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0),
+        fn.EXISTS(LedgerTransfer.select(LedgerTransfer.id).where(
+            (LedgerTransfer.contract == contract.id)
+            & (LedgerTransfer.kind == "initiation_fee"))))
+        .where((LedgerEntry.account == A.PROJECT_FUNDS)
+               & (LedgerEntry.contract == contract.id)).tuples().get())
+    from_funds = min(int(funds or 0), amount)
     charged = amount - from_funds
     key = f"m:{milestone.id}:fund"
     common = dict(contract_id=contract.id, milestone_id=milestone.id, actor_id=actor.id, at=at)
@@ -34,10 +43,7 @@ def fund_milestone_money(contract: Contract, milestone: Milestone, actor: Accoun
     transfer(kind="fund", source=A.CLIENT_PAYMENT, target=A.ESCROW, amount_cents=charged,
              once_key=key, **common)
     fee = 0
-    # A policy without the fee (Fiverr) asks nothing more.
-    if contract.initiation_fee_cents and not LedgerTransfer.select().where(
-            (LedgerTransfer.contract == contract.id)
-            & (LedgerTransfer.kind == "initiation_fee")).exists():
+    if contract.initiation_fee_cents and not fee_paid:
         fee = contract.initiation_fee_cents
         transfer(kind="initiation_fee", source=A.CLIENT_PAYMENT, target=A.PLATFORM_FEES,
                  amount_cents=fee, once_key=f"c:{contract.id}:initiation_fee",
