@@ -2,8 +2,9 @@
 `--pg`, on PostgreSQL: fund, submit, release, a change request, a refund request, one
 deadline applied by the sweep, and an empty sweep. Every statement peewee sends goes
 through its one door, `execute_sql`, and is counted there: SELECT, INSERT, UPDATE,
-SAVEPOINT and RELEASE. The transaction's own BEGIN and COMMIT go to the driver directly
-and are not counted: add 2 per action that writes.
+SAVEPOINT and RELEASE; so is what rules.bulk runs on a cursor of its own (an
+executemany is one). The transaction's own BEGIN and COMMIT are not counted: add 2 per
+action that writes.
 
     .venv/bin/python bench/queries.py
     .venv/bin/python bench/queries.py --pg postgresql://postgres@127.0.0.1:54328/postgres
@@ -24,24 +25,65 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 TARGET = 12
 
 
+class _CountedCursor:
+    """A cursor whose own execute/executemany are counted: rules.bulk writes rows with
+    `database.cursor().executemany`, past `execute_sql`. One executemany is one
+    statement (one round trip on SQLite; psycopg2 sends one per row)."""
+
+    def __init__(self, cursor, counting: "Counting") -> None:
+        self._cursor, self._counting = cursor, counting
+
+    def execute(self, sql, *args, **kwargs):
+        self._counting.saw(sql)
+        return self._cursor.execute(sql, *args, **kwargs)
+
+    def executemany(self, sql, *args, **kwargs):
+        self._counting.saw(sql)
+        return self._cursor.executemany(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._cursor, name)
+
+    def __iter__(self):
+        return iter(self._cursor)
+
+
 class Counting:
-    """Counts `execute_sql` calls on the open database, by the first word of each."""
+    """Counts the statements sent on the open database, by the first word of each: every
+    `execute_sql` call, and what is run on a cursor taken outside it (rules.bulk)."""
 
     def __init__(self) -> None:
         from models.base import database
         self.db = database.obj
         self.real = self.db.execute_sql
+        self.real_cursor = self.db.cursor
         self.kinds: Counter = Counter()
+        self._inside = False
+
+    def saw(self, sql: str) -> None:
+        word = sql.split(None, 1)[0].upper()
+        # BEGIN and COMMIT are left out on both databases (psycopg2 sends them itself).
+        if not self._inside and word not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.kinds[word] += 1
 
     def __enter__(self) -> "Counting":
         def counted(sql, params=None, *args, **kwargs):
-            self.kinds[sql.split(None, 1)[0].upper()] += 1
-            return self.real(sql, params, *args, **kwargs)
+            self.saw(sql)
+            self._inside = True  # its own cursor.execute is this same statement
+            try:
+                return self.real(sql, params, *args, **kwargs)
+            finally:
+                self._inside = False
+
+        def cursor(*args, **kwargs):
+            return _CountedCursor(self.real_cursor(*args, **kwargs), self)
         self.db.execute_sql = counted
+        self.db.cursor = cursor
         return self
 
     def __exit__(self, *exc) -> None:
         self.db.execute_sql = self.real
+        self.db.cursor = self.real_cursor
 
     @property
     def total(self) -> int:
