@@ -161,13 +161,6 @@ def ever_released(contract_id: int) -> bool:
                                       & (LedgerEntry.amount_cents > 0)).exists()
 
 
-def next_planned(contract_id: int) -> Milestone | None:
-    """U-09: the next milestone to fund is the first future one in list order."""
-    return (Milestone.select().where((Milestone.contract == contract_id)
-                                     & (Milestone.status == MilestoneStatus.PLANNED))
-            .order_by(Milestone.position).first())
-
-
 def unsettled(contract_id: int) -> tuple[list[Milestone], list[Milestone]]:
     """(the planned milestones, the active ones), each in list order, in one query: what
     is left to fund (U-09) and what is in escrow (X-36), for an action that needs both."""
