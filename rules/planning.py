@@ -39,10 +39,14 @@ def proposal_pending(contract_id: int) -> bool:
         & (ChangeRequest.status == ChangeRequestStatus.PENDING)).exists()
 
 
-def plan_context(contract: Contract, *, by_freelancer: bool = False) -> PlanContext:
+def plan_context(contract: Contract, *, by_freelancer: bool = False,
+                 fields_only: bool = False) -> PlanContext:
+    """The context plan checks run in. Whether a proposal waits (U-16) matters only to a
+    client's edit of the plan (rules.plan.apply_ops): it is read only then."""
+    pending = not (by_freelancer or fields_only) and proposal_pending(contract.id)
     return PlanContext(policy=policy_of(contract), starts_on=contract.starts_on,
                        end_date=contract.end_date, by_freelancer=by_freelancer,
-                       proposal_pending=proposal_pending(contract.id))
+                       proposal_pending=pending)
 
 
 def write_plan(contract: Contract, saved: list[PlanRow], rows: list[PlanRow],
@@ -173,4 +177,4 @@ def check_active_changes(m: Milestone, contract: Contract, changes: dict) -> dic
     if bad:
         raise RuleError("U-20", "A change request can change the title, description, due "
                                 "date or amount of the active milestone.")
-    return check_milestone_fields(changes, plan_context(contract))
+    return check_milestone_fields(changes, plan_context(contract, fields_only=True))
