@@ -7,8 +7,11 @@ response hands the dispute to a support agent, who splits it (G-02).
 """
 from __future__ import annotations
 
+from peewee import fn
+
 from models.accounts import Account
 from models.contracts import Contract
+from models.ledger import LedgerEntry
 from models.milestones import Milestone
 from models.refunds import RefundRequest
 from models.vocabulary import MilestoneStatus as S
@@ -18,7 +21,7 @@ from rules.clock import Clock
 from rules.errors import RuleError
 from rules.journal import record
 from rules.holds import take_back_paid
-from rules.ledger import milestone_escrow, paid_balance
+from rules.ledger import A, milestone_escrow, paid_balance
 from rules.money import check_cents, format_money
 from rules.payments import (RELEASABLE, refuse_after_review_window, refuse_if_window_passed,
                             refuse_state)
@@ -62,14 +65,20 @@ def request_refund(actor: Account, milestone_id: int, amount_cents: int | None =
     if not policy.refunds:
         raise RuleError("U-29", f"Refunds on {policy.label} go through support "
                                 "(cancellation, F-08).")
-    if RefundRequest.select().where((RefundRequest.milestone == m.id)
-                                    & (RefundRequest.status.in_(OPEN))).exists():
+    # Whether a refund is open, and the escrow, in one read.
+    held, already = (LedgerEntry.select(
+        fn.COALESCE(fn.SUM(LedgerEntry.amount_cents), 0),
+        fn.EXISTS(RefundRequest.select(RefundRequest.id).where(
+            (RefundRequest.milestone == m.id) & (RefundRequest.status.in_(OPEN)))))
+        .where((LedgerEntry.account == A.ESCROW) & (LedgerEntry.milestone == m.id))
+        .tuples().get())
+    if already:
         raise RuleError("U-29", f"A refund request on “{m.title}” is already open.")
     text = check_text(reason, "The reason", limit=2000)
     at = now_of(clock)
     before = {"milestone_status": m.status}
     if m.status in RELEASABLE:
-        source, held = RefundSource.ESCROW, milestone_escrow(m.id)
+        source, held = RefundSource.ESCROW, int(held or 0)
         if amount_cents is not None and amount_cents != held:
             raise RuleError("U-29", f"An escrow refund asks back the whole escrow "
                                     f"({format_money(held)}).")
