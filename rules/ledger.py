@@ -76,6 +76,14 @@ def _hold(paid: list[tuple], policies: dict[int, str] | None = None) -> None:
     if policies is None:
         policies = dict(Contract.select(Contract.id, Contract.policy)
                         .where(Contract.id.in_({p[1] for p in paid})).tuples())
+    if len(paid) == 1:  # one payment: one INSERT, its id from the database as for any row
+        tid, contract_id, milestone_id, cents, at = paid[0]
+        at = arrow.get(at)
+        PayoutHold.insert(contract=contract_id, milestone=milestone_id, transfer=tid,
+                          amount_cents=cents, released_at=at,
+                          available_at=add_days(at, get_policy(policies[contract_id]).hold_days),
+                          status=HoldStatus.PENDING, version=1).execute()
+        return
     rows = []
     for hold_id, (tid, contract_id, milestone_id, cents, at) in zip(
             reserve_ids(PayoutHold, len(paid)), paid):
