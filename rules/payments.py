@@ -110,15 +110,8 @@ def fund_next_milestone(actor: Account, contract_id: int, *, milestone_id: int |
                         clock: Clock | None = None) -> Milestone:
     """Fund (Fiverr: start) the next future milestone in list order (U-03, U-09, U-04, U-05),
     while the contract's funding policy has room for one more in escrow (X-36)."""
-    actor = load_actor(actor)
-    contract = load_contract(contract_id, actor)
-    authorize("fund_milestone", actor, contract)
-    require_open(contract)
-    planned, active = unsettled(contract.id)
-    refuse_past_limit(contract.funding_limit, active)
-    m = planned[0] if planned else None
-    if m is None:
-        raise RuleError("U-09", "There is no future milestone to fund: add one first.")
+    actor, contract, planned, _active = _funding_checks(actor, contract_id)
+    m = planned[0]
     if milestone_id is not None and milestone_id != m.id:
         raise RuleError("U-09", f"Milestones are activated in list order: the next to fund "
                                 f"is “{m.title}”.")
@@ -133,6 +126,19 @@ def fund_ahead(actor: Account, contract_id: int, *, clock: Clock | None = None
                ) -> list[Milestone]:
     """X-37: fund, in one transaction and in list order (U-09), every future milestone
     the funding policy has room for: up to its limit, or all of them up front."""
+    actor, contract, planned, active = _funding_checks(actor, contract_id)
+    room = (len(planned) if contract.funding_limit == ALL_UP_FRONT
+            else contract.funding_limit - len(active))
+    at = now_of(clock)
+    _refuse_after_start_window(actor, contract, at)
+    for m in planned[:room]:
+        _fund(actor, contract, m, at)
+    return planned[:room]
+
+
+def _funding_checks(actor: Account, contract_id: int):
+    """What both funding actions check first, in order (G-07, G-03, U-03/X-36, U-09):
+    (actor, contract, the planned milestones, those in escrow), each in list order."""
     actor = load_actor(actor)
     contract = load_contract(contract_id, actor)
     authorize("fund_milestone", actor, contract)
@@ -141,13 +147,7 @@ def fund_ahead(actor: Account, contract_id: int, *, clock: Clock | None = None
     refuse_past_limit(contract.funding_limit, active)
     if not planned:
         raise RuleError("U-09", "There is no future milestone to fund: add one first.")
-    room = (len(planned) if contract.funding_limit == ALL_UP_FRONT
-            else contract.funding_limit - len(active))
-    at = now_of(clock)
-    _refuse_after_start_window(actor, contract, at)
-    for m in planned[:room]:
-        _fund(actor, contract, m, at)
-    return planned[:room]
+    return actor, contract, planned, active
 
 
 def _refuse_after_start_window(actor: Account, contract, at: arrow.Arrow) -> None:
