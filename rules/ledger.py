@@ -46,9 +46,10 @@ def transfer(*, contract_id: int, milestone_id: int | None, kind: str, source: s
     return t
 
 
-def transfer_many(transfers: list[dict]) -> None:
+def transfer_many(transfers: list[dict], *, policies: dict[int, str] | None = None) -> None:
     """`transfer(**t)` for each in turn, in three statements: the same rows and ids.
-    For the sweep's batched path, inside the caller's transaction (which holds the lock)."""
+    For the sweep's batched path, inside the caller's transaction (which holds the lock).
+    `policies`: contract id -> policy name, when the caller has them (the payout holds)."""
     moving = [t for t in transfers if t["amount_cents"] != 0]
     if any(t["amount_cents"] < 0 for t in moving):
         raise ValueError("transfers move a positive amount; swap source and target")
@@ -64,7 +65,7 @@ def transfer_many(transfers: list[dict]) -> None:
     insert_rows(LedgerEntry, ("transfer", "contract", "milestone", "account", "amount_cents"),
                 entries)
     _hold([(head[0], t["contract_id"], t["milestone_id"], t["amount_cents"], t["at"])
-           for head, t in zip(heads, moving) if t["target"] == A.FREELANCER])
+           for head, t in zip(heads, moving) if t["target"] == A.FREELANCER], policies)
 
 
 def _hold(paid: list[tuple], policies: dict[int, str] | None = None) -> None:

@@ -162,7 +162,8 @@ def _write(take: list[tuple[SimpleNamespace, arrow.Arrow, object]]) -> None:
           submitted) for d, due, _ in take])
     if claimed != len(take) or changed != len(take):  # each statement names one row
         raise StaleRun("a due window or its milestone changed before the batch wrote")
-    transfer_many([t for _, _, plan in take for t in plan.transfers])
+    transfer_many([t for _, _, plan in take for t in plan.transfers],
+                  policies={d.contract_id: d.contract.policy for d, _, _ in take})
     # release()'s close_submissions(m, APPROVED).
     execute_each("UPDATE submission SET status = ?, version = version + 1 "
                  "WHERE milestone_id = ? AND status = ?",
