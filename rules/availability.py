@@ -20,7 +20,7 @@ import arrow
 
 from rules import access
 from rules.errors import CONFLICT, INPUT, RuleError
-from rules.funding import funding_refusal
+from rules.funding import IN_ESCROW, funding_refusal
 from rules.money import format_money
 from rules.policy import get_policy
 from rules.verdicts import ALLOWED, Verdict, refused  # re-exported: the room's verdicts
@@ -34,7 +34,7 @@ REFUND_REQUESTED, DISPUTED, IN_SUPPORT = "refund_requested", "disputed", "in_sup
 RELEASING = "releasing"  # X-29, X-30: released, not final yet
 RELEASED, REFUNDED, RESOLVED, CANCELLED = "released", "refunded", "resolved", "cancelled"
 RELEASABLE = frozenset({FUNDED, SUBMITTED, CHANGES_REQUESTED})
-ACTIVE = RELEASABLE | {REFUND_REQUESTED, DISPUTED, IN_SUPPORT, RELEASING}
+ACTIVE = IN_ESCROW  # RELEASABLE and the refund and releasing states, named once there
 FINAL = frozenset({RELEASED, REFUNDED, RESOLVED, CANCELLED})
 OPEN_REFUND = frozenset({"pending", "disputed", "in_support"})
 

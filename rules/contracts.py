@@ -16,7 +16,7 @@ from rules.clock import Clock
 from rules.errors import INPUT, NOT_FOUND, RuleError
 from rules.funding import check_funding
 from rules.journal import milestone_snapshot, record
-from rules.ledger import milestone_escrow
+from rules.ledger import milestone_escrows
 from rules.money import format_money
 from rules.plan import AddMilestone, PlanContext, check_milestone_fields
 from rules.plan_revisions import record_revision
@@ -124,10 +124,12 @@ def charge_first(contract: Contract, first: Milestone, actor: Account, at: arrow
 def end_contract_in_transaction(actor: Account, contract: Contract, at: arrow.Arrow,
                                 status: str = ContractStatus.ENDED, reason: str = "") -> dict:
     """G-03: end a contract with nothing in escrow; leftover project funds go back."""
-    for active in active_milestones(contract.id):  # several with X-36
-        held = milestone_escrow(active.id)
+    active = active_milestones(contract.id)  # several with X-36
+    escrows = milestone_escrows([m.id for m in active])
+    for m in active:
+        held = escrows.get(m.id, 0)
         if held > 0:
-            raise RuleError("G-03", f"“{active.title}” still holds {format_money(held)} in "
+            raise RuleError("G-03", f"“{m.title}” still holds {format_money(held)} in "
                                     "escrow: release or refund it before ending the contract.")
     if RefundRequest.select().where((RefundRequest.contract == contract.id)
                                     & (RefundRequest.status.in_(OPEN_REFUNDS))).exists():

@@ -45,9 +45,9 @@ from models.vocabulary import DeadlineKind as K
 from models.vocabulary import DeadlineStatus, HoldStatus
 from rules.bulk import OwnCheckpoints
 from rules.change_requests import expire_milestone_change
-from rules.funding_change import expire_funding_change
 from rules.clock import Clock, FrozenClock
 from rules.errors import RuleError
+from rules.funding_change import expire_funding_change
 from rules.holds import make_available
 from rules.journal import record
 from rules.money import format_money

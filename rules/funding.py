@@ -49,11 +49,6 @@ def describe_funding(limit: int) -> str:
     return f"up to {limit} milestones at a time"
 
 
-def short_funding(limit: int) -> str:
-    """The policy as a form's field or a CLI flag takes it: "one", "3", "all"."""
-    return {ONE_AT_A_TIME: "one", ALL_UP_FRONT: "all"}.get(limit, str(limit))
-
-
 def short_funding_words(limit: int) -> str:
     """The policy for a heading: "one at a time", "3 at a time", "all up front"."""
     return {ONE_AT_A_TIME: "one at a time", ALL_UP_FRONT: "all up front"}.get(
@@ -63,6 +58,14 @@ def short_funding_words(limit: int) -> str:
 def has_room(limit: int, in_escrow: int) -> bool:
     """May one more milestone be funded while `in_escrow` are?"""
     return limit == ALL_UP_FRONT or in_escrow < limit
+
+
+def room_for(limit: int, in_escrow: int, planned: int) -> int:
+    """How many of `planned` future milestones may be funded now, `in_escrow` being in
+    escrow: what fund ahead funds (X-37)."""
+    if limit == ALL_UP_FRONT:
+        return planned
+    return min(max(limit - in_escrow, 0), planned)
 
 
 def funding_refusal(limit: int, in_escrow: Sequence[str]) -> tuple[str, str] | None:
@@ -99,9 +102,7 @@ def funds_ahead(detail) -> list:
     """The milestones `F` would fund now, in list order (U-09)."""
     in_escrow = sum(1 for m in detail.milestones if m.status in IN_ESCROW)
     planned = [m for m in detail.milestones if m.status == "planned"]
-    if detail.funding_limit == ALL_UP_FRONT:
-        return planned
-    return planned[:max(detail.funding_limit - in_escrow, 0)]
+    return planned[:room_for(detail.funding_limit, in_escrow, len(planned))]
 
 
 def funding_change_verdict(detail, capacity: str) -> Verdict:

@@ -48,6 +48,21 @@ def _refuse_below_escrow(contract: Contract, limit: int) -> None:
                                 "settled.")
 
 
+def _load(actor: Account, request_id: int, capability: str):
+    """(actor, request, its contract) if `actor` may act on it: load_request reads the
+    contract with the request and refuses a stranger (G-07)."""
+    actor = load_actor(actor)
+    cr = load_request(request_id, K.FUNDING, actor)
+    authorize(capability, actor, cr.contract)
+    return actor, cr, cr.contract
+
+
+def _end(cr: ChangeRequest, at: arrow.Arrow, **fields) -> None:
+    """Close the request (a compare-and-set) and its 7-day window."""
+    cas_update(cr, "This funding request", answered_at=at, **fields)
+    close_windows(at=at, contract_id=cr.contract_id, change_request_id=cr.id)
+
+
 def _require_answerer(cr: ChangeRequest, actor: Account) -> None:
     if cr.author_id == actor.id:
         raise RuleError("X-38", "A funding request waits for the other party: you may "
@@ -98,10 +113,7 @@ def request_funding_change(actor: Account, contract_id: int, funding: int | str,
 def accept_funding_change(actor: Account, request_id: int, *,
                           clock: Clock | None = None) -> int:
     """X-38: the other party accepts; the contract funds that way from now on."""
-    actor = load_actor(actor)
-    cr = load_request(request_id, K.FUNDING, actor)
-    contract = load_contract(cr.contract_id, actor)
-    authorize("change_funding", actor, contract)
+    actor, cr, contract = _load(actor, request_id, "change_funding")
     require_open(contract)
     _require_answerer(cr, actor)
     require_pending(cr, "X-38")
@@ -109,9 +121,8 @@ def accept_funding_change(actor: Account, request_id: int, *,
     require_unexpired(cr, at)
     before, limit = funding_of(cr)
     _refuse_below_escrow(contract, limit)
-    cas_update(cr, "This funding request", status=CS.APPROVED, answered_at=at)
+    _end(cr, at, status=CS.APPROVED)
     cas_update(contract, "This contract", funding_limit=limit)
-    close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
     record(actor=actor, action="accept_funding_change", contract_id=contract.id,
            summary=f"Agreed to fund {describe_funding(limit)}", at=at,
            notify=other_parties(contract, actor), details={"funding_limit": [before, limit]},
@@ -124,18 +135,13 @@ def accept_funding_change(actor: Account, request_id: int, *,
 def decline_funding_change(actor: Account, request_id: int, message: str = "", *,
                            clock: Clock | None = None) -> None:
     """X-38: the other party declines; the policy stays."""
-    actor = load_actor(actor)
-    cr = load_request(request_id, K.FUNDING, actor)
-    contract = load_contract(cr.contract_id, actor)
-    authorize("change_funding", actor, contract)
+    actor, cr, contract = _load(actor, request_id, "change_funding")
     _require_answerer(cr, actor)
     require_pending(cr, "X-38")
     text = check_text(message, "The message", limit=2000)
     at = now_of(clock)
     require_unexpired(cr, at)
-    cas_update(cr, "This funding request", status=CS.REJECTED, answered_at=at,
-               answer_message=text)
-    close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
+    _end(cr, at, status=CS.REJECTED, answer_message=text)
     record(actor=actor, action="decline_funding_change", contract_id=contract.id,
            summary="Declined the funding request", at=at,
            notify=other_parties(contract, actor), details={"message": text},
@@ -146,18 +152,14 @@ def decline_funding_change(actor: Account, request_id: int, message: str = "", *
 def withdraw_funding_change(actor: Account, request_id: int, *,
                             clock: Clock | None = None) -> None:
     """X-38: the author withdraws a request not answered yet."""
-    actor = load_actor(actor)
-    cr = load_request(request_id, K.FUNDING, actor)
-    contract = load_contract(cr.contract_id, actor)
-    authorize("change_funding", actor, contract)
+    actor, cr, contract = _load(actor, request_id, "change_funding")
     if cr.author_id != actor.id:
         raise RuleError("X-38", "Only the party who asked may withdraw a funding request: "
                                 "decline it instead.")
     require_pending(cr, "X-38")
     at = now_of(clock)
     require_unexpired(cr, at)
-    cas_update(cr, "This funding request", status=CS.WITHDRAWN, answered_at=at)
-    close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
+    _end(cr, at, status=CS.WITHDRAWN)
     record(actor=actor, action="withdraw_funding_change", contract_id=contract.id,
            summary="Withdrew the funding request", at=at,
            notify=other_parties(contract, actor), target=f"change_request:{cr.id}",
@@ -168,16 +170,12 @@ def withdraw_funding_change(actor: Account, request_id: int, *,
 def expire_funding_change(actor: Account, request_id: int, *,
                           clock: Clock | None = None) -> None:
     """X-38 (the system): a funding request nobody answered in 7 days expires."""
-    actor = load_actor(actor)
-    cr = load_request(request_id, K.FUNDING, actor)
-    contract = load_contract(cr.contract_id, actor)
-    authorize("expire_change_request", actor, contract)
+    actor, cr, contract = _load(actor, request_id, "expire_change_request")
     require_pending(cr, "X-38")
     at = now_of(clock)
     if cr.expires_at is None or at < arrow.get(cr.expires_at):
         raise RuleError("X-38", "This funding request is still waiting for an answer.")
-    cas_update(cr, "This funding request", status=CS.EXPIRED, answered_at=at)
-    close_windows(at=at, contract_id=contract.id, change_request_id=cr.id)
+    _end(cr, at, status=CS.EXPIRED)
     record(actor=actor, action="expire_funding_change", contract_id=contract.id,
            summary="The funding request expired unanswered after 7 days", at=at,
            notify=[contract.client_id, contract.freelancer_id],

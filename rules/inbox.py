@@ -29,7 +29,7 @@ from rules.change_requests import answer_capability, author_capability
 from rules.clock import Clock
 from rules.errors import NOT_FOUND, RuleError
 from rules.funding_change import funding_answers, funding_of, funding_title
-from rules.ledger import A
+from rules.ledger import A, milestone_escrows
 from rules.request_diff import FieldDiff, MilestoneDiff, request_changes
 from rules.request_outcome import answer_events, request_outcome
 from rules.store import is_id, load_actor, missing, now_of
@@ -81,7 +81,7 @@ class RequestView:
     @property
     def title(self) -> str:
         if self.is_funding:
-            return funding_title(*funding_of({"payload": self.extra.get("payload")}))
+            return funding_title(*self.extra["funding"])
         if self.is_proposal:
             n = len(self.changes)
             return f"Proposal: {n} milestone change{'s' if n != 1 else ''}"
@@ -229,19 +229,10 @@ def pending_proposal(actor: Account, contract_id: int, *, clock: Clock | None = 
 def _views(actor: Account, rows: list[dict], now: arrow.Arrow) -> list[RequestView]:
     if not rows:
         return []
-    escrow = _escrows([r["milestone"] for r in rows
+    escrow = milestone_escrows([r["milestone"] for r in rows
                        if r["kind"] == K.CLIENT_ACTIVE and r["status"] == CS.APPROVED])
     events = answer_events(rows)
     return [_view(actor, r, now, escrow, events) for r in rows]
-
-
-def _escrows(milestone_ids: list[int]) -> dict[int, int]:
-    if not milestone_ids:
-        return {}
-    return {m: int(total or 0) for m, total in (
-        LedgerEntry.select(LedgerEntry.milestone, fn.SUM(LedgerEntry.amount_cents))
-        .where(LedgerEntry.milestone.in_(milestone_ids) & (LedgerEntry.account == A.ESCROW))
-        .group_by(LedgerEntry.milestone).tuples())}
 
 
 def _when(value) -> arrow.Arrow | None:
@@ -298,4 +289,4 @@ def _view(actor: Account, row: dict, now: arrow.Arrow, escrow: dict[int, int],
         version=row["version"], changes=request_changes(row, payload), outcome=outcome,
         answers=_answers(actor, row, now, funds_needed), funds_needed_cents=funds_needed,
         answer_message=reason,
-        extra={"payload": row["payload"]} if row["kind"] == K.FUNDING else {})
+        extra={"funding": funding_of(row)} if row["kind"] == K.FUNDING else {})

@@ -20,6 +20,7 @@ from rules.calendar import add_days
 from rules.policy import get_policy
 
 __all__ = ["transfer", "transfer_many", "balance", "paid_balance", "milestone_escrow",
+           "milestone_escrows",
            "project_funds", "A"]
 
 
@@ -120,6 +121,16 @@ def paid_balance(*, contract_id: int | None = None, milestone_id: int | None = N
 
 def milestone_escrow(milestone_id: int) -> int:
     return balance(A.ESCROW, milestone_id=milestone_id)
+
+
+def milestone_escrows(milestone_ids: list[int]) -> dict[int, int]:
+    """Escrow per milestone, for several at once (one query; absent when none)."""
+    if not milestone_ids:
+        return {}
+    return {m: int(total or 0) for m, total in (
+        LedgerEntry.select(LedgerEntry.milestone, fn.SUM(LedgerEntry.amount_cents))
+        .where(LedgerEntry.milestone.in_(milestone_ids) & (LedgerEntry.account == A.ESCROW))
+        .group_by(LedgerEntry.milestone).tuples())}
 
 
 def project_funds(contract_id: int) -> int:

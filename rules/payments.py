@@ -14,7 +14,7 @@ from rules.release_terms import check_release_terms
 from rules.calendar import add_days
 from rules.clock import Clock
 from rules.errors import CONFLICT, RuleError
-from rules.funding import ALL_UP_FRONT, refuse_past_limit
+from rules.funding import refuse_past_limit, room_for
 from rules.journal import record
 from rules.ledger import A, milestone_escrow, project_funds, transfer
 from rules.money import format_money
@@ -127,13 +127,12 @@ def fund_ahead(actor: Account, contract_id: int, *, clock: Clock | None = None
     """X-37: fund, in one transaction and in list order (U-09), every future milestone
     the funding policy has room for: up to its limit, or all of them up front."""
     actor, contract, planned, active = _funding_checks(actor, contract_id)
-    room = (len(planned) if contract.funding_limit == ALL_UP_FRONT
-            else contract.funding_limit - len(active))
+    chosen = planned[:room_for(contract.funding_limit, len(active), len(planned))]
     at = now_of(clock)
     _refuse_after_start_window(actor, contract, at)
-    for m in planned[:room]:
+    for m in chosen:
         _fund(actor, contract, m, at)
-    return planned[:room]
+    return chosen
 
 
 def _funding_checks(actor: Account, contract_id: int):

@@ -13,8 +13,7 @@ from rules.contract_view import contract_detail
 from rules.contracts import end_contract
 from rules.deadlines import sweep
 from rules.errors import RuleError
-from rules.funding import (ALL_UP_FRONT, check_funding, describe_funding, funding_refusal,
-                           short_funding)
+from rules.funding import ALL_UP_FRONT, check_funding, describe_funding, funding_refusal
 from rules.invariants import ledger_problems
 from rules.ledger import A, balance, milestone_escrow
 from rules.offers import accept_offer, send_offer
@@ -55,7 +54,6 @@ def test_X36_the_policy_in_words():
     assert describe_funding(1) == "one milestone at a time"
     assert describe_funding(3) == "up to 3 milestones at a time"
     assert describe_funding(ALL_UP_FRONT) == "all milestones up front"
-    assert [short_funding(n) for n in (1, 3, 0)] == ["one", "3", "all"]
 
 
 def test_X36_a_contract_is_funded_one_at_a_time_unless_it_says_otherwise(make_contract):

@@ -10,8 +10,8 @@ import threading
 
 import arrow
 import pytest
-from test_sweep_batch import T0, Builder
-from test_sweep_mechanics import LATER, FakeTime
+from test_sweep_batch import T0
+from test_sweep_mechanics import LATER, FakeTime, b, batches  # noqa: F401 - fixtures
 
 from models.change_requests import ChangeRequest
 from models.contracts import Contract
@@ -27,26 +27,6 @@ from rules.invariants import ledger_problems
 from rules.ledger import milestone_escrow
 from rules.payments import fund_next_milestone
 from rules.work import submit_work
-
-
-@pytest.fixture
-def b(make_contract, client, freelancer, clock):
-    return Builder(make_contract, client, freelancer, clock)
-
-
-@pytest.fixture
-def batches(monkeypatch):
-    """The number of items each of the sweep's batches applied."""
-    sizes: list[int] = []
-    real = deadlines._sweep_batch
-
-    def counted(*args, **kwargs):
-        done = real(*args, **kwargs)
-        if done is not None:
-            sizes.append(len(done))
-        return done
-    monkeypatch.setattr(deadlines, "_sweep_batch", counted)
-    return sizes
 
 
 class SlowCheckpoints:
