@@ -487,7 +487,7 @@ def bench_one(url: str, processes: int, actions: int, sweepers: int, speed: floa
               work: Path) -> dict:
     from models.base import database
     from models.db import open_database
-    from rules.audit import verify_chain
+    from rules.audit_verify import verify_log
     from rules.invariants import ledger_problems
     open_database(url)
     world = build_world()
@@ -496,7 +496,7 @@ def bench_one(url: str, processes: int, actions: int, sweepers: int, speed: floa
                     sweepers=sweepers, speed=speed)
     open_database(url, create=False)
     problems = ledger_problems()
-    chain = verify_chain()
+    chain = verify_log()
     database.close()
     t = totals(run)
     total = processes * actions

@@ -37,10 +37,11 @@ import arrow
 from models.base import database
 from models.db import SCHEMA_VERSION, SQLITE_PRAGMAS, open_database, sqlite_url
 from rules.clock import FrozenClock
+from rules.journal import chain_hash
 from rules.money import format_money
 from rules.policy import get_policy
 
-BUILDER_VERSION = 4          # bump when the generated data changes
+BUILDER_VERSION = 5          # bump when the generated data changes (5: audit chains)
 NOW = arrow.get("2026-06-01T12:00:00+00:00")
 NOW_N = NOW.naive
 MILESTONES_PER_CONTRACT = 10
@@ -71,7 +72,7 @@ COLUMNS = {
     "event": "id contract_id milestone_id actor_id kind summary details occurred_at",
     "notification": "id event_id recipient_id read created_at",
     "audit_record": "id actor_id actor_role action contract_id target before after reason "
-                    "occurred_at prev_hash hash",
+                    "occurred_at chain seq prev_hash hash",
     "payout_hold": "id contract_id milestone_id transfer_id amount_cents released_at "
                    "available_at status version",
 }
@@ -94,13 +95,24 @@ def jdump(value) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def audit_hash(prev_hash: str, *, actor_id: int, role: str, action: str, contract_id: int,
-               target: str, before: str, after: str, at: dt.datetime) -> str:
-    """The chain hash of rules.journal.audit (G-05)."""
-    fields = dict(actor=actor_id, actor_role=role, action=action, contract=contract_id,
-                  target=target, before=before, after=after, reason="",
-                  occurred_at=at.isoformat())
-    return hashlib.sha256((prev_hash + jdump(fields)).encode()).hexdigest()
+Heads = dict[int, tuple[int, str]]  # chain: (seq, hash) of its newest record, as journal's
+
+
+def audit_row(heads: Heads, *, actor_id: int, role: str, action: str, contract_id: int,
+              target: str, before: str, after: str, at: dt.datetime) -> tuple:
+    """The stored fields of one audit record appended to its contract's chain (G-05), as
+    rules.journal.audit_values makes them (chain, place from 1, the previous record's
+    hash in that chain, rules.journal.chain_hash): (actor, role, action, contract,
+    target, before, after, reason, occurred_at, chain, seq, prev_hash, hash), without
+    the id. `heads` moves on to it."""
+    last_seq, prev_hash = heads.get(contract_id, (0, ""))
+    seq = last_seq + 1
+    h = chain_hash(prev_hash, actor_id=actor_id, actor_role=role, action=action,
+                   contract_id=contract_id, target=target, before=before, after=after,
+                   reason="", occurred_at=at, seq=seq)
+    heads[contract_id] = (seq, h)
+    return (actor_id, role, action, contract_id, target, before, after, "", ts(at),
+            contract_id, seq, prev_hash, h)
 
 
 def available_summary(cents: int, title: str) -> str:
@@ -162,7 +174,7 @@ class ContractBuilder:
                  freelancers: list[int], logins: dict[int, str]):
         self.w, self.rng, self.clients, self.freelancers = w, rng, clients, freelancers
         self.logins = logins
-        self.prev_hash = ""
+        self.heads: Heads = {}  # every contract's chain (rules.journal.chain_of)
 
     def days(self, lo: float, hi: float) -> dt.timedelta:
         return dt.timedelta(seconds=self.rng.randint(int(lo * 86400), int(hi * 86400)))
@@ -172,12 +184,9 @@ class ContractBuilder:
             before: dict, after: dict) -> None:
         ev = self.w.add("event", cid, mid, actor, action, summary, jdump(details), ts(at))
         self.w.add("notification", ev, notify, 0, ts(at))
-        b, a = jdump(before), jdump(after)
-        h = audit_hash(self.prev_hash, actor_id=actor, role=role, action=action,
-                       contract_id=cid, target=target, before=b, after=a, at=at)
-        self.w.add("audit_record", actor, role, action, cid, target, b, a, "", ts(at),
-                   self.prev_hash, h)
-        self.prev_hash = h
+        self.w.add("audit_record", *audit_row(
+            self.heads, actor_id=actor, role=role, action=action, contract_id=cid,
+            target=target, before=jdump(before), after=jdump(after), at=at))
 
     def transfer(self, cid: int, mid: int | None, kind: str, once_key: str, at: dt.datetime,
                  actor: int, source: str, target: str, amount: int) -> int:
@@ -381,6 +390,12 @@ def build(path: Path, contracts: int, seed: int) -> dict:
             log(f"  built {k + 1:,} / {contracts:,} contracts "
                 f"({time.perf_counter() - t0:.0f} s)")
     w.flush()
+    # Each chain's head (models.audit.AuditHead), as journal._move_heads leaves it, and
+    # the general chain's, which a new schema has (models.audit.ensure_general_head).
+    heads = [(0, 0, "")] + [(c, seq, h) for c, (seq, h) in sorted(cb.heads.items())]
+    con.executemany("INSERT INTO audit_head (chain, seq, hash, checkpointed) "
+                    "VALUES (?, ?, ?, 0) ON CONFLICT(chain) DO NOTHING", heads)
+    w.rows["audit_head"] += len(heads)
     con.execute("COMMIT")
     log(f"  rows written ({time.perf_counter() - t0:.0f} s); rebuilding "
         f"{len(indexes)} indexes")
@@ -487,8 +502,11 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
     due = con.execute(DUE_SQL, (ts(NOW_N),)).fetchall()
     ids = {t: con.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{t}"').fetchone()[0]
            for t in NEW_ROW_TABLES}
-    last = con.execute("SELECT hash FROM audit_record ORDER BY id DESC LIMIT 1").fetchone()
-    prev_hash = last[0] if last else ""
+    # The heads of the chains the records go into (journal._heads): one query.
+    chains = json.dumps(sorted({d[4] for d in due}))
+    heads: Heads = {c: (seq, h) for c, seq, h in con.execute(
+        "SELECT chain, seq, hash FROM audit_head WHERE chain IN "
+        "(SELECT value FROM json_each(?)) ORDER BY chain", (chains,))}
     claims, milestones, subs, transfers, entries = [], [], [], [], []
     events, notes, audits, holds, ended = [], [], [], [], []
 
@@ -502,20 +520,16 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
         return tid
 
     def add_record(cid, mid, action, summary, details, at, recipients, before, after):
-        nonlocal prev_hash
         ids["event"] += 1
         events.append((ids["event"], cid, mid, SYSTEM_ID, action, summary, jdump(details),
                        ts(at)))
         for r in recipients:
             ids["notification"] += 1
             notes.append((ids["notification"], ids["event"], r, 0, ts(at)))
-        before, after, target = jdump(before), jdump(after), f"milestone:{mid}"
-        h = audit_hash(prev_hash, actor_id=SYSTEM_ID, role="system", action=action,
-                       contract_id=cid, target=target, before=before, after=after, at=at)
         ids["audit_record"] += 1
-        audits.append((ids["audit_record"], SYSTEM_ID, "system", action, cid, target,
-                       before, after, "", ts(at), prev_hash, h))
-        prev_hash = h
+        audits.append((ids["audit_record"], *audit_row(
+            heads, actor_id=SYSTEM_ID, role="system", action=action, contract_id=cid,
+            target=f"milestone:{mid}", before=jdump(before), after=jdump(after), at=at)))
 
     for (did, dver, kind, due_at, cid, mid, title, mver, mstatus, client, freelancer,
          policy, held) in due:
@@ -550,6 +564,7 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
         add_record(cid, mid, "payout_available", available_summary(held, title), {}, ends,
                    [freelancer], {"status": "pending", "released_at": at.isoformat()},
                    {"status": "available", "amount_cents": held})
+    moved = [(c, seq, h) for c, (seq, h) in sorted(heads.items())]
     n = len(due)
     phases["select + prepare"] = time.perf_counter() - t0
     writes = [
@@ -572,8 +587,12 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
         ("notification", ("INSERT INTO notification (id, event_id, recipient_id, read, "
          "created_at) VALUES (?, ?, ?, ?, ?)"), notes),
         ("audit_record", ("INSERT INTO audit_record (id, actor_id, actor_role, action, "
-         "contract_id, target, before, after, reason, occurred_at, prev_hash, hash) "
-         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), audits),
+         "contract_id, target, before, after, reason, occurred_at, chain, seq, prev_hash, "
+         "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"), audits),
+        # journal._move_heads: each chain's head moves to its newest record.
+        ("audit_head", ("INSERT INTO audit_head (chain, seq, hash, checkpointed) "
+         "VALUES (?, ?, ?, 0) ON CONFLICT(chain) DO UPDATE SET seq = excluded.seq, "
+         "hash = excluded.hash"), moved),
         ("payout_hold", ("INSERT INTO payout_hold (id, contract_id, milestone_id, "
          "transfer_id, amount_cents, released_at, available_at, status, version) "
          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"), holds),
@@ -595,6 +614,18 @@ def run_floor(path: Path) -> tuple[float, float, list[int], list[int], dict[str,
     return elapsed, cpu, [d[0] for d in due], [d[5] for d in due], phases
 
 
+def verify_audit(path: Path):
+    """rules.audit_verify.verify_log() on a swept copy (opened with the models; chains
+    split among processes once the log is large): (report, a line for the checks)."""
+    from rules.audit_verify import verify_log
+    url = sqlite_url(path)
+    open_database(url)
+    t0 = time.perf_counter()
+    report = verify_log(workers=None, url=url)
+    return report, (f"{'sound' if report.sound else 'BROKEN'}, {report.checked:,} records "
+                    f"in {report.chains:,} chains ({time.perf_counter() - t0:.1f} s)")
+
+
 def touched_rows(path: Path, before: dict[str, int], deadline_ids: list[int],
                  milestone_ids: list[int]) -> dict[str, list[tuple]]:
     """Every row a sweep of the due items wrote: updated rows and new rows."""
@@ -611,6 +642,7 @@ def touched_rows(path: Path, before: dict[str, int], deadline_ids: list[int],
     for t in NEW_ROW_TABLES:
         out[t] = con.execute(f'SELECT * FROM "{t}" WHERE id > ? ORDER BY id',
                              (before[t],)).fetchall()
+    out["audit_head"] = con.execute("SELECT * FROM audit_head ORDER BY chain").fetchall()
     out["_counts"] = [(t, con.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0])
                       for (t,) in con.execute("SELECT name FROM sqlite_master WHERE "
                                               "type='table' ORDER BY name").fetchall()]
@@ -790,6 +822,10 @@ def main() -> int:
     else:
         inv_note = ("ledger_problems(): skipped at this scale (it walks every milestone); "
                     "run --scale 0.01 or --invariants always")
+    p_audit, note = verify_audit(p_path)
+    audit_notes = [f"project: {note}"]
+    if not p_audit.sound:
+        failures.append("project's audit log: " + p_audit.one_line())
     database.close()
 
     # (2) the floor on another copy
@@ -817,6 +853,11 @@ def main() -> int:
             log(f"  {t}: project {len(pr)} rows, floor {len(fr)} rows"
                 + (f"; first difference:\n    project {pr[first]}\n    floor   {fr[first]}"
                    if first is not None else ""))
+    f_audit, note = verify_audit(f_path)
+    audit_notes.append(f"floor: {note}")
+    if not f_audit.sound:
+        failures.append("floor's audit log: " + f_audit.one_line())
+    database.close()
     if not args.keep:
         remove_db(p_path)
         remove_db(f_path)
@@ -859,6 +900,7 @@ def main() -> int:
     print(f"  floor rows == project rows (updated and new, {len(p_rows) - 1} tables, "
           f"plus row counts): {'yes' if not differ else 'NO: ' + ', '.join(differ)}")
     print(f"  {inv_note}")
+    print("  verify_log(): " + "; ".join(audit_notes))
     for f in failures:
         print(f"  FAILED: {f}")
     if args.profile:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable
 from peewee import Database, IntegerField, PostgresqlDatabase, SqliteDatabase, TextField
 
 from models.accounts import SYSTEM_LOGIN, Account, AccountKey, LoginAttempt, LoginSession
-from models.audit import AuditRecord
+from models.audit import AuditHead, AuditRecord, ensure_general_head, split_into_chains
 from models.base import BaseModel, database
 from models.change_requests import ChangeRequest
 from models.contracts import Contract, Feedback
@@ -46,7 +46,7 @@ ALL_MODELS = [
     Account, Contract, Feedback, Milestone, Submission, ChangeRequest, RefundRequest,
     LedgerTransfer, LedgerEntry, Event, Notification, AuditRecord, Deadline, Setting,
     AccountKey, LoginSession, LoginAttempt, PlanRevision, PayoutHold, Nudge,
-    PendingRelease,
+    PendingRelease, AuditHead,
 ]
 
 SQLITE_PRAGMAS = {
@@ -196,12 +196,18 @@ def _funding_policy(migrator: SchemaMigrator) -> None:
                                     Contract._meta.fields["funding_limit"].clone()))
 
 
+
+def _audit_chains(migrator: SchemaMigrator) -> None:
+    """Audit chains per contract (issue 16): models.audit.split_into_chains."""
+    split_into_chains(migrator.database)
+
+
 MIGRATIONS: dict[int, Migration] = {2: _append_only_audit, 3: _contract_list_indexes,
                                     4: _schema_4, 5: _schema_5, 6: _plan_revisions,
                                     7: _counter_proposals, 8: _payout_holds, 9: _nudges,
                                     10: _pending_releases, 11: _acceptance_criteria,
-                                    12: _funding_policy}
-SCHEMA_VERSION = 12
+                                    12: _funding_policy, 13: _audit_chains}
+SCHEMA_VERSION = 13
 
 # The advisory lock every PostgreSQL writer takes first (any constant; "MILE").
 WRITE_LOCK_KEY = 0x4D494C45
@@ -282,6 +288,7 @@ def ensure_schema(db: Database) -> int:
         if not db.table_exists(SchemaVersion._meta.table_name):
             db.create_tables([SchemaVersion, *ALL_MODELS])
             guard_audit_log(db)
+            ensure_general_head()
             SchemaVersion.create(version=SCHEMA_VERSION)
             Account.get_or_create(login=SYSTEM_LOGIN, defaults={
                 "display_name": "Milestones (automatic)", "role": Role.SYSTEM})

@@ -1,15 +1,15 @@
-"""Reading the audit log (G-05): verify the whole hash chain, export a contract's records.
+"""Reading the audit log (G-05): export a contract's records (rules/audit_verify.py
+checks the chains).
 
 The log is append-only: rules/journal.py is the only writer and only ever inserts; on
 PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE on audit_record (models/db.py).
-Each record carries the hash of the one before it and a hash of its own stored fields
-(rules.journal.chain_hash), so a record changed, removed or inserted after the fact
-breaks the chain at that point or at the record after it.
+Each record carries its place in its contract's chain, the hash of the record before it
+there and a hash of its own stored fields (rules.journal.chain_hash): an export can be
+checked on its own.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Iterator, TextIO
 
 import arrow
@@ -17,38 +17,11 @@ import arrow
 from models.accounts import Account
 from models.audit import AuditRecord
 from models.contracts import Contract
+from rules.audit_verify import CHAIN_FIELDS
 from rules.errors import NOT_FOUND, RuleError
-from rules.journal import chain_hash
 from rules.store import is_id
 
 PAGE = 5000  # records read per query: memory stays flat on a log of millions
-
-_CHAIN_FIELDS = (AuditRecord.id, AuditRecord.actor, AuditRecord.actor_role,
-                 AuditRecord.action, AuditRecord.contract, AuditRecord.target,
-                 AuditRecord.before, AuditRecord.after, AuditRecord.reason,
-                 AuditRecord.occurred_at, AuditRecord.prev_hash, AuditRecord.hash)
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    """What `verify_chain` found. `broken_id` is the first record that does not hold."""
-    checked: int
-    last_hash: str
-    broken_id: int | None = None
-    problem: str = ""
-
-    @property
-    def sound(self) -> bool:
-        return self.broken_id is None
-
-    def one_line(self) -> str:
-        if self.sound:
-            if not self.checked:
-                return "Audit chain sound: no records yet."
-            return (f"Audit chain sound: {self.checked:,} records, last hash "
-                    f"{self.last_hash[:16]}.")
-        return f"Audit chain broken at record #{self.broken_id}: {self.problem}"
-
 
 def _pages(query, page: int = PAGE) -> Iterator[tuple]:
     """Rows of `query` (whose first column is the id) in id order, a page at a time
@@ -63,37 +36,6 @@ def _pages(query, page: int = PAGE) -> Iterator[tuple]:
         last = rows[-1][0]
 
 
-def _describe(record_id: int) -> str:
-    rec = (AuditRecord.select(AuditRecord, Account).join(Account)
-           .where(AuditRecord.id == record_id).get())
-    when = arrow.get(rec.occurred_at).format("YYYY-MM-DD HH:mm:ss")
-    return f"{rec.action} by {rec.actor.login}, {when} UTC"
-
-
-def verify_chain(*, page: int = PAGE) -> ChainReport:
-    """Walk the whole log in order; recompute every record's hash from its stored fields
-    and its predecessor's hash. Stops at the first record that does not hold."""
-    prev_hash, prev_id, checked = "", None, 0
-    for (rid, actor_id, role, action, contract_id, target, before, after, reason,
-         occurred_at, stored_prev, stored_hash) in _pages(AuditRecord.select(*_CHAIN_FIELDS),
-                                                          page):
-        if stored_prev != prev_hash:
-            after_what = f"record #{prev_id}" if prev_id is not None else "the start of the log"
-            problem = (f"it does not follow {after_what} (its previous-hash is not that "
-                       f"record's hash: a record before it was changed, removed or "
-                       f"inserted) [{_describe(rid)}]")
-            return ChainReport(checked, prev_hash, rid, problem)
-        expected = chain_hash(prev_hash, actor_id=actor_id, actor_role=role, action=action,
-                              contract_id=contract_id, target=target, before=before,
-                              after=after, reason=reason, occurred_at=occurred_at)
-        if stored_hash != expected:
-            problem = (f"its content no longer matches its hash (changed after it was "
-                       f"written) [{_describe(rid)}]")
-            return ChainReport(checked, prev_hash, rid, problem)
-        prev_hash, prev_id, checked = stored_hash, rid, checked + 1
-    return ChainReport(checked, prev_hash)
-
-
 def contract_records(contract_id: int, *, page: int = PAGE) -> Iterator[dict]:
     """Every audit record of a contract, oldest first, as plain JSON-ready dicts: who
     (id, login, role), when (UTC, ISO 8601), what, the target, the values before and
@@ -101,10 +43,10 @@ def contract_records(contract_id: int, *, page: int = PAGE) -> Iterator[dict]:
     if not (is_id(contract_id) and Contract.select().where(Contract.id == contract_id).exists()):
         raise RuleError(NOT_FOUND, f"No contract #{contract_id}.")  # T-08: any value
     logins: dict[int, str] = {}
-    query = (AuditRecord.select(*_CHAIN_FIELDS)
+    query = (AuditRecord.select(*CHAIN_FIELDS)
              .where(AuditRecord.contract == contract_id))
     for (rid, actor_id, role, action, cid, target, before, after, reason, occurred_at,
-         prev_hash, digest) in _pages(query, page):
+         chain, seq, prev_hash, digest) in _pages(query, page):
         if actor_id not in logins:
             logins[actor_id] = Account.get_by_id(actor_id).login
         yield {
@@ -119,6 +61,8 @@ def contract_records(contract_id: int, *, page: int = PAGE) -> Iterator[dict]:
             "before": json.loads(before),
             "after": json.loads(after),
             "reason": reason,
+            "chain": chain,
+            "seq": seq,
             "prev_hash": prev_hash,
             "hash": digest,
         }

@@ -138,8 +138,8 @@ def evidence_bundle(actor: Account, milestone_id: int) -> dict:
     audit = [
         {"id": a.id, "at": _iso(a.occurred_at), "actor": a.actor_id, "role": a.actor_role,
          "action": a.action, "target": a.target, "before": json.loads(a.before),
-         "after": json.loads(a.after), "reason": a.reason, "prev_hash": a.prev_hash,
-         "hash": a.hash}
+         "after": json.loads(a.after), "reason": a.reason, "seq": a.seq,
+         "prev_hash": a.prev_hash, "hash": a.hash}
         for a in AuditRecord.select().where((AuditRecord.contract == contract.id)
                                             & AuditRecord.target.in_(targets))
         .order_by(AuditRecord.id)]

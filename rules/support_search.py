@@ -24,11 +24,10 @@ from models.contracts import Contract
 from models.deadlines import Deadline
 from models.milestones import Milestone
 from models.vocabulary import ContractStatus, DeadlineStatus, MilestoneStatus, Role
-from rules.audit import _CHAIN_FIELDS  # the stored fields a record's hash covers
+from rules.audit_verify import CHAIN_FIELDS, legacy_end, record_hash
 from rules.calendar import UNPAID_STATUSES
 from rules.clock import Clock
 from rules.errors import INPUT, NOT_FOUND, RuleError
-from rules.journal import chain_hash
 from rules.queries import ContractSummary, contract_summaries
 from rules.store import is_id, load_actor, now_of, only_ids
 from rules.validation import check_search
@@ -224,7 +223,7 @@ class AuditEntry:
     reason: str
     prev_hash: str
     hash: str
-    intact: bool  # its stored fields still give its hash (rules.journal.chain_hash)
+    intact: bool  # its stored fields still give its hash (rules.audit_verify.record_hash)
 
 
 def audit_trail(actor: Account, contract_id: int, *, before_id: int | None = None,
@@ -232,11 +231,11 @@ def audit_trail(actor: Account, contract_id: int, *, before_id: int | None = Non
     """A page of a contract's audit records, newest first (agents only, G-07), and
     whether older ones follow. Keyset paging on the record id: each page is an indexed
     range, and each record is checked against its own hash as it is read (the whole
-    chain is checked by `milestones audit verify`, rules.audit.verify_chain)."""
+    chain is checked by `milestones audit verify`, rules.audit_verify.verify_log)."""
     require_agent(actor)
     if not (is_id(contract_id) and Contract.select().where(Contract.id == contract_id).exists()):
         raise RuleError(NOT_FOUND, f"No contract #{contract_id}.")
-    q = (AuditRecord.select(*_CHAIN_FIELDS, Account.login, Account.display_name)
+    q = (AuditRecord.select(*CHAIN_FIELDS, Account.login, Account.display_name)
          .join(Account, on=(AuditRecord.actor == Account.id))
          .where(AuditRecord.contract == contract_id))
     if before_id is not None:
@@ -244,13 +243,11 @@ def audit_trail(actor: Account, contract_id: int, *, before_id: int | None = Non
             return [], False
         q = q.where(AuditRecord.id < before_id)
     rows = list(q.order_by(AuditRecord.id.desc()).limit(limit + 1).tuples())
-    out = []
-    for (rid, actor_id, role, action, cid, target, before, after, reason, occurred_at,
-         prev_hash, digest, login, name) in rows[:limit]:
-        expected = chain_hash(prev_hash, actor_id=actor_id, actor_role=role, action=action,
-                              contract_id=cid, target=target, before=before, after=after,
-                              reason=reason, occurred_at=occurred_at)  # as stored
+    out, legacy_last = [], legacy_end()
+    for row in rows[:limit]:
+        (rid, actor_id, role, action, cid, target, before, after, reason, occurred_at,
+         _chain, _seq, prev_hash, digest, login, name) = row
         out.append(AuditEntry(rid, arrow.get(occurred_at).to("UTC"), login, name, role,
                               action, target, json.loads(before), json.loads(after), reason,
-                              prev_hash, digest, expected == digest))
+                              prev_hash, digest, record_hash(row[:14], legacy_last) == digest))
     return out, len(rows) > limit

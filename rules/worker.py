@@ -1,5 +1,6 @@
 """The deadline worker loop for `milestones worker`: sweep every N seconds, log what it
-applied, stop cleanly on SIGTERM or ctrl+c. No Textual here; the TUI runs `sweep` in its
+applied, checkpoint the audit chains that moved (rules/audit_checkpoint.py), stop cleanly
+on SIGTERM or ctrl+c. No Textual here; the TUI runs `sweep` in its
 own background worker."""
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import threading
 from typing import Callable
 
 from models.base import database
+from rules.audit_checkpoint import checkpoint, moved_chains
 from rules.clock import Clock
 from rules.deadlines import SweepResult, sweep
 
@@ -34,6 +36,8 @@ def run_worker(*, interval: float = 30.0, once: bool = False, clock: Clock | Non
     while not stop.is_set():
         try:
             result = sweep(clock=clock, stop=stop)
+            if moved_chains():
+                checkpoint(clock=clock)
         except Exception:  # a passing database fault: log it, try again next tick
             log.exception("sweep failed; retrying in %s s", interval)
             drop_connection()

@@ -56,7 +56,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from peewee import CharField, fn
 
 from models.accounts import Account, system_account
-from models.audit import AuditRecord
+from models.audit import AuditHead, AuditRecord
 from models.change_requests import ChangeRequest
 from models.contracts import Contract, Feedback
 from models.db import ALL_MODELS, SchemaVersion, open_database, sqlite_url
@@ -1785,13 +1785,18 @@ class MilestonesMachine(RuleBasedStateMachine):
         if self.unchanged_since_checked("audit_log_is_a_chain"):
             return
         roles = dict(Account.select(Account.id, Account.role).tuples())
-        prev = ""
-        for actor, role, prev_hash, hash_ in AuditRecord.select(
-                AuditRecord.actor, AuditRecord.actor_role, AuditRecord.prev_hash,
+        heads: dict[int, tuple[int, str]] = {}  # chain: (place, hash) of its newest record
+        for actor, role, contract, chain, seq, prev_hash, hash_ in AuditRecord.select(
+                AuditRecord.actor, AuditRecord.actor_role, AuditRecord.contract,
+                AuditRecord.chain, AuditRecord.seq, AuditRecord.prev_hash,
                 AuditRecord.hash).order_by(AuditRecord.id).tuples():
+            place, prev = heads.get(chain, (0, ""))
+            assert chain == (contract or 0) and seq == place + 1, (chain, contract, seq)
             assert prev_hash == prev
             assert role == roles[actor], (actor, role)  # G-05: who, in which capacity
-            prev = hash_
+            heads[chain] = (seq, hash_)
+        stored = dict(AuditHead.select(AuditHead.chain, AuditHead.seq).tuples())
+        assert {c: s for c, s in stored.items() if s} == {c: s for c, (s, _) in heads.items()}
 
 
 MilestonesMachine.TestCase.settings = PROFILES[PROFILE]

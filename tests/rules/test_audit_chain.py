@@ -1,5 +1,6 @@
-"""G-05: the audit log is append-only and chained by hash; `milestones audit verify`
-checks the whole chain and names the first broken record; `milestones audit export
+"""G-05: the audit log is append-only and chained by hash, one chain per contract;
+`milestones audit verify` checks every chain and names the first broken record of each
+(tests/rules/test_audit_chains.py: each chain's tampering, checkpoints, the migration); `milestones audit export
 --contract ID` writes a contract's full record as JSON lines. On SQLite and PostgreSQL.
 """
 from __future__ import annotations
@@ -15,7 +16,8 @@ import pytest
 from models.audit import AuditRecord
 from models.base import database
 from models.db import is_postgres
-from rules.audit import contract_records, verify_chain
+from rules.audit import contract_records
+from rules.audit_verify import verify_log
 from rules.clock import FrozenClock
 from rules.journal import chain_hash
 from rules.payments import fund_next_milestone, release
@@ -75,9 +77,9 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 # --- verify -----------------------------------------------------------------------------
 
 def test_G05_an_untouched_chain_is_sound(story):
-    report = verify_chain()
+    report = verify_log()
     assert report.sound and report.checked == AuditRecord.select().count() > 10
-    assert report.last_hash == AuditRecord.select().order_by(AuditRecord.id.desc()).get().hash
+    assert report.chains == 2 and report.breaks == ()  # the two contracts' chains
 
 
 def test_G05_verify_names_the_first_record_whose_content_changed(story):
@@ -85,44 +87,48 @@ def test_G05_verify_names_the_first_record_whose_content_changed(story):
     first, later = all_ids[5], all_ids[9]
     tamper("UPDATE audit_record SET after = ? WHERE id = ?", '{"released_cents": 1}', later)
     tamper("UPDATE audit_record SET reason = ? WHERE id = ?", "edited", first)
-    report = verify_chain()
+    report = verify_log()
     assert not report.sound and report.broken_id == first
     assert f"record #{first}:" in report.one_line()
     assert "content no longer matches its hash" in report.one_line()
 
 
 def test_G05_verify_names_the_record_after_a_removed_one(story):
-    all_ids = ids(AuditRecord.select(AuditRecord.id))
-    tamper("DELETE FROM audit_record WHERE id = ?", all_ids[3])
-    report = verify_chain()
-    assert report.broken_id == all_ids[4]
-    assert "does not follow record" in report.problem
+    a, b, rr = story
+    of_a = ids(AuditRecord.select(AuditRecord.id).where(AuditRecord.contract == a.id))
+    tamper("DELETE FROM audit_record WHERE id = ?", of_a[3])
+    report = verify_log()
+    assert report.broken_id == of_a[4]
+    (only,) = report.breaks
+    assert only.chain == a.id and "place 4 is missing" in only.problem
 
 
 def test_G05_verify_catches_a_changed_time_or_actor(story, agent):
     all_ids = ids(AuditRecord.select(AuditRecord.id))
     tamper("UPDATE audit_record SET occurred_at = ? WHERE id = ?",
            "2020-01-01 00:00:00", all_ids[2])
-    assert verify_chain().broken_id == all_ids[2]
+    assert verify_log().broken_id == all_ids[2]
 
 
 def test_G05_verify_reads_the_log_in_pages(story):
-    assert verify_chain(page=3).checked == AuditRecord.select().count()
+    assert verify_log(page=3).checked == AuditRecord.select().count()
     all_ids = ids(AuditRecord.select(AuditRecord.id))
     tamper("UPDATE audit_record SET target = ? WHERE id = ?", "x", all_ids[7])
-    assert verify_chain(page=3).broken_id == all_ids[7]
+    assert verify_log(page=3).broken_id == all_ids[7]
 
 
 def test_G05_milestones_audit_verify_exits_0_then_1_naming_the_record(story, db_url, capsys):
     code, out, err = run(["audit", "verify", "--db", db_url], capsys)
     assert (code, err) == (0, "")
-    assert out.startswith("Audit chain sound: ") and out.count("\n") == 1
-    victim = ids(AuditRecord.select(AuditRecord.id))[4]
+    count = AuditRecord.select().count()
+    assert out == f"Audit chains sound: {count} records in 2 chains.\n"
+    victim = AuditRecord.get(AuditRecord.action == "request_changes")
     database.connect(reuse_if_open=True)
-    tamper("UPDATE audit_record SET before = ? WHERE id = ?", "{}", victim)
+    tamper("UPDATE audit_record SET before = ? WHERE id = ?", '{"x": 1}', victim.id)
     code, out, err = run(["--db", db_url, "audit", "verify"], capsys)
     assert code == 1
-    assert out.startswith(f"Audit chain broken at record #{victim}: ")
+    assert out.startswith(f"Audit chain broken: contract #{victim.contract_id}'s chain at "
+                          f"record #{victim.id}: its content no longer matches its hash")
     assert out.count("\n") == 1
 
 
@@ -150,9 +156,11 @@ def test_G05_export_writes_every_record_of_the_contract_in_order(story, db_url, 
     assert any(r["action"] == "dispute_refund" and r["actor"] == "bo" for r in lines)
     assert isinstance(first["after"], dict) and first["after"]["title"] == "Website"
     # Each line carries what its hash was made of: an export can be checked on its own.
+    assert [r["seq"] for r in lines] == list(range(1, len(lines) + 1))
+    assert {r["chain"] for r in lines} == {a.id}
     for r in lines:
         assert r["hash"] == chain_hash(
-            r["prev_hash"], actor_id=r["actor_id"], actor_role=r["actor_role"],
+            r["prev_hash"], seq=r["seq"], actor_id=r["actor_id"], actor_role=r["actor_role"],
             action=r["action"], contract_id=r["contract_id"], target=r["target"],
             before=json.dumps(r["before"], sort_keys=True),
             after=json.dumps(r["after"], sort_keys=True), reason=r["reason"],
@@ -192,10 +200,27 @@ def source_files():
         yield from sorted((ROOT / package).rglob("*.py"))
 
 
+# The one change ever made to stored records: schema 13 filed the old global chain's
+# records under their contracts' chains (their chain and place; not what they say).
+MIGRATION = ("models/audit.py", "split_into_chains")
+
+
+def raw_changes_outside_the_migration(rel: Path, tree: ast.AST) -> list[int]:
+    allowed = set()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.FunctionDef)
+                and (str(rel), node.name) == MIGRATION):
+            allowed |= {n.lineno for n in ast.walk(node) if hasattr(n, "lineno")}
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and RAW_CHANGE.search(node.value) and node.lineno not in allowed]
+
+
 def test_G05_no_code_path_updates_or_deletes_an_audit_record():
     """Read every module of the program: AuditRecord is only ever created, never
-    updated, deleted, saved again or written by raw SQL; contracts (whose audit
-    records the foreign key would take along) are never deleted."""
+    updated, deleted, saved again or written by raw SQL (but by the migration that
+    split the log into chains); contracts (whose audit records the foreign key would
+    take along) are never deleted."""
     found = []
     for path in source_files():
         text = path.read_text()
@@ -207,9 +232,8 @@ def test_G05_no_code_path_updates_or_deletes_an_audit_record():
                     found.append(f"{rel}:{node.lineno}: AuditRecord.{node.attr}")
                 if node.value.id == "Contract" and node.attr in ("delete", "delete_by_id"):
                     found.append(f"{rel}:{node.lineno}: Contract.{node.attr}")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if RAW_CHANGE.search(node.value):
-                    found.append(f"{rel}:{node.lineno}: raw SQL changes audit_record")
+        found += [f"{rel}:{line}: raw SQL changes audit_record"
+                  for line in raw_changes_outside_the_migration(rel, tree)]
         if "AuditRecord" in text:
             for m in re.finditer(r"\.(save|delete_instance)\(", text):
                 line = text.count("\n", 0, m.start()) + 1
@@ -228,6 +252,11 @@ def test_G05_the_inspection_would_catch_a_violation(tmp_path):
     assert attrs & FORBIDDEN_CALLS == {"update", "delete"}
     assert RAW_CHANGE.search(bad)
     assert not RAW_CHANGE.search("BEFORE UPDATE OR DELETE ON audit_record")
+    # Only the migration's own lines are let through, nowhere else in its module.
+    elsewhere = ast.parse("def split_into_chains():\n    'UPDATE audit_record SET seq = 1'\n"
+                          "def other():\n    'UPDATE audit_record SET seq = 1'\n")
+    assert raw_changes_outside_the_migration(Path("models/audit.py"), elsewhere) == [4]
+    assert raw_changes_outside_the_migration(Path("models/other.py"), elsewhere) == [2, 4]
 
 
 def test_G05_a_whole_story_writes_audit_records_and_never_rewrites_one(
@@ -265,15 +294,15 @@ def test_G05_a_whole_story_writes_audit_records_and_never_rewrites_one(
     touching = [s for s in statements if "audit_record" in s]
     assert any(re.search(r'INSERT INTO "audit_record"', s) for s in touching)
     assert not [s for s in touching if re.search(r'\b(UPDATE|DELETE|TRUNCATE)\b[^(]*"audit_record"', s)]
-    assert verify_chain().sound
+    assert verify_log().sound
 
 
 # --- no fork under concurrency ------------------------------------------------------------
 
 def test_G05_the_chain_does_not_fork_when_many_threads_act_at_once(
         db, make_contract, client, clock):
-    """Eight threads adding milestones to their own contracts at once: every record's
-    previous-hash is a different record's hash, and the chain verifies."""
+    """Eight threads adding milestones to their own contracts at once: each contract's
+    chain has every place once, each record after the one before it, and it verifies."""
     contracts = [make_contract(title=f"Contract {i}") for i in range(8)]
     barrier = threading.Barrier(len(contracts))
     errors: list[BaseException] = []
@@ -295,8 +324,11 @@ def test_G05_the_chain_does_not_fork_when_many_threads_act_at_once(
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors
-    prevs = [p for (p,) in AuditRecord.select(AuditRecord.prev_hash).tuples()]
-    assert len(prevs) == len(set(prevs)), "two records follow the same one: a fork"
-    report = verify_chain()
+    for c in contracts:
+        chain = list(AuditRecord.select(AuditRecord.seq, AuditRecord.prev_hash, AuditRecord.hash)
+                     .where(AuditRecord.chain == c.id).order_by(AuditRecord.seq).tuples())
+        assert [seq for seq, _, _ in chain] == list(range(1, 12))
+        assert [prev for _, prev, _ in chain] == ["", *[h for _, _, h in chain[:-1]]]
+    report = verify_log()
     assert report.sound, report.one_line()
-    assert report.checked == 8 + 80
+    assert report.checked == AuditRecord.select().count() == 8 + 80

@@ -25,7 +25,7 @@ from models.base import database
 from models.ledger import LedgerTransfer
 from models.milestones import Milestone
 from models.vocabulary import MilestoneStatus
-from rules.audit import verify_chain
+from rules.audit_verify import verify_log
 from rules.invariants import ledger_problems
 from rules.settlement import ESCROW_SETTLEMENT_KINDS
 
@@ -97,5 +97,5 @@ def test_G09_four_processes_and_two_workers_on_the_same_contracts_keep_the_books
     assert all(n == 1 for n in releases.values())
     released = Milestone.select().where(Milestone.status == MilestoneStatus.RELEASED).count()
     assert released > 0
-    chain = verify_chain()
+    chain = verify_log()
     assert chain.sound, chain.one_line()

@@ -38,19 +38,23 @@ def recipients(ev) -> set[int]:
 
 
 def chain_problems() -> list[str]:
-    """Recompute every record's hash from its stored fields and its predecessor's hash."""
-    problems, prev = [], ""
-    for rec in AuditRecord.select().order_by(AuditRecord.id):
+    """Recompute every record's hash from its stored fields, its place in its contract's
+    chain and the hash of the record before it there."""
+    problems, prev = [], {}
+    for rec in AuditRecord.select().order_by(AuditRecord.chain, AuditRecord.seq):
         fields = dict(actor=rec.actor_id, actor_role=rec.actor_role, action=rec.action,
                       contract=rec.contract_id, target=rec.target, before=rec.before,
                       after=rec.after, reason=rec.reason,
-                      occurred_at=rec.occurred_at.isoformat())
+                      occurred_at=rec.occurred_at.isoformat(), seq=rec.seq)
         body = json.dumps(fields, sort_keys=True, default=str)
-        if rec.prev_hash != prev:
+        before_it, place = prev.get(rec.chain, ("", 0))
+        if rec.chain != (rec.contract_id or 0) or rec.seq != place + 1:
+            problems.append(f"record {rec.id}: not at the next place of its contract's chain")
+        if rec.prev_hash != before_it:
             problems.append(f"record {rec.id}: prev_hash is not the previous record's hash")
-        if rec.hash != hashlib.sha256((prev + body).encode()).hexdigest():
+        if rec.hash != hashlib.sha256((before_it + body).encode()).hexdigest():
             problems.append(f"record {rec.id}: hash does not match its content")
-        prev = rec.hash
+        prev[rec.chain] = (rec.hash, rec.seq)
     return problems
 
 

@@ -18,9 +18,10 @@ from rules.work import submit_work
 
 pytestmark = pytest.mark.both_databases
 
-# SQLite's count per action; PostgreSQL's is LOCKS more (the global advisory lock).
-CEILINGS = {"fund": 13, "submit": 10, "release": 16, "change request": 11,
-            "refund request": 14, "empty sweep": 1}
+# SQLite's count per action; PostgreSQL's is LOCKS more (the global advisory lock). Each
+# includes the audit chain's head: read (locked), and moved with the record (schema 13).
+CEILINGS = {"fund": 14, "submit": 11, "release": 17, "change request": 12,
+            "refund request": 15, "empty sweep": 1}
 LOCKS = 2
 ROOT = Path(__file__).resolve().parents[2]
 

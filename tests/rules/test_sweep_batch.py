@@ -25,7 +25,7 @@ from models.db import ALL_MODELS, is_postgres
 from models.deadlines import Deadline
 from models.milestones import Milestone
 from rules import deadlines, sweep_batch
-from rules.audit import verify_chain
+from rules.audit_verify import verify_log
 from rules.change_requests import approve_milestone_change, request_milestone_change
 from rules.deadlines import sweep
 from rules.invariants import ledger_problems
@@ -153,7 +153,7 @@ def swept(clock, times, *, batched: bool) -> tuple[dict, list]:
                             for a in result.applied])
             applied.append(result.reminders)
         assert ledger_problems() == []
-        assert verify_chain().sound
+        assert verify_log().sound
         state = rows_by_table()
         txn.rollback()
     return state, applied
@@ -220,7 +220,7 @@ def test_G09_the_batched_path_falls_back_when_a_milestone_changed_under_it(
         d.id for d in Deadline.select().where(Deadline.kind == "review"))
     assert all(Milestone.get_by_id(m.id).status == "released" for m in ms)
     assert ledger_problems() == []
-    assert verify_chain().sound
+    assert verify_log().sound
     assert not sweep(clock=clock, pause=0).changed
 
 
@@ -266,7 +266,7 @@ def test_G09_a_catch_up_pauses_in_proportion_to_the_lock_and_checkpoints_between
     if not is_postgres():
         assert database.execute_sql("PRAGMA wal_autocheckpoint").fetchone() == (auto,)
     assert ledger_problems() == []
-    assert verify_chain().sound
+    assert verify_log().sound
 
 
 def test_G09_the_batched_writes_are_a_compare_and_set_on_window_and_milestone(
